@@ -1,10 +1,59 @@
+import Foundation
 import ArgumentParser
+import QoSModel
 
 struct RequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request",
-        abstract: "Ask the coalition to deliver a service at a minimum quality."
+        abstract: "Ask the coalition to deliver a service at a minimum quality.",
+        discussion: """
+            The running daemon (`node join`) forms a sub-cluster of peers whose QoS meets the \
+            request in every dimension, reserves their spare capacity, keeps it, and rebuilds it \
+            when a member fails. It degrades to a lower level only along --accept, in order.
+
+            Video levels: SD (640x480@24), HD (1280x720@24), FHD (1920x1080@30).
+            Audio levels: low (128 kbit/s, 32 kHz), medium (192, 44.1), high (320, 48).
+            """
     )
+
+    @Option(help: "The video level: SD, HD or FHD.")
+    var video: String?
+
+    @Option(help: "The audio level: low, medium or high.")
+    var audio: String?
+
+    @Option(help: "How many concurrent streams of that level (1...64).")
+    var streams: Int = 1
+
+    @Option(
+        help: "Lower video levels you accept if the requested one cannot be served, best first (e.g. HD,SD).",
+        transform: { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } })
+    var accept: [String] = []
+
+    @Flag(help: "Print the answer as JSON.")
+    var json = false
+
+    @Flag(help: "Keep running and print formation, rebuild, degrade and unserved events as they happen.")
+    var watch = false
+
+    @Option(help: "The daemon's control socket.")
+    var controlSocket: String?
+
+    /// The request as the QoS model reads it; set by `validate()`.
+    func serviceRequest() throws -> ServiceRequest {
+        try ServiceRequest.parse(video: video, audio: audio, accept: accept, streams: streams)
+    }
+
+    func validate() throws {
+        if video == nil && audio == nil {
+            throw ValidationError("Say what to deliver: --video SD|HD|FHD, --audio low|medium|high, or both.")
+        }
+        do {
+            _ = try serviceRequest()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     func run() async throws {
         throw NotBuiltYet(command: "request")
