@@ -29,4 +29,10 @@ static inline int CFFmpeg_AVFMT_NOFILE(void) { return AVFMT_NOFILE; }
 static inline int CFFmpeg_AVFMT_GLOBALHEADER(void) { return AVFMT_GLOBALHEADER; }
 static inline int CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }
 
+#include <malloc.h>
+/// Returns the heap pages glibc holds free (including those FFmpeg's av_free released) to the
+/// kernel, so a following resident-memory baseline is not inflated by memory a decoder left
+/// behind. Not a macro, but <malloc.h> is not part of Swift's Glibc module.
+static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
+
 #endif

@@ -1,0 +1,67 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A directory of synthesised test clips. A clip is made only when its file is missing; it is
+/// written under a temporary name and renamed into place, so a crash never leaves a half clip
+/// under the real name.
+public struct ClipCache: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `$XDG_CACHE_HOME/coalition/clips`, else `~/.cache/coalition/clips`.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
+            return URL(fileURLWithPath: cache).appendingPathComponent("coalition/clips")
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".cache/coalition/clips")
+    }
+
+    /// Where the clip of `spec` lives (whether or not it exists yet).
+    public func url(for spec: ClipSpec) -> URL {
+        directory.appendingPathComponent(spec.fileName)
+    }
+
+    /// Returns the clip of `spec`, making it first if it is missing. `progress` gets the share of
+    /// the synthesis done; it is not called for a clip already in the cache.
+    public func clip(for spec: ClipSpec, progress: (Double) -> Void = { _ in }) throws -> URL {
+        let target = url(for: spec)
+        if FileManager.default.fileExists(atPath: target.path) { return target }
+        if mkdirs(directory.path) != 0 {
+            throw FileError(path: directory.path, operation: "creating the clip cache directory", errno: errno)
+        }
+        let temporary = directory.appendingPathComponent(".\(spec.fileName).\(getpid()).tmp")
+        do {
+            try ClipSynthesizer.write(spec, to: temporary.path, progress: progress)
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+        if rename(temporary.path, target.path) != 0 {
+            let code = errno
+            unlink(temporary.path)
+            throw FileError(path: target.path, operation: "moving the new clip into place", errno: code)
+        }
+        return target
+    }
+
+    /// `mkdir -p`; returns 0 or -1 with `errno` set.
+    private func mkdirs(_ path: String) -> Int32 {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return 0 }
+            errno = ENOTDIR
+            return -1
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if parent != path, !parent.isEmpty, mkdirs(parent) != 0 { return -1 }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { return -1 }
+        return 0
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import QoSModel
+
+/// Where a profiling run is, for progress display.
+public enum ProfileProgress: Sendable, Equatable {
+    /// Making the test clip of a preset (share done 0...1).
+    case synthesizing(MediaPreset, Double)
+    /// Decoding a preset's clip; `threads` is the thread count asked for (0 = automatic).
+    case decoding(MediaPreset, threads: Int, Double)
+    /// A preset is measured.
+    case measured(PresetResult)
+}
+
+/// Both runs of one preset.
+public struct PresetResult: Sendable, Equatable {
+    public var preset: MediaPreset
+    public var clip: URL
+    public var singleThread: DecodeMeasurement
+    public var multiThread: DecodeMeasurement
+
+    /// The larger of the two runs' memory high-water marks, in bytes; at least one page, since a
+    /// decoder that ran used some memory even when the pages it touched were already resident.
+    public var memoryHighWaterBytes: UInt64 {
+        max(4096, singleThread.memoryHighWaterBytes ?? 0, multiThread.memoryHighWaterBytes ?? 0)
+    }
+
+    public var measurement: PresetMeasurement {
+        PresetMeasurement(
+            preset: preset, singleThread: singleThread.decodeRun, multiThread: multiThread.decodeRun,
+            memoryHighWaterBytes: memoryHighWaterBytes)
+    }
+}
+
+/// Measures this device: for each preset, makes (or reuses) its clip, decodes it with one thread
+/// and with the default thread count, and assembles a `CapabilityProfile`.
+public struct ProfileRunner: Sendable {
+    public var configuration: ProfilerConfiguration
+
+    public init(configuration: ProfilerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Runs every preset in turn. Throws `FFmpegError`, `FileError` or `Proc2Error`, each naming
+    /// the file and the reason.
+    public func run(progress: (ProfileProgress) -> Void = { _ in }) throws -> [PresetResult] {
+        let cache = ClipCache(directory: configuration.cacheDirectory)
+        var results: [PresetResult] = []
+        for preset in configuration.presets {
+            let spec = ClipSpec(preset: preset, durationSeconds: configuration.clipDurationSeconds)
+            let clip = try cache.clip(for: spec) { progress(.synthesizing(preset, $0)) }
+            let single = try DecodeBenchmark.run(
+                path: clip.path, kind: spec.kind, threads: 1, expectedMediaSeconds: spec.durationSeconds
+            ) { progress(.decoding(preset, threads: 1, $0)) }
+            let threads = configuration.multiThreadCount
+            let multi = try DecodeBenchmark.run(
+                path: clip.path, kind: spec.kind, threads: threads, expectedMediaSeconds: spec.durationSeconds
+            ) { progress(.decoding(preset, threads: threads, $0)) }
+            let result = PresetResult(preset: preset, clip: clip, singleThread: single, multiThread: multi)
+            progress(.measured(result))
+            results.append(result)
+        }
+        return results
+    }
+
+    /// The capability profile of `results`, measured on `device`.
+    public func profile(
+        of results: [PresetResult], device: DeviceInfo, measuredAt: Date = Date(), throttling: String? = nil
+    ) -> CapabilityProfile {
+        let specs = results.map { ClipSpec(preset: $0.preset, durationSeconds: configuration.clipDurationSeconds) }
+        let notes =
+            [
+                "cpuSecondsPerMediaSecond: getrusage(RUSAGE_SELF) user+system time of the whole process "
+                    + "(every decoder thread) from after the decoder is opened until it is flushed, "
+                    + "including demuxing, divided by the seconds of media decoded.",
+                "wallSecondsPerMediaSecond: CLOCK_MONOTONIC over the same span; real-time factor = 1 / it.",
+                "frameDecode p50/p99: nearest-rank percentiles of the time of one avcodec_send_packet plus "
+                    + "the avcodec_receive_frame calls it enables, one sample per packet (one coded frame).",
+                "memoryHighWaterBytes: the larger of both runs' VmHWM minus the VmRSS baseline taken after "
+                    + "malloc_trim(0) and resetting the peak (/proc/self/clear_refs = 5) before the decoder opens.",
+                "multiThread: thread_count 0 (FFmpeg's choice; cores + 1 frame threads for H.264); "
+                    + "audio decoders are single-threaded.",
+                "Clips are synthesised in-process with deterministic moving content: "
+                    + specs.map(\.encodingSummary).joined(separator: "; ") + ".",
+            ]
+        return CapabilityProfile(
+            id: ProfileNaming.id(model: device.model, hostname: device.hostname),
+            device: device,
+            measurement: MeasurementInfo(
+                measuredAt: measuredAt, tool: "node profile (Coalition)", libraries: FFmpegLibrary.versionMap,
+                clipDurationSeconds: configuration.clipDurationSeconds, throttling: throttling, notes: notes),
+            presets: results.map(\.measurement))
+    }
+}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A reading of the process's CPU time and the monotonic wall clock.
+///
+/// CPU time is `getrusage(RUSAGE_SELF)`: user and system time of every thread of the process,
+/// so a multi-threaded decoder's worker threads are counted; the benchmark runs nothing else
+/// meanwhile. This is what `ffmpeg -benchmark` reads too.
+struct ResourceReading: Sendable, Equatable {
+    /// User CPU seconds.
+    var user: Double
+    /// System CPU seconds.
+    var system: Double
+    /// Monotonic wall-clock seconds (arbitrary origin).
+    var wall: Double
+
+    static func now() -> ResourceReading {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return ResourceReading(
+            user: seconds(usage.ru_utime), system: seconds(usage.ru_stime), wall: MonotonicClock.seconds())
+    }
+
+    private static func seconds(_ time: timeval) -> Double {
+        Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000
+    }
+
+    static func - (lhs: Self, rhs: Self) -> Self {
+        ResourceReading(user: lhs.user - rhs.user, system: lhs.system - rhs.system, wall: lhs.wall - rhs.wall)
+    }
+
+    var cpu: Double { user + system }
+}
+
+/// `CLOCK_MONOTONIC` readings.
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    static func seconds() -> Double { Double(nanoseconds()) / 1_000_000_000 }
+}
