@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Processes on lab hosts: running and spawning them, recording their pids, signalling them, and
+# the per-host CPU quota (a cgroup every process started through the lab joins).
+
+# cgroup_kind: v2 when the unified hierarchy is mounted at /sys/fs/cgroup, else v1 when the cpu
+# controller is mounted at /sys/fs/cgroup/cpu, else none.
+cgroup_kind() {
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    echo v2
+  elif [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+    echo v1
+  else
+    echo none
+  fi
+}
+
+cgroup_root() {
+  case "$(cgroup_kind)" in
+    v2) echo "/sys/fs/cgroup/coalition-lab-$LAB_ID" ;;
+    v1) echo "/sys/fs/cgroup/cpu/coalition-lab-$LAB_ID" ;;
+  esac
+}
+
+cgroup_host() {
+  local root
+  root=$(cgroup_root)
+  [ -n "$root" ] && echo "$root/h$1"
+}
+
+# cgroups_up N: one cgroup per host, without a quota. A machine without a cpu controller gets
+# none, and `lab cpu` then says so.
+cgroups_up() {
+  local n=$1 root i
+  root=$(cgroup_root)
+  [ -n "$root" ] || return 0
+  if [ "$(cgroup_kind)" = v2 ]; then
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+      echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+  fi
+  mkdir "$root" 2>/dev/null || { note "no cpu cgroups: could not create $root"; return 0; }
+  record_line "$LAB_DIR/cgroups" "$root"
+  if [ "$(cgroup_kind)" = v2 ]; then
+    echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null || note "could not enable the cpu controller in $root"
+  fi
+  for i in $(seq 1 "$n"); do
+    mkdir "$root/h$i" && record_line "$LAB_DIR/cgroups" "$root/h$i"
+  done
+}
+
+# cgroups_down: removes the recorded cgroups, children first (their processes are gone by now).
+cgroups_down() {
+  local dir
+  [ -f "$LAB_DIR/cgroups" ] || return 0
+  tac "$LAB_DIR/cgroups" | while read -r dir; do
+    [ -n "$dir" ] && [ -d "$dir" ] || continue
+    rmdir "$dir" 2>/dev/null || note "could not remove cgroup $dir (processes left in it: $(tr '\n' ' ' <"$dir/cgroup.procs" 2>/dev/null))"
+  done
+}
+
+# cgroup_join I: moves the calling shell into host I's cgroup (if the lab has one).
+cgroup_join() {
+  local dir
+  dir=$(cgroup_host "$1")
+  if [ -n "$dir" ] && [ -d "$dir" ]; then
+    echo $$ >"$dir/cgroup.procs" || note "could not join cgroup $dir"
+  fi
+}
+
+# cpu_set I FRACTION: FRACTION of one CPU (0.25, 1.5) or "max" for no quota.
+cpu_set() {
+  local i=$1 fraction=$2 dir quota period=100000
+  dir=$(cgroup_host "$i")
+  [ -n "$dir" ] && [ -d "$dir" ] ||
+    die "no cpu cgroup for host $i: this machine has neither cgroup v2 nor the v1 cpu controller mounted"
+  if [ "$fraction" = max ] || [ "$fraction" = none ]; then
+    quota=max
+  else
+    case "$fraction" in
+      '' | *[!0-9.]* | *.*.*) die "cpu must be a positive fraction of one CPU such as 0.5, or max (got '$fraction')" ;;
+    esac
+    quota=$(awk -v f="$fraction" -v p="$period" 'BEGIN { q = int(f * p); if (q < 1000) exit 1; print q }') ||
+      die "cpu must be at least 0.01 of one CPU, or max (got '$fraction')"
+  fi
+  case "$(cgroup_kind)" in
+    v2) echo "$quota $period" >"$dir/cpu.max" ;;
+    v1)
+      echo "$period" >"$dir/cpu.cfs_period_us"
+      if [ "$quota" = max ]; then echo -1 >"$dir/cpu.cfs_quota_us"; else echo "$quota" >"$dir/cpu.cfs_quota_us"; fi
+      ;;
+  esac
+}
+
+# cpu_state I: the quota in force as a fraction of one CPU, or "max".
+cpu_state() {
+  local dir quota period
+  dir=$(cgroup_host "$1")
+  [ -n "$dir" ] && [ -d "$dir" ] || { echo none; return; }
+  case "$(cgroup_kind)" in
+    v2) read -r quota period <"$dir/cpu.max" ;;
+    v1) quota=$(cat "$dir/cpu.cfs_quota_us"); period=$(cat "$dir/cpu.cfs_period_us") ;;
+  esac
+  if [ "$quota" = max ] || [ "$quota" = -1 ]; then echo max; else awk -v q="$quota" -v p="$period" 'BEGIN { printf "%g\n", q / p }'; fi
+}
+
+# host_env_prefix I: the command prefix that runs a program in host I (printed by exec-env).
+host_env_prefix() {
+  echo "ip netns exec $(ns_host "$1") env DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$1")"
+}
+
+# proc_enter I CMD...: becomes CMD in host I: records this pid, joins the host's cgroup, and
+# execs into the namespace with the host's bus. The pid stays the same through every exec.
+proc_enter() {
+  local i=$1 dir
+  shift
+  dir=$(host_dir "$i")
+  cgroup_join "$i"
+  record_line "$dir/procs" "$(proc_record $$)"
+  exec ip netns exec "$(ns_host "$i")" \
+    env --default-signal=INT,QUIT DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
+}
+
+# proc_spawn I LOGFILE CMD...: starts CMD in host I in the background, in a session of its own,
+# output to LOGFILE; prints its pid.
+proc_spawn() {
+  local i=$1 log=$2 pid
+  shift 2
+  mkdir -p "$(dirname "$log")"
+  setsid "$LAB_SCRIPT" __enter "$i" "$@" </dev/null >>"$log" 2>&1 9<&- &
+  pid=$!
+  # __enter records the pid itself; wait for it so a kill right after spawn finds it.
+  local deadline=$((SECONDS + 5))
+  until grep -q "^$pid " "$(host_dir "$i")/procs" 2>/dev/null; do
+    if [ -z "$(proc_starttime "$pid")" ]; then break; fi
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.01
+  done
+  echo "$pid"
+}
+
+# procs_signal SIGNAL I [PID...]: signals the processes recorded on host I (all, or those given).
+procs_signal() {
+  local sig=$1 i=$2 pid start
+  shift 2
+  while read -r pid start; do
+    if [ $# -gt 0 ] && [[ " $* " != *" $pid "* ]]; then continue; fi
+    signal_recorded "$sig" "$pid" "$start"
+  done < <(live_records "$(host_dir "$i")/procs")
+}
+
+# procs_kill I [PID...]: SIGKILL, then waits until they are gone.
+procs_kill() {
+  local i=$1 pid start
+  shift
+  procs_signal KILL "$i" "$@"
+  while read -r pid start; do
+    if [ $# -gt 0 ] && [[ " $* " != *" $pid "* ]]; then continue; fi
+    wait_gone "$pid" "$start" 5 || note "process $pid on host $i did not exit after SIGKILL"
+  done < <(live_records "$(host_dir "$i")/procs")
+}
+
+# procs_list I: the live recorded processes of host I, as "pid command".
+procs_list() {
+  local pid start
+  while read -r pid start; do
+    echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed 's/ $//')"
+  done < <(live_records "$(host_dir "$1")/procs")
+}
