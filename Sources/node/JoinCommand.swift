@@ -1,12 +1,129 @@
 import ArgumentParser
+import Coalition
+import Discovery
+import Foundation
+import Logging
+import NIOCore
+import QoSModel
 
 struct JoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "join",
-        abstract: "Take part in the coalition: announce this node, keep heartbeat links, answer QoS queries."
+        abstract: "Take part in the coalition: announce this node, keep heartbeat links, answer QoS queries.",
+        discussion: """
+            Runs in the foreground until SIGTERM or SIGINT, then withdraws its mDNS record (peers \
+            see the goodbye at once) and exits 0. Needs a running avahi-daemon; without one it \
+            says so and keeps retrying.
+            """
     )
 
+    @Option(help: "The name peers see (a DNS-SD instance name, 1-63 bytes). Default: the host name.")
+    var name: String?
+
+    @Option(name: .customLong("node-id"), help: "This node's id, 16 hex digits. Default: random at each start.")
+    var nodeID: String?
+
+    @Option(help: ArgumentHelp("Bind and announce only on the interface that has this IPv4 address.", valueName: "address"))
+    var bind: String?
+
+    @Option(name: .customLong("heartbeat-port"), help: "UDP port of the heartbeat socket (announced).")
+    var heartbeatPort: Int = 7946
+
+    @Option(name: .customLong("query-port"), help: "TCP port of the query listener (announced).")
+    var queryPort: Int = 7947
+
+    @Option(name: .customLong("control-socket"), help: ArgumentHelp(
+        "The local control socket `node status` talks to. Default: /run/coalition/node.sock as root, else under $XDG_RUNTIME_DIR.",
+        valueName: "path"))
+    var controlSocket: String?
+
+    @Option(help: ArgumentHelp("The capability profile (written by `node profile`) to load and announce.", valueName: "path"))
+    var profile: String?
+
+    @Option(help: "CPU cores to announce. Default: the cores this process may use.")
+    var cores: Int?
+
+    @Option(name: .customLong("memory-mib"), help: "Memory to announce, MiB. Default: the machine's physical memory.")
+    var memoryMiB: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if let nodeID, NodeID(hex: nodeID) == nil {
+            throw ValidationError("--node-id must be exactly 16 hex digits, not \"\(nodeID)\"")
+        }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        for (option, port) in [("--heartbeat-port", heartbeatPort), ("--query-port", queryPort)] where !(1...65535).contains(port) {
+            throw ValidationError("\(option) must be in 1...65535, not \(port)")
+        }
+    }
+
     func run() async throws {
-        throw NotBuiltYet(command: "join")
+        var logger = Logger(label: "node")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        let announcement = Announcement(
+            nodeID: nodeID.flatMap { NodeID(hex: $0) } ?? .random(),
+            incarnation: UInt64(Date().timeIntervalSince1970 * 1000),
+            name: name ?? Self.defaultName(),
+            cores: cores ?? ProcessInfo.processInfo.activeProcessorCount,
+            memoryMiB: memoryMiB ?? Int(ProcessInfo.processInfo.physicalMemory / (1024 * 1024)),
+            profileID: try loadProfileID(),
+            heartbeatPort: heartbeatPort, queryPort: queryPort)
+        do {
+            try TXTRecord.validate(announcement)
+        } catch {
+            throw ValidationError("cannot announce this node: \(error.reason)")
+        }
+
+        var configuration = NodeDaemon.Configuration(announcement: announcement)
+        configuration.control.path = controlSocket ?? ControlProtocol.defaultSocketPath()
+        configuration.bindAddress = bind
+        if let bind {
+            configuration.discovery.interfaceIndex = try Self.interfaceIndex(of: bind)
+        }
+        logger.info(
+            "joining",
+            metadata: [
+                "name": "\(announcement.name)", "id": "\(announcement.nodeID)", "incarnation": "\(announcement.incarnation)",
+                "bind": "\(bind ?? "*")", "control": "\(configuration.control.path)",
+            ])
+        try await NodeDaemon(configuration: configuration, logger: logger).run()
+        logger.info("stopped")
+    }
+
+    private func loadProfileID() throws -> String {
+        guard let profile else { return Announcement.noProfile }
+        do {
+            return try CapabilityProfile.load(from: URL(fileURLWithPath: profile)).id
+        } catch {
+            throw ValidationError("cannot load --profile: \(error)")
+        }
+    }
+
+    /// The host name up to its first dot, cut to a DNS label.
+    static func defaultName() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "node"
+        let trimmed = String(decoding: host.utf8.prefix(TXTRecord.maximumNameBytes), as: UTF8.self)
+        return trimmed.isEmpty ? "node" : trimmed
+    }
+
+    /// The kernel index of the interface that holds `address`.
+    static func interfaceIndex(of address: String) throws -> Int32 {
+        let wanted: SocketAddress
+        do {
+            wanted = try SocketAddress(ipAddress: address, port: 0)
+        } catch {
+            throw ValidationError("--bind \(address) is not an IP address")
+        }
+        let devices = (try? System.enumerateDevices()) ?? []
+        guard let device = devices.first(where: { $0.address?.ipAddress == wanted.ipAddress }) else {
+            let known = devices.compactMap { d in d.address?.ipAddress.map { "\(d.name) \($0)" } }
+            throw ValidationError("--bind \(address): no interface here has that address (have: \(known.joined(separator: ", ")))")
+        }
+        return Int32(device.interfaceIndex)
     }
 }

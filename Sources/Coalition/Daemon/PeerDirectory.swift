@@ -1,0 +1,57 @@
+import Discovery
+
+/// The peers this node knows, keyed by node id, with when it first and last heard of each.
+/// Pure: every change takes `now` (seconds on any monotonic scale) from the caller.
+public struct PeerDirectory: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var peer: Peer
+        public var firstSeen: Double
+        public var lastSeen: Double
+    }
+
+    public private(set) var entries: [NodeID: Entry] = [:]
+    /// Our published service name, once established.
+    public private(set) var publishedName: String?
+    /// Whether avahi-daemon answered; nil before the first answer.
+    public private(set) var avahiRunning: Bool?
+
+    public init() {}
+
+    /// Applies one Discovery event at time `now`.
+    public mutating func apply(_ event: DiscoveryEvent, now: Double) {
+        switch event {
+        case .appeared(let peer), .changed(let peer):
+            let first = entries[peer.nodeID]?.firstSeen ?? now
+            entries[peer.nodeID] = Entry(peer: peer, firstSeen: first, lastSeen: now)
+            avahiRunning = true
+        case .vanished(let peer):
+            entries[peer.nodeID] = nil
+        case .rejected:
+            break
+        case .published(let name):
+            publishedName = name
+            avahiRunning = true
+        case .daemonUnavailable:
+            publishedName = nil
+            avahiRunning = false
+        }
+    }
+
+    /// Records that `id` was heard from at `now` (for the heartbeat membership to call).
+    public mutating func heard(from id: NodeID, now: Double) {
+        entries[id]?.lastSeen = now
+    }
+
+    /// The peers as `status` reports them, sorted by name then id.
+    public func summaries(now: Double) -> [PeerSummary] {
+        entries.values.sorted { ($0.peer.serviceName, $0.peer.nodeID) < ($1.peer.serviceName, $1.peer.nodeID) }.map { entry in
+            let a = entry.peer.announcement
+            return PeerSummary(
+                name: entry.peer.serviceName, id: a.nodeID.description, incarnation: a.incarnation,
+                address: entry.peer.address, host: entry.peer.hostName, cores: a.cores, memoryMiB: a.memoryMiB,
+                profile: a.profileID, protocolVersion: a.protocolVersion, heartbeatPort: a.heartbeatPort,
+                queryPort: a.queryPort, firstSeenSecondsAgo: max(0, now - entry.firstSeen),
+                lastSeenSecondsAgo: max(0, now - entry.lastSeen))
+        }
+    }
+}
