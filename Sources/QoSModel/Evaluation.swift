@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The daemon measures it as idle CPU plus what Coalition's own work uses (so work already
 /// running for a reservation is not counted twice: reservations are subtracted by `evaluate`).
-public struct SpareCapacity: Sendable, Codable, Equatable {
+public struct SpareCapacity: Sendable, Codable, Hashable {
     /// Idle CPU in cores, e.g. 1.4 on a 4-core board that is 65% busy.
     public var cores: Double
     /// Memory available to new work, in bytes (MemAvailable).
@@ -17,7 +17,7 @@ public struct SpareCapacity: Sendable, Codable, Equatable {
 }
 
 /// What decoding costs on a given device.
-public struct Demand: Sendable, Codable, Equatable {
+public struct Demand: Sendable, Codable, Hashable {
     /// CPU seconds per second, i.e. cores kept busy.
     public var cpuCores: Double
     /// Memory in bytes.
@@ -81,8 +81,11 @@ public struct Evaluation: Sendable, Codable, Equatable {
     /// How many streams of the level this node can decode in real time beside what it already
     /// reserved: 1.0 means exactly one stream alone, 0.4 means 40% of one, 0 means none.
     public var share: Double
-    /// The demand of one whole stream of the level on this device.
+    /// The measured demand of one whole stream of the level on this device.
     public var demandPerStream: Demand
+    /// What a reservation of one whole stream holds: the measured demand with the headroom on
+    /// its CPU, so reservations side by side keep every stream's headroom.
+    public var reservationPerStream: Demand
     public var limitedBy: Limit
     /// A sentence saying why the share is what it is.
     public var reason: String
@@ -117,7 +120,7 @@ extension CapabilityProfile {
         guard let demand = demand(of: level) else {
             let missing = level.presets.filter { measurement(of: $0) == nil }.map(\.id)
             return Evaluation(
-                level: level, share: 0, demandPerStream: .zero, limitedBy: .notProfiled,
+                level: level, share: 0, demandPerStream: .zero, reservationPerStream: .zero, limitedBy: .notProfiled,
                 reason: "profile \(id) has no measurement for \(missing.joined(separator: ", "))")
         }
         let held = reserved.reduce(Demand.zero, +)
@@ -141,7 +144,10 @@ extension CapabilityProfile {
             reason =
                 "\(freeCores.formatted2) cores free after reservations; one \(level) stream needs \(needed.formatted2) cores with \(Int((configuration.headroom * 100).rounded()))% headroom"
         }
-        return Evaluation(level: level, share: share, demandPerStream: demand, limitedBy: limit, reason: reason)
+        let reservation = Demand(cpuCores: demand.cpuCores * (1 + configuration.headroom), memoryBytes: demand.memoryBytes)
+        return Evaluation(
+            level: level, share: share, demandPerStream: demand, reservationPerStream: reservation, limitedBy: limit,
+            reason: reason)
     }
 }
 

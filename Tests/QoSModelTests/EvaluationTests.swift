@@ -15,6 +15,12 @@ import Testing
         #expect(evaluation.demandPerStream.memoryBytes == 53 << 20)
     }
 
+    @Test func aReservationHoldsTheHeadroomToo() {
+        let evaluation = profile.evaluate(QoSLevel(video: .hd), spare: plenty)
+        #expect(abs(evaluation.reservationPerStream.cpuCores - 0.8 * 1.25) < 1e-9)
+        #expect(evaluation.reservationPerStream.memoryBytes == 45 << 20)
+    }
+
     @Test func reservationsAreSubtractedBeforeSharing() {
         let level = QoSLevel(video: .hd, audio: .high)
         let alreadyHeld = [Demand(cpuCores: 1.0, memoryBytes: 53 << 20)]

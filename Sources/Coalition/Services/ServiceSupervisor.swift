@@ -1,0 +1,269 @@
+import QoSModel
+
+/// Something that happened to a service, for `node request --watch` and `node status`.
+public enum ServiceEvent: Hashable, Sendable {
+    /// The first sub-cluster is reserved. `capable` is Algorithm 1's capable set size.
+    case formed(level: QoSLevel, members: [SubClusterMember], capable: Int)
+    /// A member died, left, or lost its reservation.
+    case memberLost(peer: MemberID, reason: String)
+    /// The sub-cluster is whole again at the same level after a loss.
+    case rebuilt(level: QoSLevel, members: [SubClusterMember])
+    /// The sub-cluster is whole again, but at a lower level of the user's ladder.
+    case degraded(from: QoSLevel, to: QoSLevel, members: [SubClusterMember])
+    /// No level of the ladder can be served; retried when capacity appears.
+    case unserved(reason: String)
+    /// Served again after having been unserved.
+    case restored(level: QoSLevel, members: [SubClusterMember])
+    /// The user released the service.
+    case released
+}
+
+/// What the shell must do for a service next.
+public enum ServiceDirective: Hashable, Sendable {
+    /// Ask every live peer, in parallel and with a deadline, what share of each ladder level it
+    /// can carry for this service; answer with `onOffers(round:_:)`.
+    case query(round: Int)
+    /// Ask `peer` to reserve `share` streams of `level` (replacing what it holds for this
+    /// service); answer with `onReservation(round:peer:accepted:reason:)`.
+    case reserve(round: Int, peer: MemberID, level: QoSLevel, share: Double)
+    /// Tell `peer` to release what it holds for this service.
+    case release(peer: MemberID)
+    case emit(ServiceEvent)
+    /// Call `onRetry()` after this long (while unserved).
+    case scheduleRetry(after: Duration)
+}
+
+/// Where a service stands.
+public enum ServicePhase: Hashable, Sendable {
+    /// Querying peers or waiting for reservations, before the first success.
+    case forming
+    /// Fully reserved.
+    case serving
+    /// Re-forming after a loss.
+    case rebuilding
+    case unserved(reason: String)
+    case released
+}
+
+/// The requester's side of one service: Algorithms 1 and 2 with rebuild, degradation along the
+/// user's ladder, and restoration. Pure: events in, directives out; the shell does the I/O.
+///
+/// Survivors of a loss keep their reservations; only the lost share is re-queried and reserved
+/// (a survivor with room may grow). When the level cannot be covered any more, the service is
+/// re-formed from scratch at the next level of the ladder the user accepted, in order.
+public struct ServiceSupervisor: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var formation: FormationConfiguration
+        /// How often an unserved service is retried even without news. Default 1 s.
+        public var retryInterval: Duration
+
+        public init(formation: FormationConfiguration = .init(), retryInterval: Duration = .seconds(1)) {
+            self.formation = formation
+            self.retryInterval = retryInterval
+        }
+    }
+
+    public let id: ServiceID
+    public let request: ServiceRequest
+    public let configuration: Configuration
+    public private(set) var phase: ServicePhase = .forming
+    /// The ladder level currently targeted or served.
+    public private(set) var levelIndex = 0
+    /// Accepted reservations, in streams of the current level.
+    public private(set) var held: [MemberID: Double] = [:]
+    private var pending: [MemberID: Double] = [:]
+    private var round = 0
+    /// Peers that refused a reservation in the current attempt; not asked again until it ends.
+    private var refused: Set<MemberID> = []
+    private var awaitingOffers = false
+    private var capableCount = 0
+    private var servedLevel: Int?
+    private var everServed = false
+
+    public init(id: ServiceID, request: ServiceRequest, configuration: Configuration = .init()) {
+        self.id = id
+        self.request = request
+        self.configuration = configuration
+    }
+
+    public var level: QoSLevel { request.ladder[levelIndex] }
+
+    /// The members and their shares, sorted by share (largest first).
+    public var members: [SubClusterMember] {
+        held.map { SubClusterMember(peer: $0.key, share: $0.value) }
+            .sorted { $0.share != $1.share ? $0.share > $1.share : $0.peer < $1.peer }
+    }
+
+    private var covered: Double { held.values.reduce(0, +) }
+    private var isCovered: Bool { covered >= Double(request.streams) - 1e-6 }
+
+    /// MUST be called once, when the service is requested.
+    public mutating func start() -> [ServiceDirective] {
+        newQuery()
+    }
+
+    /// MUST be called with the answers of a `.query` round (peers that did not answer in time
+    /// are simply absent).
+    public mutating func onOffers(round answered: Int, _ offers: [PeerOffer]) -> [ServiceDirective] {
+        guard answered == round, awaitingOffers, phase != .released else { return [] }
+        awaitingOffers = false
+        let usable = offers.filter { !refused.contains($0.peer) }
+        if case .unserved = phase {
+            // A retry: nothing is held, start again from the best level.
+            levelIndex = 0
+        }
+        capableCount = Formation.capable(usable, atLevel: levelIndex, configuration: configuration.formation).count
+
+        // 1. Cover what is missing at the current level, survivors keeping their shares and
+        //    offering only their extra room.
+        let deficit = Double(request.streams) - covered
+        let forDeficit = usable.map { offer -> PeerOffer in
+            var offer = offer
+            if let mine = held[offer.peer] {
+                offer.shares = offer.shares.map { max(0, $0 - mine) }
+            }
+            return offer
+        }
+        if case .success(let chosen) = Formation.choose(
+            needed: deficit, from: forDeficit, atLevel: levelIndex, configuration: configuration.formation)
+        {
+            return reserve(chosen.map { SubClusterMember(peer: $0.peer, share: $0.share + (held[$0.peer] ?? 0)) })
+        }
+        var shortfall: FormationShortfall?
+        if case .failure(let failure) = Formation.choose(
+            needed: Double(request.streams), from: usable, atLevel: levelIndex, configuration: configuration.formation)
+        {
+            shortfall = failure
+        }
+
+        // 2. Re-form from scratch at the next levels the user accepted, in order.
+        for next in (levelIndex + 1)..<request.ladder.count {
+            if case .success(let chosen) = Formation.choose(
+                needed: Double(request.streams), from: usable, atLevel: next, configuration: configuration.formation)
+            {
+                let keep = Set(chosen.map(\.peer))
+                var directives = held.keys.filter { !keep.contains($0) }.sorted().map { ServiceDirective.release(peer: $0) }
+                held = [:]
+                levelIndex = next
+                capableCount = Formation.capable(usable, atLevel: next, configuration: configuration.formation).count
+                directives += reserve(chosen)
+                return directives
+            }
+        }
+
+        // 3. Nothing works: release what is held and say why.
+        let reason = cannotServeReason(shortfall: shortfall, offers: usable)
+        var directives = held.keys.sorted().map { ServiceDirective.release(peer: $0) }
+        held = [:]
+        refused = []
+        levelIndex = 0
+        servedLevel = nil
+        phase = .unserved(reason: reason)
+        directives.append(.emit(.unserved(reason: reason)))
+        directives.append(.scheduleRetry(after: configuration.retryInterval))
+        return directives
+    }
+
+    /// MUST be called with each answer to a `.reserve` (a timeout counts as refused).
+    public mutating func onReservation(
+        round answered: Int, peer: MemberID, accepted: Bool, reason: String = ""
+    ) -> [ServiceDirective] {
+        guard answered == round, let share = pending.removeValue(forKey: peer), phase != .released else {
+            // A late acceptance of a superseded round must not leave capacity reserved for nothing.
+            if accepted, held[peer] == nil, pending[peer] == nil { return [.release(peer: peer)] }
+            return []
+        }
+        if accepted {
+            held[peer] = share
+        } else {
+            refused.insert(peer)
+        }
+        guard pending.isEmpty else { return [] }
+        if isCovered { return completeFormation() }
+        return newQuery()
+    }
+
+    /// MUST be called when membership declares a peer dead, or a peer leaves, or a renewal
+    /// finds its reservation gone.
+    public mutating func onMemberLost(_ peer: MemberID, reason: String) -> [ServiceDirective] {
+        guard phase != .released else { return [] }
+        if pending.removeValue(forKey: peer) != nil {
+            refused.insert(peer)
+            if pending.isEmpty { return isCovered ? completeFormation() : newQuery() }
+            return []
+        }
+        guard held.removeValue(forKey: peer) != nil else { return [] }
+        var directives: [ServiceDirective] = [.emit(.memberLost(peer: peer, reason: reason))]
+        if phase == .serving {
+            phase = .rebuilding
+            directives += newQuery()
+        }
+        // While forming or rebuilding, the round under way ends in a new query anyway.
+        return directives
+    }
+
+    /// MUST be called on a `.scheduleRetry` timer, and may be called whenever a peer appears or
+    /// announces more capacity.
+    public mutating func onRetry() -> [ServiceDirective] {
+        guard case .unserved = phase, !awaitingOffers else { return [] }
+        return newQuery()
+    }
+
+    /// The user released the service: every reservation is released.
+    public mutating func release() -> [ServiceDirective] {
+        guard phase != .released else { return [] }
+        let peers = Set(held.keys).union(pending.keys).sorted()
+        held = [:]
+        pending = [:]
+        phase = .released
+        return peers.map { ServiceDirective.release(peer: $0) } + [.emit(.released)]
+    }
+
+    // MARK: - Steps
+
+    private mutating func newQuery() -> [ServiceDirective] {
+        round += 1
+        awaitingOffers = true
+        return [.query(round: round)]
+    }
+
+    private mutating func reserve(_ plan: [SubClusterMember]) -> [ServiceDirective] {
+        round += 1
+        pending = Dictionary(uniqueKeysWithValues: plan.map { ($0.peer, $0.share) })
+        return plan.map { .reserve(round: round, peer: $0.peer, level: level, share: $0.share) }
+    }
+
+    private mutating func completeFormation() -> [ServiceDirective] {
+        let previousPhase = phase
+        let previousLevel = servedLevel
+        phase = .serving
+        refused = []
+        servedLevel = levelIndex
+        let event: ServiceEvent
+        if case .unserved = previousPhase, everServed {
+            event = .restored(level: level, members: members)
+        } else if let previousLevel, previousLevel != levelIndex {
+            event = .degraded(from: request.ladder[previousLevel], to: level, members: members)
+        } else if previousPhase == .rebuilding {
+            event = .rebuilt(level: level, members: members)
+        } else if !everServed, levelIndex > 0 {
+            event = .degraded(from: request.preferred, to: level, members: members)
+        } else {
+            event = .formed(level: level, members: members, capable: capableCount)
+        }
+        everServed = true
+        return [.emit(event)]
+    }
+
+    private func cannotServeReason(shortfall: FormationShortfall?, offers: [PeerOffer]) -> String {
+        let ladder = request.ladder.map(\.description).joined(separator: ", then ")
+        let detail = shortfall?.description ?? "no peer answered"
+        var reason = "cannot serve \(request.streams) stream(s) of \(ladder): at \(request.preferred), \(detail)"
+        if offers.isEmpty { reason = "cannot serve \(ladder): no live peer answered the query" }
+        let explanations = offers.compactMap { offer in
+            offer.reasons.first.map { "\(offer.peer): \($0)" }
+        }.prefix(3)
+        if !explanations.isEmpty { reason += " (" + explanations.joined(separator: "; ") + ")" }
+        return reason
+    }
+}
