@@ -34,7 +34,7 @@ public actor NodeState {
         let node = NodeSummary(
             name: directory.publishedName ?? a.name, id: a.nodeID.description, incarnation: a.incarnation,
             cores: a.cores, memoryMiB: a.memoryMiB, profile: a.profileID, heartbeatPort: a.heartbeatPort,
-            queryPort: a.queryPort, published: directory.publishedName != nil, uptimeSeconds: now)
+            queryPort: a.queryPort, published: directory.published, uptimeSeconds: now)
         let avahi = switch directory.avahiRunning {
         case true?: "running"
         case false?: "unavailable"

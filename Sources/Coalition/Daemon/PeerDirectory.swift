@@ -10,8 +10,10 @@ public struct PeerDirectory: Sendable {
     }
 
     public private(set) var entries: [NodeID: Entry] = [:]
-    /// Our published service name, once established.
+    /// Our service name as last established (kept while the daemon is away).
     public private(set) var publishedName: String?
+    /// Whether our record is established right now.
+    public private(set) var published = false
     /// Whether avahi-daemon answered; nil before the first answer.
     public private(set) var avahiRunning: Bool?
 
@@ -30,9 +32,10 @@ public struct PeerDirectory: Sendable {
             break
         case .published(let name):
             publishedName = name
+            published = true
             avahiRunning = true
         case .daemonUnavailable:
-            publishedName = nil
+            published = false
             avahiRunning = false
         }
     }
