@@ -72,7 +72,7 @@ dbus_start() {
   proc_record "$pid" >"$dir/dbus.pid"
   deadline=$((SECONDS + 10))
   until [ -S "$dir/bus" ]; do
-    proc_alive $(cat "$dir/dbus.pid") || die "dbus-daemon of host $i exited: $(tail -n 5 "$dir/dbus.log")"
+    daemon_running "$dir/dbus.pid" || die "dbus-daemon of host $i exited: $(tail -n 5 "$dir/dbus.log")"
     [ "$SECONDS" -lt "$deadline" ] || die "dbus-daemon of host $i did not open $dir/bus within 10 s"
     sleep 0.02
   done
@@ -86,6 +86,7 @@ avahi_start() {
   dir=$(host_dir "$i")
   mkdir -p /run/avahi-daemon "$dir/run" "$dir/services"
   rm -f "$dir/run/pid" "$dir/run/socket"
+  # shellcheck disable=SC2016 # $1 is expanded by the inner sh
   DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$i") setsid ip netns exec "$(ns_host "$i")" unshare -m sh -c '
       mount --bind "$1/run" /run/avahi-daemon || exit 1
       if [ -d /etc/avahi/services ]; then mount --bind "$1/services" /etc/avahi/services || exit 1; fi
@@ -109,8 +110,7 @@ avahi_wait() {
     local still=()
     for i in "${pending[@]}"; do
       dir=$(host_dir "$i")
-      # shellcheck disable=SC2046
-      proc_alive $(cat "$dir/avahi.pid") ||
+      daemon_running "$dir/avahi.pid" ||
         die "avahi-daemon of host $i exited: $(tail -n 5 "$dir/avahi.log")"
       [ "$(avahi_state "$i")" = 2 ] || still+=("$i")
     done
