@@ -1,0 +1,7 @@
+/// What the instance tells its shell to do after each call.
+public enum MembershipDirective: Hashable, Sendable {
+    /// Send this message (one datagram) to this address.
+    case send(MembershipMessage, to: PeerAddress)
+    /// Report this change to whoever listens (logs, `node status --watch`, the sub-cluster manager).
+    case event(MembershipEvent)
+}

@@ -1,0 +1,140 @@
+extension MembershipInstance {
+    /// MUST be invoked for every membership message that passed the wire codec (and the
+    /// authenticator, when a key is configured). `source` is the datagram's source address.
+    public mutating func onMessage(
+        _ message: MembershipMessage, from source: PeerAddress, now: MembershipInstant
+    ) -> [MembershipDirective] {
+        guard message.sender != member else { return [] }
+        var out: [MembershipDirective] = []
+        // A declaration of our own death is answered whoever sends it.
+        if case .dead(let subject, let subjectIncarnation) = message.body, subject == member {
+            refute(subjectIncarnation, &out)
+        }
+        guard accept(sender: message, from: source, now: now, &out) else { return out }
+        let sender = message.sender
+        switch message.body {
+        case .heartbeat(let sequence, let capacity):
+            let cap = configuration.suspicionTimeoutCeiling
+            update(sender) { peer in
+                let isNewer = peer.lastSequence.map { sequence != $0 && sequence &- $0 < 1 << 31 } ?? true
+                guard isNewer else { return }
+                if let previous = peer.lastHeartbeat {
+                    peer.interArrival.record(now - previous, cap: cap)
+                }
+                peer.lastHeartbeat = now
+                peer.lastSequence = sequence
+                peer.capacity = capacity
+            }
+        case .probe(let nonce):
+            out.append(.send(self.message(.ack(nonce: nonce, capacity: capacity)), to: source))
+            if !monitors.contains(sender) {
+                requestedMonitors[sender] = now + configuration.requestedMonitorLifetime
+            }
+        case .ack(let nonce, let capacity):
+            update(sender) { $0.capacity = capacity }
+            if let relay = relays.removeValue(forKey: nonce), relay.target == sender {
+                let relayed = self.message(
+                    .indirectAck(nonce: relay.requesterNonce, target: sender, targetIncarnation: message.incarnation))
+                out.append(.send(relayed, to: relay.requester))
+            }
+        case .probeRequest(let nonce, let target, let targetAddress):
+            guard target != member, target != sender, relays.count < Self.maximumRelays else { break }
+            let ours = makeNonce()
+            relays[ours] = Relay(
+                requester: source, requesterNonce: nonce, target: target,
+                expires: now + configuration.confirmationTimeout)
+            out.append(.send(self.message(.probe(nonce: ours)), to: targetAddress))
+        case .indirectAck(_, let target, let targetIncarnation):
+            guard let peer = peers[target], targetIncarnation >= peer.incarnation else { break }
+            if peer.state == .suspect {
+                update(target) {
+                    $0.incarnation = targetIncarnation
+                    $0.lastHeard = now
+                }
+                transition(target, to: .alive, now: now, reason: "answered a probe relayed by \(sender)", &out)
+            } else if peer.state == .dead, targetIncarnation > peer.incarnation {
+                update(target) { $0.incarnation = targetIncarnation }
+                transition(target, to: .alive, now: now, reason: "answered a probe relayed by \(sender) with incarnation \(targetIncarnation)", &out)
+            }
+        case .alive:
+            break  // the sender's incarnation, handled by `accept`, is the whole message
+        case .dead(let subject, let subjectIncarnation):
+            guard subject != member, let peer = peers[subject], peer.isLive,
+                subjectIncarnation >= peer.incarnation
+            else { break }
+            update(subject) { $0.incarnation = subjectIncarnation }
+            transition(subject, to: .dead, now: now, reason: "declared dead by \(sender)", &out)
+        case .leave:
+            transition(sender, to: .left, now: now, reason: "left", &out)
+        }
+        return out
+    }
+
+    /// Told we are dead at `declared`: take a higher incarnation and tell everyone.
+    private mutating func refute(_ declared: UInt64, _ out: inout [MembershipDirective]) {
+        guard declared >= incarnation else { return }
+        incarnation = declared &+ 1
+        broadcast(.alive, &out)
+    }
+
+    /// Learns or refreshes the sender; false when the message must go no further (it comes
+    /// from an older incarnation, or from a member dead or gone in our view that is not newer,
+    /// which is then told so).
+    private mutating func accept(
+        sender message: MembershipMessage, from source: PeerAddress, now: MembershipInstant,
+        _ out: inout [MembershipDirective]
+    ) -> Bool {
+        let id = message.sender
+        guard let peer = peers[id] else {
+            if case .leave = message.body { return false }
+            addPeer(id, address: source, incarnation: message.incarnation, now: now, reason: "learned from its \(message.body.name)", &out)
+            update(id) { $0.lastHeard = now }
+            return true
+        }
+        if peer.address != source { update(id) { $0.address = source } }
+        if !peer.isLive {
+            guard message.incarnation > peer.incarnation else {
+                tellDead(id, now: now, &out)
+                return false
+            }
+            update(id) { $0.incarnation = message.incarnation }
+            transition(id, to: .alive, now: now, reason: "back with incarnation \(message.incarnation)", &out)
+            update(id) { $0.lastHeard = now }
+            return true
+        }
+        guard message.incarnation >= peer.incarnation else { return false }
+        update(id) {
+            $0.incarnation = message.incarnation
+            $0.lastHeard = now
+        }
+        if peer.state == .suspect {
+            transition(id, to: .alive, now: now, reason: "refuted by its \(message.body.name)", &out)
+        }
+        return true
+    }
+
+    /// Tells a member dead in our view that it is, at most once per heartbeat interval, so a
+    /// live one refutes.
+    private mutating func tellDead(_ id: MemberID, now: MembershipInstant, _ out: inout [MembershipDirective]) {
+        guard let peer = peers[id], peer.state == .dead else { return }
+        if let last = peer.lastDeadNotice, now - last < configuration.heartbeatInterval { return }
+        update(id) { $0.lastDeadNotice = now }
+        out.append(.send(message(.dead(subject: id, subjectIncarnation: peer.incarnation)), to: peer.address))
+    }
+}
+
+extension MembershipMessage.Body {
+    /// A short name for logs.
+    public var name: String {
+        switch self {
+        case .heartbeat: "heartbeat"
+        case .probe: "probe"
+        case .ack: "ack"
+        case .probeRequest: "probe request"
+        case .indirectAck: "relayed ack"
+        case .alive: "alive"
+        case .dead: "death notice"
+        case .leave: "leave"
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Coalition
+import Testing
+
+/// Deterministic simulations: at least 50 instances, a virtual clock, seeded loss, delays,
+/// partitions, crashes and starvation. A failure names its seed; rerun it with that seed.
+@Suite("Membership simulation")
+struct MembershipSimulationTests {
+    static let target = Duration.seconds(1)
+
+    @Test("every crash is detected by every live peer within 1 s", arguments: [UInt64(1), 2, 3])
+    func everyCrashIsDetectedByEveryLivePeerWithinTheTarget(seed: UInt64) {
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.loss = 0.01
+        sim.run(for: .seconds(3))
+        var generator = SeededGenerator(seed: seed)
+        var worst = Duration.zero
+        for _ in 0..<6 {
+            let victim = sim.liveNodes().randomElement(using: &generator)!
+            let crashedAt = sim.now
+            sim.crash(victim)
+            sim.run(for: .seconds(2))
+            for observer in sim.liveNodes() {
+                let event = sim.firstEvent(.dead, about: victim, seenBy: observer, since: crashedAt)
+                #expect(event != nil, "seed \(seed): n\(observer) never declared crashed n\(victim) dead")
+                if let event {
+                    worst = max(worst, event.at - crashedAt)
+                    #expect(event.at - crashedAt <= Self.target, "seed \(seed): n\(observer) took \(event.at - crashedAt) to see n\(victim) dead")
+                }
+            }
+        }
+        #expect(worst > .zero, "seed \(seed)")
+    }
+
+    @Test("a cut link is detected by every peer within 1 s, and healing brings the node back")
+    func aCutLinkIsDetectedAndHealingBringsTheNodeBack() {
+        let seed: UInt64 = 11
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(3))
+        let cutAt = sim.now
+        sim.cut = [7]
+        sim.run(for: .seconds(3))
+        for observer in sim.liveNodes(excluding: [7]) {
+            let event = sim.firstEvent(.dead, about: 7, seenBy: observer, since: cutAt)
+            #expect(event.map { $0.at - cutAt <= Self.target } == true, "seed \(seed): n\(observer) saw n7 dead at \(String(describing: event?.at))")
+        }
+        let healedAt = sim.now
+        sim.cut = []
+        sim.run(for: .seconds(3))
+        for observer in sim.liveNodes(excluding: [7]) {
+            #expect(sim.state(of: 7, seenBy: observer) == .alive, "seed \(seed): n\(observer) still sees n7 as \(String(describing: sim.state(of: 7, seenBy: observer)))")
+            #expect(sim.state(of: observer, seenBy: 7) == .alive, "seed \(seed): n7 still sees n\(observer) as \(String(describing: sim.state(of: observer, seenBy: 7)))")
+            #expect(sim.firstEvent(.rejoined, about: 7, seenBy: observer, since: healedAt) != nil, "seed \(seed)")
+        }
+    }
+
+    @Test("no member is ever declared dead at 5% random loss", arguments: [UInt64(21), 22])
+    func noFalseDeathAtFivePercentLoss(seed: UInt64) {
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.loss = 0.05
+        sim.run(for: .seconds(120))
+        let deaths = sim.events(.dead)
+        #expect(deaths.isEmpty, "seed \(seed): \(deaths.count) false deaths, first \(String(describing: deaths.first))")
+        for observer in sim.nodes.indices {
+            #expect(sim.nodes[observer].knownMembers.count == 49, "seed \(seed)")
+        }
+    }
+
+    @Test("a member declared dead while alive refutes with a higher incarnation")
+    func aFalselyDeclaredMemberRefutesWithAHigherIncarnation() {
+        let seed: UInt64 = 31
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(2))
+        let before = sim.nodes[5].incarnation
+        let forged = MembershipMessage(
+            sender: MembershipSimulator.id(9), incarnation: 1, body: .dead(subject: MembershipSimulator.id(5), subjectIncarnation: before))
+        let injectedAt = sim.now
+        for observer in sim.liveNodes(excluding: [9]) { sim.inject(forged, from: 9, to: observer) }
+        sim.run(for: .seconds(1))
+        #expect(sim.nodes[5].incarnation > before, "seed \(seed)")
+        for observer in sim.liveNodes(excluding: [5]) {
+            #expect(sim.state(of: 5, seenBy: observer) == .alive, "seed \(seed): n\(observer) sees n5 as \(String(describing: sim.state(of: 5, seenBy: observer)))")
+        }
+        #expect(sim.firstEvent(.rejoined, about: 5, seenBy: 0, since: injectedAt) != nil, "seed \(seed)")
+    }
+
+    @Test("a starved member accuses nobody")
+    func aStarvedMemberAccusesNobody() {
+        let seed: UInt64 = 41
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(2))
+        let starvedAt = sim.now
+        sim.starvation[3] = 150...900
+        sim.run(for: .seconds(30))
+        let accusations = sim.observations.filter {
+            $0.observer == 3 && $0.event.at >= starvedAt && ($0.event.kind == .dead || $0.event.kind == .suspect)
+        }
+        #expect(accusations.isEmpty, "seed \(seed): the starved n3 accused \(accusations.map(\.event))")
+        // Others see it as it is: hung now and then, back with a refutation.
+        sim.starvation = [:]
+        sim.run(for: .seconds(5))
+        for observer in sim.liveNodes(excluding: [3]) {
+            #expect(sim.state(of: 3, seenBy: observer) == .alive, "seed \(seed)")
+        }
+    }
+
+    @Test("a partition heals into one coalition again")
+    func aPartitionHealsIntoOneCoalition() {
+        let seed: UInt64 = 51
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.loss = 0.01
+        sim.run(for: .seconds(2))
+        sim.partition = Dictionary(uniqueKeysWithValues: sim.nodes.indices.map { ($0, $0 % 2) })
+        sim.run(for: .seconds(3))
+        #expect(sim.state(of: 1, seenBy: 0) == .dead, "seed \(seed)")
+        #expect(sim.state(of: 2, seenBy: 0) == .alive, "seed \(seed)")
+        sim.partition = nil
+        sim.run(for: .seconds(4))
+        for observer in sim.nodes.indices {
+            for subject in sim.nodes.indices where subject != observer {
+                #expect(sim.state(of: subject, seenBy: observer) == .alive, "seed \(seed): n\(observer) sees n\(subject) as \(String(describing: sim.state(of: subject, seenBy: observer)))")
+            }
+        }
+    }
+
+    @Test("a crashed member restarted with a new incarnation rejoins")
+    func aRestartedMemberRejoins() {
+        let seed: UInt64 = 61
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(2))
+        sim.crash(12)
+        sim.run(for: .seconds(2))
+        let restartedAt = sim.now
+        sim.restart(12, incarnation: 2)
+        sim.run(for: .seconds(2))
+        for observer in sim.liveNodes(excluding: [12]) {
+            #expect(sim.state(of: 12, seenBy: observer) == .alive, "seed \(seed)")
+            #expect(sim.firstEvent(.rejoined, about: 12, seenBy: observer, since: restartedAt) != nil, "seed \(seed)")
+        }
+    }
+
+    @Test("heartbeat traffic per member does not grow with the coalition")
+    func trafficPerMemberIsConstantInTheCoalitionSize() {
+        func datagramsPerMemberPerSecond(_ count: Int) -> Double {
+            var sim = MembershipSimulator(nodes: count, seed: 71)
+            sim.run(for: .seconds(3))
+            let start = sim.datagrams
+            sim.run(for: .seconds(10))
+            return Double(sim.datagrams - start) / Double(count) / 10
+        }
+        let small = datagramsPerMemberPerSecond(10)
+        let large = datagramsPerMemberPerSecond(60)
+        #expect(small == large, "10 members: \(small)/s each, 60 members: \(large)/s each")
+        #expect(large <= 31, "\(large) datagrams per member per second")
+    }
+}
