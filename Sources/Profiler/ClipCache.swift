@@ -36,7 +36,7 @@ public struct ClipCache: Sendable {
         if mkdirs(directory.path) != 0 {
             throw FileError(path: directory.path, operation: "creating the clip cache directory", errno: errno)
         }
-        let temporary = directory.appendingPathComponent(".\(spec.fileName).\(getpid()).tmp")
+        let temporary = directory.appendingPathComponent(".\(spec.fileName).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
             try ClipSynthesizer.write(spec, to: temporary.path, progress: progress)
         } catch {

@@ -1,12 +1,10 @@
 import ArgumentParser
 
+/// `node bench`: benchmarks that print figures and ratios. Each benchmark is a subcommand.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run a benchmark and print its figures."
+        abstract: "Run a benchmark and print its figures.",
+        subcommands: [BenchProfileCommand.self]
     )
-
-    func run() async throws {
-        throw NotBuiltYet(command: "bench")
-    }
 }

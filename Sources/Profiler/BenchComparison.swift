@@ -1,0 +1,60 @@
+import Foundation
+import QoSModel
+
+/// One preset's figures from our decoder and from `ffmpeg -benchmark`, as medians over repeats.
+public struct BenchComparison: Sendable {
+    public var preset: MediaPreset
+    public var mediaSeconds: Double
+    /// Medians of our runs, in seconds.
+    public var ourUser: Double, ourCPU: Double, ourWall: Double
+    /// Medians of ffmpeg's `utime`, `utime + stime` and `rtime`, in seconds.
+    public var ffmpegUser: Double, ffmpegCPU: Double, ffmpegWall: Double
+
+    public init(preset: MediaPreset, ours: [DecodeMeasurement], ffmpeg: [FFmpegBenchFigures]) {
+        self.preset = preset
+        mediaSeconds = Self.median(ours.map(\.mediaSeconds))
+        ourUser = Self.median(ours.map(\.userSeconds))
+        ourCPU = Self.median(ours.map(\.cpuSeconds))
+        ourWall = Self.median(ours.map(\.wallSeconds))
+        ffmpegUser = Self.median(ffmpeg.map(\.user))
+        ffmpegCPU = Self.median(ffmpeg.map { $0.user + $0.system })
+        ffmpegWall = Self.median(ffmpeg.map(\.real))
+    }
+
+    /// Our user CPU / ffmpeg's utime.
+    public var userRatio: Double { ffmpegUser > 0 ? ourUser / ffmpegUser : .nan }
+    /// Our user+system CPU / ffmpeg's utime+stime.
+    public var cpuRatio: Double { ffmpegCPU > 0 ? ourCPU / ffmpegCPU : .nan }
+    /// Our wall time / ffmpeg's rtime.
+    public var wallRatio: Double { ffmpegWall > 0 ? ourWall / ffmpegWall : .nan }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The side-by-side table `node bench profile` prints.
+    public static func render(_ rows: [BenchComparison], repeats: Int, duration: Double) -> String {
+        func f(_ value: Double, _ decimals: Int = 4) -> String { String(format: "%.\(decimals)f", value) }
+        let header = [
+            "preset", "ours user s/s", "ffmpeg utime s/s", "ratio", "ours cpu s/s", "ffmpeg u+s s/s", "ratio",
+            "ours wall s", "ffmpeg rtime s", "ratio",
+        ]
+        let table = rows.map { row -> [String] in
+            let media = max(row.mediaSeconds, 1e-9)
+            return [
+                row.preset.id, f(row.ourUser / media), f(row.ffmpegUser / media), f(row.userRatio, 3),
+                f(row.ourCPU / media), f(row.ffmpegCPU / media), f(row.cpuRatio, 3),
+                f(row.ourWall, 3), f(row.ffmpegWall, 3), f(row.wallRatio, 3),
+            ]
+        }
+        var lines = [
+            "decode, 1 thread, clips of \(f(duration, 1)) s, median of \(repeats) alternating runs each; "
+                + "ratio = ours / ffmpeg (targets: CPU within 0.95...1.05, wall <= 1.05)"
+        ]
+        lines += TextTable.render(header: header, rows: table)
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Profiler
+import QoSModel
+
+/// `node bench profile`: our decode measurement against `ffmpeg -benchmark` on the same clips.
+struct BenchProfileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Compare the profiler's decode figures with `ffmpeg -benchmark` on the same clips.",
+        discussion: """
+            For each preset, decodes the cached test clip with one thread in this process and with \
+            `ffmpeg -benchmark -threads 1 -i CLIP -f null -` (the clip's one stream only), several \
+            times alternately, and prints the median CPU seconds per media second and wall time of \
+            each with their ratios. Targets: CPU within 5%, our wall time <= 1.05x ffmpeg's.
+            """
+    )
+
+    @Option(help: "Seconds of media per test clip (default 10).")
+    var duration: Double = 10
+
+    @Option(help: "Runs of each decoder per preset; the median is reported.")
+    var repeats: Int = 3
+
+    @Option(help: "Where test clips are cached (default: $XDG_CACHE_HOME/coalition/clips or ~/.cache/coalition/clips).")
+    var cacheDir: String?
+
+    @Option(help: "The ffmpeg executable (default: ffmpeg on PATH).")
+    var ffmpeg: String?
+
+    func validate() throws {
+        if !(0.2...3600).contains(duration) {
+            throw ValidationError("--duration must be between 0.2 and 3600 seconds, got \(duration).")
+        }
+        if !(1...50).contains(repeats) { throw ValidationError("--repeats must be 1...50, got \(repeats).") }
+    }
+
+    func run() async throws {
+        let cache = ClipCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ClipCache.defaultDirectory())
+        let display = TerminalProgress()
+        var rows: [BenchComparison] = []
+        do {
+            for preset in MediaPreset.allCases {
+                let spec = ClipSpec(preset: preset, durationSeconds: duration)
+                let clip = try cache.clip(for: spec) { display.report(.synthesizing(preset, $0)) }
+                display.finishLine()
+                var ours: [DecodeMeasurement] = []
+                var theirs: [FFmpegBenchFigures] = []
+                for attempt in 0..<repeats {
+                    display.report(.decoding(preset, threads: 1, Double(attempt) / Double(repeats)))
+                    ours.append(try DecodeBenchmark.run(path: clip.path, kind: spec.kind, threads: 1))
+                    theirs.append(try FFmpegCommandBenchmark.run(clip: clip.path, kind: spec.kind, threads: 1, executable: ffmpeg))
+                }
+                display.finishLine()
+                rows.append(BenchComparison(preset: preset, ours: ours, ffmpeg: theirs))
+            }
+        } catch {
+            display.finishLine()
+            throw ProfilerFailure(message: "\(error)")
+        }
+        print(BenchComparison.render(rows, repeats: repeats, duration: duration))
+    }
+}
