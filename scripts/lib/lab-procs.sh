@@ -107,6 +107,17 @@ host_env_prefix() {
   echo "ip netns exec $(ns_host "$1") env DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$1")"
 }
 
+# procs_record I PID: adds PID to host I's records and drops the records of processes gone.
+procs_record() {
+  local file
+  file="$(host_dir "$1")/procs"
+  (
+    flock 8
+    { live_records "$file"; proc_record "$2"; } >"$file.new"
+    mv "$file.new" "$file"
+  ) 8>>"$file.lock"
+}
+
 # proc_enter I CMD...: becomes CMD in host I: records this pid, joins the host's cgroup, and
 # execs into the namespace with the host's bus. The pid stays the same through every exec.
 proc_enter() {
@@ -114,7 +125,7 @@ proc_enter() {
   shift
   dir=$(host_dir "$i")
   cgroup_join "$i"
-  record_line "$dir/procs" "$(proc_record $$)"
+  procs_record "$i" $$
   exec ip netns exec "$(ns_host "$i")" \
     env --default-signal=INT,QUIT DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
 }

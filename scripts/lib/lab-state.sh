@@ -116,7 +116,7 @@ record_line() {
 # is gone or a zombie.
 proc_starttime() {
   local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
   rest=${stat##*) }
   # shellcheck disable=SC2086
   set -- $rest
@@ -127,7 +127,7 @@ proc_starttime() {
 # proc_pgrp PID: the process group of PID.
 proc_pgrp() {
   local stat rest
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
   rest=${stat##*) }
   # shellcheck disable=SC2086
   set -- $rest
