@@ -412,9 +412,10 @@ final class AvahiSession: @unchecked Sendable {
             var text = [CChar](repeating: 0, count: 64)
             if let address { avahi_address_snprint(&text, text.count, address) }
             let addressString = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            deliver(table.resolvedRecord(
-                key, hostName: hostName.map { String(cString: $0) } ?? "", address: addressString,
-                port: Int(port), txt: Self.strings(txt)))
+            let host = hostName.map { String(cString: $0) } ?? ""
+            deliver(
+                table.resolvedRecord(key, hostName: host, address: addressString, port: Int(port), txt: Self.strings(txt)),
+                source: "\(host) \(addressString):\(port)")
         case AVAHI_RESOLVER_FAILURE:
             let code = client?.pointer.map { avahi_client_errno($0) } ?? Int32(AVAHI_ERR_FAILURE)
             logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: code, operation: "service resolver"))")
@@ -437,7 +438,8 @@ final class AvahiSession: @unchecked Sendable {
         return result.reversed()
     }
 
-    private func deliver(_ events: [DiscoveryEvent]) {
+    /// Logs and emits events; `source` names where a resolved record came from.
+    private func deliver(_ events: [DiscoveryEvent], source: String? = nil) {
         for event in events {
             switch event {
             case .appeared(let peer):
@@ -447,7 +449,7 @@ final class AvahiSession: @unchecked Sendable {
             case .vanished(let peer):
                 logger.info("peer vanished: '\(peer.serviceName)' \(peer.nodeID)")
             case .rejected(let name, let reason):
-                logger.warning("rejected \(configuration.serviceType) record '\(name)': \(reason)")
+                logger.warning("rejected \(configuration.serviceType) record '\(name)': \(reason)", metadata: source.map { ["from": "\($0)"] })
             case .published, .daemonUnavailable:
                 break
             }
