@@ -98,7 +98,7 @@ public struct PeerTable: Sendable {
 
     /// Recomputes what to say about one node id after its keys changed.
     private mutating func report(_ id: NodeID) -> [DiscoveryEvent] {
-        // Prefer the most recently resolved key deterministically: the smallest key order.
+        // A node under several keys is reported by its smallest key, so the choice is deterministic.
         let current = resolved.filter { $0.value.nodeID == id }.sorted { $0.key < $1.key }.first?.value
         let before = reported[id]
         reported[id] = current
