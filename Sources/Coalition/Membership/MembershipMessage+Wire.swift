@@ -1,0 +1,112 @@
+import NIOCore
+
+/// Bodies of the membership messages (protocol version 1), big-endian:
+///
+/// ```
+/// every body:    sender id (short string, <= 64 bytes), sender incarnation (UInt64)
+/// heartbeat  1:  sequence (UInt32), spare CPU (UInt32, milli-cores), MemAvailable (UInt32, KiB, saturated)
+/// probe      2:  nonce (UInt32)
+/// ack        3:  nonce (UInt32), spare CPU (UInt32), MemAvailable (UInt32)
+/// probe-req  4:  nonce (UInt32), target id (short string), target host (short string, <= 64), target port (UInt16)
+/// ind-ack    5:  nonce (UInt32), target id (short string), target incarnation (UInt64)
+/// alive      6:  nothing more
+/// dead       7:  subject id (short string), subject incarnation (UInt64)
+/// leave      8:  nothing more
+/// ```
+/// A heartbeat frame is 41 bytes with an 11-byte id (73 with the auth trailer).
+extension MembershipMessage {
+    /// The frame type of this message.
+    public var wireType: WireMessageType {
+        switch body {
+        case .heartbeat: .heartbeat
+        case .probe: .probe
+        case .ack: .ack
+        case .probeRequest: .probeRequest
+        case .indirectAck: .indirectAck
+        case .alive: .alive
+        case .dead: .dead
+        case .leave: .leave
+        }
+    }
+
+    /// Writes this message's body (not the frame header).
+    public func encodeBody(into buffer: inout ByteBuffer) {
+        buffer.writeShortString(sender.rawValue)
+        buffer.writeInteger(incarnation)
+        switch body {
+        case .heartbeat(let sequence, let capacity):
+            buffer.writeInteger(sequence)
+            buffer.writeCapacity(capacity)
+        case .probe(let nonce):
+            buffer.writeInteger(nonce)
+        case .ack(let nonce, let capacity):
+            buffer.writeInteger(nonce)
+            buffer.writeCapacity(capacity)
+        case .probeRequest(let nonce, let target, let address):
+            buffer.writeInteger(nonce)
+            buffer.writeShortString(target.rawValue)
+            buffer.writeShortString(address.host)
+            buffer.writeInteger(address.port)
+        case .indirectAck(let nonce, let target, let targetIncarnation):
+            buffer.writeInteger(nonce)
+            buffer.writeShortString(target.rawValue)
+            buffer.writeInteger(targetIncarnation)
+        case .alive, .leave:
+            break
+        case .dead(let subject, let subjectIncarnation):
+            buffer.writeShortString(subject.rawValue)
+            buffer.writeInteger(subjectIncarnation)
+        }
+    }
+
+    /// Reads a message from a decoded frame; throws `malformedBody` for a short or
+    /// over-long body, an invalid id, or a type that is not a membership message.
+    public init(frame: WireFrame) throws(WireDropReason) {
+        var buffer = frame.body
+        sender = try buffer.readMemberID()
+        incarnation = try buffer.readField()
+        switch frame.type {
+        case .heartbeat:
+            body = .heartbeat(sequence: try buffer.readField(), capacity: try buffer.readCapacity())
+        case .probe:
+            body = .probe(nonce: try buffer.readField())
+        case .ack:
+            body = .ack(nonce: try buffer.readField(), capacity: try buffer.readCapacity())
+        case .probeRequest:
+            let nonce: UInt32 = try buffer.readField()
+            let target = try buffer.readMemberID()
+            let host = try buffer.readShortString(maximumBytes: 64)
+            let port: UInt16 = try buffer.readField()
+            body = .probeRequest(nonce: nonce, target: target, targetAddress: PeerAddress(host: host, port: port))
+        case .indirectAck:
+            body = .indirectAck(nonce: try buffer.readField(), target: try buffer.readMemberID(), targetIncarnation: try buffer.readField())
+        case .alive:
+            body = .alive
+        case .dead:
+            body = .dead(subject: try buffer.readMemberID(), subjectIncarnation: try buffer.readField())
+        case .leave:
+            body = .leave
+        default:
+            throw .malformedBody
+        }
+        guard buffer.readableBytes == 0 else { throw .malformedBody }
+    }
+}
+
+extension ByteBuffer {
+    fileprivate mutating func writeCapacity(_ capacity: SpareCapacity) {
+        writeInteger(capacity.cpuMilliCores)
+        writeInteger(UInt32(clamping: capacity.memoryAvailableKiB))
+    }
+
+    fileprivate mutating func readCapacity() throws(WireDropReason) -> SpareCapacity {
+        let cpu: UInt32 = try readField()
+        let memory: UInt32 = try readField()
+        return SpareCapacity(cpuMilliCores: cpu, memoryAvailableKiB: UInt64(memory))
+    }
+
+    fileprivate mutating func readMemberID() throws(WireDropReason) -> MemberID {
+        guard let id = MemberID(try readShortString(maximumBytes: MemberID.maximumByteCount)) else { throw .malformedBody }
+        return id
+    }
+}

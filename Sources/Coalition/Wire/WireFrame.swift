@@ -1,0 +1,126 @@
+import NIOCore
+
+/// One decoded frame: its type and its body (already checked against the type's limit and,
+/// with a key, authenticated).
+public struct WireFrame: Sendable {
+    public var type: WireMessageType
+    public var body: ByteBuffer
+
+    public init(type: WireMessageType, body: ByteBuffer) {
+        self.type = type
+        self.body = body
+    }
+}
+
+/// Writes frames: header, body, and the auth trailer when an authenticator is given.
+public struct WireFrameEncoder: Sendable {
+    public var authenticator: WireAuthenticator?
+
+    public init(authenticator: WireAuthenticator? = nil) {
+        self.authenticator = authenticator
+    }
+
+    /// Appends one frame of `type` with `body` to `buffer`.
+    /// - Parameters:
+    ///   - timestampMilliseconds: wall-clock time for the replay window (used only with a key).
+    ///   - nonce: a random number, distinct per frame (used only with a key).
+    public func encode(
+        _ type: WireMessageType, body: ByteBuffer, into buffer: inout ByteBuffer,
+        timestampMilliseconds: UInt64, nonce: UInt64
+    ) {
+        precondition(body.readableBytes <= type.maximumBodyLength, "\(type) body of \(body.readableBytes) bytes exceeds its limit")
+        let start = buffer.writerIndex
+        buffer.writeInteger(WireFormat.magic)
+        buffer.writeInteger(WireFormat.version)
+        buffer.writeInteger(type.rawValue)
+        buffer.writeInteger(authenticator == nil ? 0 : WireFormat.authenticatedFlag)
+        buffer.writeInteger(UInt32(body.readableBytes))
+        var body = body
+        buffer.writeBuffer(&body)
+        guard let authenticator else { return }
+        buffer.writeInteger(timestampMilliseconds)
+        buffer.writeInteger(nonce)
+        let signed = buffer.getBytes(at: start, length: buffer.writerIndex - start)!
+        buffer.writeBytes(authenticator.tag(of: signed))
+    }
+}
+
+/// Reads frames and never trusts a length: the header is checked (magic, version, type,
+/// flags, the type's size limit) before a body is awaited or read, and the tag before the
+/// body is handed on.
+public struct WireFrameDecoder: Sendable {
+    private var types: [UInt8: WireMessageType] = [:]
+    public var authenticator: WireAuthenticator?
+    public var replayGuard: ReplayGuard
+
+    /// - Parameters:
+    ///   - accepting: the message types this socket accepts; any other number is `unknownType`.
+    ///   - authenticator: with a key, untagged frames are `missingTag`; without one, tagged
+    ///     frames are `unexpectedTag`.
+    public init(accepting types: [WireMessageType], authenticator: WireAuthenticator? = nil, replayGuard: ReplayGuard = ReplayGuard()) {
+        for type in types { self.types[type.rawValue] = type }
+        self.authenticator = authenticator
+        self.replayGuard = replayGuard
+    }
+
+    /// The outcome of reading from a stream.
+    public enum StreamResult: Sendable {
+        case frame(WireFrame)
+        /// Wait for more bytes (nothing was consumed).
+        case needMoreData
+        /// The stream is unusable from here: disconnect the peer.
+        case drop(WireDropReason)
+    }
+
+    /// Decodes a datagram that must hold exactly one frame.
+    public mutating func decode(datagram: ByteBuffer, nowMilliseconds: UInt64) -> Result<WireFrame, WireDropReason> {
+        var buffer = datagram
+        switch decode(stream: &buffer, nowMilliseconds: nowMilliseconds) {
+        case .frame(let frame):
+            return buffer.readableBytes == 0 ? .success(frame) : .failure(.malformedFrame)
+        case .needMoreData:
+            return .failure(.truncated)
+        case .drop(let reason):
+            return .failure(reason)
+        }
+    }
+
+    /// Decodes the next frame at the reader index of `buffer`, consuming it only when complete.
+    public mutating func decode(stream buffer: inout ByteBuffer, nowMilliseconds: UInt64) -> StreamResult {
+        let start = buffer.readerIndex
+        guard buffer.readableBytes >= 2 else { return .needMoreData }
+        guard buffer.getInteger(at: start, as: UInt16.self) == WireFormat.magic else { return .drop(.badMagic) }
+        guard buffer.readableBytes >= WireFormat.headerLength else { return .needMoreData }
+        let version = buffer.getInteger(at: start + 2, as: UInt8.self)!
+        guard WireFormat.acceptedVersions.contains(version) else { return .drop(.unsupportedVersion) }
+        guard let type = types[buffer.getInteger(at: start + 3, as: UInt8.self)!] else { return .drop(.unknownType) }
+        let flags = buffer.getInteger(at: start + 4, as: UInt8.self)!
+        guard flags & ~WireFormat.authenticatedFlag == 0 else { return .drop(.malformedFrame) }
+        let length = buffer.getInteger(at: start + 5, as: UInt32.self)!
+        guard length <= type.maximumBodyLength else { return .drop(.oversized) }
+        let tagged = flags & WireFormat.authenticatedFlag != 0
+        if tagged, authenticator == nil { return .drop(.unexpectedTag) }
+        if !tagged, authenticator != nil { return .drop(.missingTag) }
+        let frameLength = WireFormat.headerLength + Int(length) + (tagged ? WireFormat.trailerLength : 0)
+        guard buffer.readableBytes >= frameLength else { return .needMoreData }
+        if tagged, let authenticator {
+            let trailer = start + WireFormat.headerLength + Int(length)
+            let timestamp = buffer.getInteger(at: trailer, as: UInt64.self)!
+            let nonce = buffer.getInteger(at: trailer + WireFormat.timestampLength, as: UInt64.self)!
+            let signedLength = frameLength - WireFormat.tagLength
+            let signed = buffer.getBytes(at: start, length: signedLength)!
+            let tag = buffer.getBytes(at: start + signedLength, length: WireFormat.tagLength)!
+            guard authenticator.verify(tag: tag, of: signed) else {
+                buffer.moveReaderIndex(forwardBy: frameLength)
+                return .drop(.badTag)
+            }
+            if let reason = replayGuard.admit(timestamp: timestamp, nonce: nonce, nowMilliseconds: nowMilliseconds) {
+                buffer.moveReaderIndex(forwardBy: frameLength)
+                return .drop(reason)
+            }
+        }
+        let body = buffer.getSlice(at: start + WireFormat.headerLength, length: Int(length))!
+        buffer.moveReaderIndex(forwardBy: frameLength)
+        return .frame(WireFrame(type: type, body: body))
+    }
+}
