@@ -1,0 +1,197 @@
+import NIOCore
+import NIOPosix
+import QoSModel
+
+/// Talks to members' query ports over TCP: one connection per member, kept open and shared by
+/// concurrent requests (answers are matched by request number). A broken connection fails its
+/// outstanding requests and is re-opened by the next call.
+public actor ServiceClient: ServiceTransport {
+    public struct Configuration: Sendable {
+        /// How long a connection attempt may take. Default 250 ms (a LAN answers in well under one).
+        public var connectTimeout: Duration
+        /// The coalition key; nil sends untagged frames.
+        public var authenticator: WireAuthenticator?
+
+        public init(connectTimeout: Duration = .milliseconds(250), authenticator: WireAuthenticator? = nil) {
+            self.connectTimeout = connectTimeout
+            self.authenticator = authenticator
+        }
+    }
+
+    public let me: MemberID
+    public let configuration: Configuration
+    private var connections: [ServiceEndpoint: EventLoopFuture<Channel>] = [:]
+    private var nextRequest: UInt32 = 1
+
+    public init(me: MemberID, configuration: Configuration = .init()) {
+        self.me = me
+        self.configuration = configuration
+    }
+
+    public func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel]) async throws -> PeerOffer {
+        let answer = try await send(.query(request: number(), sender: me, service: service, ladder: ladder), to: peer)
+        guard case .offer(_, let responder, let shares, let reasons) = answer, shares.count == ladder.count else {
+            throw ServiceClientError(peer: peer, reason: "answered a query with \(answer.type)")
+        }
+        guard responder == peer.id else {
+            throw ServiceClientError(peer: peer, reason: "answered as \(responder)")
+        }
+        return PeerOffer(peer: peer.id, shares: shares, reasons: reasons)
+    }
+
+    public func reserve(_ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double) async throws -> ReserveAnswer {
+        let answer = try await send(.reserve(request: number(), sender: me, service: service, level: level, share: share), to: peer)
+        guard case .reserveAnswer(_, let accepted, let available, let reason) = answer else {
+            throw ServiceClientError(peer: peer, reason: "answered a reservation with \(answer.type)")
+        }
+        return ReserveAnswer(accepted: accepted, reason: reason, available: available)
+    }
+
+    public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> [ServiceID] {
+        let answer = try await send(.renew(request: number(), sender: me, services: services), to: peer)
+        guard case .renewAnswer(_, let unknown) = answer else {
+            throw ServiceClientError(peer: peer, reason: "answered a renewal with \(answer.type)")
+        }
+        return unknown
+    }
+
+    public func release(_ peer: ServiceEndpoint, service: ServiceID) async throws {
+        let answer = try await send(.release(request: number(), sender: me, service: service), to: peer)
+        guard case .releaseAnswer = answer else {
+            throw ServiceClientError(peer: peer, reason: "answered a release with \(answer.type)")
+        }
+    }
+
+    /// Closes every connection.
+    public func close() async {
+        for future in connections.values { _ = try? await future.get().close() }
+        connections = [:]
+    }
+
+    private func number() -> UInt32 {
+        defer { nextRequest &+= 1 }
+        return nextRequest
+    }
+
+    private func send(_ message: ServiceMessage, to peer: ServiceEndpoint) async throws -> ServiceMessage {
+        var channel: Channel
+        do {
+            channel = try await connection(to: peer).get()
+            if !channel.isActive {
+                // Closed since it was opened (the peer restarted, or the link broke): open anew.
+                connections.removeValue(forKey: peer)
+                channel = try await connection(to: peer).get()
+            }
+        } catch {
+            connections.removeValue(forKey: peer)
+            throw ServiceClientError(peer: peer, reason: "cannot connect: \(error)")
+        }
+        let promise = channel.eventLoop.makePromise(of: ServiceMessage.self)
+        channel.writeAndFlush(ServiceClientHandler.Outbound(message: message, answer: promise), promise: nil)
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            if !channel.isActive { connections.removeValue(forKey: peer) }
+            throw ServiceClientError(peer: peer, reason: "\(error)")
+        }
+    }
+
+    private func connection(to peer: ServiceEndpoint) -> EventLoopFuture<Channel> {
+        if let existing = connections[peer] { return existing }
+        let authenticator = configuration.authenticator
+        let future = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.answerTypes, authenticator: authenticator)))
+                    try channel.pipeline.syncOperations.addHandler(ServiceClientHandler(authenticator: authenticator))
+                }
+            }
+            .connect(host: peer.host, port: Int(peer.port))
+        connections[peer] = future
+        return future
+    }
+}
+
+/// A failed request to a member, naming it and the reason.
+public struct ServiceClientError: Error, CustomStringConvertible {
+    public var peer: ServiceEndpoint
+    public var reason: String
+    public var description: String { "\(peer): \(reason)" }
+}
+
+/// Encodes requests, remembers their promises by request number, and fulfils them with the
+/// answers; fails them all when the connection breaks or the peer sends something bad.
+final class ServiceClientHandler: ChannelDuplexHandler {
+    struct Outbound {
+        var message: ServiceMessage
+        var answer: EventLoopPromise<ServiceMessage>
+    }
+
+    typealias InboundIn = WireStreamEvent
+    typealias OutboundIn = Outbound
+    typealias OutboundOut = ByteBuffer
+
+    private let encoder: WireFrameEncoder
+    private var pending: [UInt32: EventLoopPromise<ServiceMessage>] = [:]
+
+    init(authenticator: WireAuthenticator?) {
+        encoder = WireFrameEncoder(authenticator: authenticator)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        pending[request.message.request] = request.answer
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        encoder.encode(
+            request.message.type, body: request.message.body(allocator: context.channel.allocator), into: &buffer,
+            timestampMilliseconds: wallClockMilliseconds(), nonce: frameNonce())
+        context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .dropped(let reason):
+            failAll(ServiceProtocolError.dropped(reason))
+            context.close(promise: nil)
+        case .frame(let frame):
+            switch ServiceMessage.decode(frame) {
+            case .success(let message):
+                pending.removeValue(forKey: message.request)?.succeed(message)
+            case .failure(let reason):
+                failAll(ServiceProtocolError.dropped(reason))
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(ServiceProtocolError.connectionClosed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: any Error) {
+        let waiting = pending
+        pending = [:]
+        for promise in waiting.values { promise.fail(error) }
+    }
+}
+
+enum ServiceProtocolError: Error, CustomStringConvertible {
+    case dropped(WireDropReason)
+    case connectionClosed
+
+    var description: String {
+        switch self {
+        case .dropped(let reason): "the peer sent a frame we dropped (\(reason)); disconnected"
+        case .connectionClosed: "the connection closed before the answer"
+        }
+    }
+}

@@ -1,0 +1,314 @@
+import Foundation
+import Logging
+import QoSModel
+import ServiceLifecycle
+
+/// The requester's side of services in the daemon: owns the supervisors of the services this
+/// node asked for and carries out their directives against the live peers, in parallel.
+///
+/// The CLI only asks (through the control socket); the daemon keeps the service, renews its
+/// leases, and rebuilds it when membership reports a member dead.
+public actor ServiceCoordinator: Service {
+    public struct Configuration: Sendable {
+        public var supervisor: ServiceSupervisor.Configuration
+        /// How long a query waits for answers; peers slower than this are left out. Default 300 ms.
+        public var queryDeadline: Duration
+        /// How long a reservation waits for its answer before counting as refused. Default 500 ms.
+        public var reserveDeadline: Duration
+        /// How often leases are renewed. Default 1 s (a third of the default 3 s lease).
+        public var renewInterval: Duration
+        /// Events kept per service for `node status`. Default 32.
+        public var historyLength: Int
+
+        public init(
+            supervisor: ServiceSupervisor.Configuration = .init(), queryDeadline: Duration = .milliseconds(300),
+            reserveDeadline: Duration = .milliseconds(500), renewInterval: Duration = .seconds(1), historyLength: Int = 32
+        ) {
+            self.supervisor = supervisor
+            self.queryDeadline = queryDeadline
+            self.reserveDeadline = reserveDeadline
+            self.renewInterval = renewInterval
+            self.historyLength = historyLength
+        }
+    }
+
+    public let me: MemberID
+    public let configuration: Configuration
+    private let transport: any ServiceTransport
+    private let logger: Logger
+    private var supervisors: [ServiceID: ServiceSupervisor] = [:]
+    private var live: [MemberID: ServiceEndpoint] = [:]
+    private var history: [ServiceID: [ServiceEventRecord]] = [:]
+    private var lostAt: [ServiceID: ContinuousClock.Instant] = [:]
+    private var watchers: [UUID: AsyncStream<ServiceEventRecord>.Continuation] = [:]
+    private var nextNumber = 1
+    private let work: AsyncStream<@Sendable () async -> Void>
+    private let workContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
+    private let clock = ContinuousClock()
+
+    public init(me: MemberID, transport: any ServiceTransport, configuration: Configuration = .init(), logger: Logger) {
+        self.me = me
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+        (work, workContinuation) = AsyncStream.makeStream()
+    }
+
+    // MARK: - Service
+
+    /// Runs the directives' I/O and the lease renewals until graceful shutdown, then releases
+    /// every service so nothing stays reserved for us.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { [work] in
+                await withDiscardingTaskGroup { jobs in
+                    for await job in work { jobs.addTask { await job() } }
+                }
+            }
+            group.addTask { [configuration] in
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    try? await Task.sleep(for: configuration.renewInterval)
+                    await self.renewLeases()
+                }
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                await self.shutDown()
+            }
+        }
+    }
+
+    private func shutDown() async {
+        for id in supervisors.keys.sorted() where supervisors[id]?.phase != .released {
+            await releaseDirectly(id)
+        }
+        workContinuation.finish()
+        for watcher in watchers.values { watcher.finish() }
+        watchers = [:]
+    }
+
+    /// Releases synchronously (used at shutdown, when the job queue is closing).
+    private func releaseDirectly(_ id: ServiceID) async {
+        guard var supervisor = supervisors[id] else { return }
+        let directives = supervisor.release()
+        supervisors[id] = supervisor
+        for case .release(let peer) in directives {
+            guard let endpoint = live[peer] else { continue }
+            try? await withDeadline(configuration.reserveDeadline, operation: "release") { [transport] in
+                try await transport.release(endpoint, service: id)
+            }
+        }
+        record(id, .released)
+    }
+
+    // MARK: - Requests from the control socket
+
+    /// Starts forming a service; returns its id at once (watch its events for the outcome).
+    public func request(_ request: ServiceRequest) -> ServiceID {
+        let id = ServiceID("\(me.rawValue)/\(nextNumber)")
+        nextNumber += 1
+        var supervisor = ServiceSupervisor(id: id, request: request, configuration: configuration.supervisor)
+        let directives = supervisor.start()
+        supervisors[id] = supervisor
+        logger.info("service requested", metadata: ["service": "\(id)", "ladder": "\(request.ladder)", "streams": "\(request.streams)"])
+        execute(id, directives)
+        return id
+    }
+
+    public enum ReleaseError: Error, CustomStringConvertible {
+        case unknown(String, known: [String])
+        public var description: String {
+            switch self {
+            case .unknown(let id, let known):
+                "no service \(id) on this node" + (known.isEmpty ? "" : " (services: \(known.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    public func release(_ id: ServiceID) throws(ReleaseError) {
+        guard var supervisor = supervisors[id], supervisor.phase != .released else {
+            throw .unknown(id.rawValue, known: supervisors.filter { $0.value.phase != .released }.keys.map(\.rawValue).sorted())
+        }
+        let directives = supervisor.release()
+        supervisors[id] = supervisor
+        execute(id, directives)
+    }
+
+    /// Every event of every service from now on; the stream ends at shutdown.
+    public func watch() -> AsyncStream<ServiceEventRecord> {
+        let (stream, continuation) = AsyncStream<ServiceEventRecord>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        watchers[UUID()] = continuation
+        return stream
+    }
+
+    public func summaries() -> [ServiceSummary] {
+        supervisors.keys.sorted().map { ServiceSummary(supervisors[$0]!, lastEvent: history[$0]?.last) }
+    }
+
+    public func summary(of id: ServiceID) -> ServiceSummary? {
+        supervisors[id].map { ServiceSummary($0, lastEvent: history[id]?.last) }
+    }
+
+    public func events(of id: ServiceID) -> [ServiceEventRecord] { history[id] ?? [] }
+
+    // MARK: - Membership
+
+    /// A peer is alive and answers at `endpoint` (MUST be called for this node itself too).
+    public func peerUp(_ endpoint: ServiceEndpoint) {
+        let isNew = live[endpoint.id] != endpoint
+        live[endpoint.id] = endpoint
+        if isNew { retryUnserved() }
+    }
+
+    /// A peer was declared dead or left.
+    public func peerDown(_ peer: MemberID, reason: String) {
+        guard live.removeValue(forKey: peer) != nil else { return }
+        for id in supervisors.keys.sorted() { lose(peer, in: id, reason: reason) }
+    }
+
+    public var livePeers: [ServiceEndpoint] { live.values.sorted { $0.id < $1.id } }
+
+    private func lose(_ peer: MemberID, in id: ServiceID, reason: String) {
+        guard var supervisor = supervisors[id] else { return }
+        let wasServing = supervisor.phase == .serving
+        let directives = supervisor.onMemberLost(peer, reason: reason)
+        supervisors[id] = supervisor
+        if wasServing, supervisor.phase == .rebuilding { lostAt[id] = clock.now }
+        execute(id, directives)
+    }
+
+    private func retryUnserved() {
+        for id in supervisors.keys.sorted() {
+            guard var supervisor = supervisors[id], case .unserved = supervisor.phase else { continue }
+            let directives = supervisor.onRetry()
+            supervisors[id] = supervisor
+            execute(id, directives)
+        }
+    }
+
+    // MARK: - Directives
+
+    private func execute(_ id: ServiceID, _ directives: [ServiceDirective]) {
+        for directive in directives {
+            switch directive {
+            case .query(let round):
+                let peers = livePeers
+                let ladder = supervisors[id]!.request.ladder
+                submit { [transport, configuration] in
+                    let offers = await withTaskGroup(of: PeerOffer?.self) { group in
+                        for peer in peers {
+                            group.addTask {
+                                try? await withDeadline(configuration.queryDeadline, operation: "query") {
+                                    try await transport.query(peer, service: id, ladder: ladder)
+                                }
+                            }
+                        }
+                        var offers: [PeerOffer] = []
+                        for await offer in group { if let offer { offers.append(offer) } }
+                        return offers
+                    }
+                    await self.offersArrived(id, round: round, offers)
+                }
+            case .reserve(let round, let peer, let level, let share):
+                guard let endpoint = live[peer] else {
+                    execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: false, reason: "not live") })
+                    continue
+                }
+                submit { [transport, configuration] in
+                    let answer: ReserveAnswer
+                    do {
+                        answer = try await withDeadline(configuration.reserveDeadline, operation: "reserve") {
+                            try await transport.reserve(endpoint, service: id, level: level, share: share)
+                        }
+                    } catch {
+                        answer = ReserveAnswer(accepted: false, reason: "\(error)")
+                    }
+                    await self.reservationAnswered(id, round: round, peer: peer, answer)
+                }
+            case .release(let peer):
+                guard let endpoint = live[peer] else { continue }
+                submit { [transport, configuration] in
+                    _ = try? await withDeadline(configuration.reserveDeadline, operation: "release") {
+                        try await transport.release(endpoint, service: id)
+                    }
+                }
+            case .emit(let event):
+                record(id, event)
+            case .scheduleRetry(let delay):
+                submit {
+                    try? await Task.sleep(for: delay)
+                    await self.retry(id)
+                }
+            }
+        }
+    }
+
+    private func submit(_ job: @escaping @Sendable () async -> Void) {
+        workContinuation.yield(job)
+    }
+
+    private func mutate(_ id: ServiceID, _ body: (inout ServiceSupervisor) -> [ServiceDirective]) -> [ServiceDirective] {
+        guard var supervisor = supervisors[id] else { return [] }
+        let directives = body(&supervisor)
+        supervisors[id] = supervisor
+        return directives
+    }
+
+    private func offersArrived(_ id: ServiceID, round: Int, _ offers: [PeerOffer]) {
+        execute(id, mutate(id) { $0.onOffers(round: round, offers) })
+    }
+
+    private func reservationAnswered(_ id: ServiceID, round: Int, peer: MemberID, _ answer: ReserveAnswer) {
+        if !answer.accepted {
+            logger.debug("reservation refused", metadata: ["service": "\(id)", "peer": "\(peer)", "reason": "\(answer.reason)"])
+        }
+        execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: answer.accepted, reason: answer.reason) })
+    }
+
+    private func retry(_ id: ServiceID) {
+        execute(id, mutate(id) { $0.onRetry() })
+    }
+
+    private func record(_ id: ServiceID, _ event: ServiceEvent) {
+        var recovery: Double?
+        switch event {
+        case .rebuilt, .degraded, .restored:
+            if let start = lostAt.removeValue(forKey: id) {
+                let elapsed = clock.now - start
+                recovery = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) * 1e-15
+            }
+        default: break
+        }
+        let record = ServiceEventRecord(service: id, event: event, at: Date(), recoveryMillis: recovery)
+        history[id, default: []].append(record)
+        if history[id]!.count > configuration.historyLength { history[id]!.removeFirst() }
+        logger.notice("\(record.message)", metadata: ["service": "\(id)", "event": "\(record.kind)"])
+        for (key, watcher) in watchers {
+            if case .terminated = watcher.yield(record) { watchers.removeValue(forKey: key) }
+        }
+    }
+
+    // MARK: - Leases
+
+    private func renewLeases() async {
+        var servicesByPeer: [MemberID: [ServiceID]] = [:]
+        for (id, supervisor) in supervisors where supervisor.phase != .released {
+            for peer in supervisor.held.keys { servicesByPeer[peer, default: []].append(id) }
+        }
+        for (peer, services) in servicesByPeer {
+            guard let endpoint = live[peer] else { continue }
+            submit { [transport, configuration] in
+                guard
+                    let gone = try? await withDeadline(configuration.reserveDeadline, operation: "renew", {
+                        try await transport.renew(endpoint, services: services)
+                    })
+                else { return }
+                for id in gone { await self.reservationGone(id, peer: peer) }
+            }
+        }
+    }
+
+    private func reservationGone(_ id: ServiceID, peer: MemberID) {
+        lose(peer, in: id, reason: "the reservation expired on the peer")
+    }
+}

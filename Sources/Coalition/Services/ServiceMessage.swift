@@ -1,0 +1,233 @@
+import NIOCore
+import QoSModel
+
+/// The messages of queries and reservations (TCP, framed by `WireFrameEncoder`). Every request
+/// carries a request number the answer repeats, so answers may come back in any order.
+///
+/// Bodies, big-endian: ids are short strings (a UInt8 byte count and UTF-8), reasons a UInt16
+/// byte count and UTF-8; a level is two bytes
+/// (video 0 none, 1 SD, 2 HD, 3 FHD; audio 0 none, 1 low, 2 medium, 3 high); a share is a
+/// Float64's bits. Counts and lengths are checked against the limits below before anything is
+/// read, and a body with bytes left over is malformed.
+public enum ServiceMessage: Hashable, Sendable {
+    /// "What share of each of these levels can you carry for `service`?"
+    case query(request: UInt32, sender: MemberID, service: ServiceID, ladder: [QoSLevel])
+    /// The answer: one share and reason per ladder level.
+    case offer(request: UInt32, responder: MemberID, shares: [Double], reasons: [String])
+    /// "Reserve `share` streams of `level` for `service`."
+    case reserve(request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double)
+    case reserveAnswer(request: UInt32, accepted: Bool, available: Double, reason: String)
+    /// "Extend the leases of these services."
+    case renew(request: UInt32, sender: MemberID, services: [ServiceID])
+    /// The services of a renewal the member does not hold.
+    case renewAnswer(request: UInt32, unknown: [ServiceID])
+    case release(request: UInt32, sender: MemberID, service: ServiceID)
+    case releaseAnswer(request: UInt32)
+
+    /// Most levels in a ladder.
+    public static let maximumLadder = 8
+    /// Most services in one renewal.
+    public static let maximumServices = 64
+    /// Longest service id, reason, in bytes.
+    public static let maximumServiceIDBytes = 128
+    public static let maximumReasonBytes = 512
+
+    public var request: UInt32 {
+        switch self {
+        case .query(let r, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _), .reserveAnswer(let r, _, _, _),
+            .renew(let r, _, _), .renewAnswer(let r, _), .release(let r, _, _), .releaseAnswer(let r):
+            r
+        }
+    }
+
+    /// The sender a request names (nil for answers).
+    public var sender: MemberID? {
+        switch self {
+        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _): s
+        default: nil
+        }
+    }
+
+    public var type: WireMessageType {
+        switch self {
+        case .query: .serviceQuery
+        case .offer: .serviceOffer
+        case .reserve: .serviceReserve
+        case .reserveAnswer: .serviceReserveAnswer
+        case .renew: .serviceRenew
+        case .renewAnswer: .serviceRenewAnswer
+        case .release: .serviceRelease
+        case .releaseAnswer: .serviceReleaseAnswer
+        }
+    }
+
+    /// The body, ready for `WireFrameEncoder`.
+    public func body(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 64)
+        buffer.writeInteger(request)
+        switch self {
+        case .query(_, let sender, let service, let ladder):
+            buffer.writeID(sender.rawValue)
+            buffer.writeID(service.rawValue)
+            buffer.writeInteger(UInt8(ladder.count))
+            for level in ladder { buffer.writeLevel(level) }
+        case .offer(_, let responder, let shares, let reasons):
+            buffer.writeID(responder.rawValue)
+            buffer.writeInteger(UInt8(shares.count))
+            for (share, reason) in zip(shares, reasons + Array(repeating: "", count: max(0, shares.count - reasons.count))) {
+                buffer.writeInteger(share.bitPattern)
+                buffer.writeText(String(reason.utf8.prefix(Self.maximumReasonBytes)) ?? "")
+            }
+        case .reserve(_, let sender, let service, let level, let share):
+            buffer.writeID(sender.rawValue)
+            buffer.writeID(service.rawValue)
+            buffer.writeLevel(level)
+            buffer.writeInteger(share.bitPattern)
+        case .reserveAnswer(_, let accepted, let available, let reason):
+            buffer.writeInteger(UInt8(accepted ? 1 : 0))
+            buffer.writeInteger(available.bitPattern)
+            buffer.writeText(String(reason.utf8.prefix(Self.maximumReasonBytes)) ?? "")
+        case .renew(_, let sender, let services):
+            buffer.writeID(sender.rawValue)
+            buffer.writeInteger(UInt16(services.count))
+            for service in services { buffer.writeID(service.rawValue) }
+        case .renewAnswer(_, let unknown):
+            buffer.writeInteger(UInt16(unknown.count))
+            for service in unknown { buffer.writeID(service.rawValue) }
+        case .release(_, let sender, let service):
+            buffer.writeID(sender.rawValue)
+            buffer.writeID(service.rawValue)
+        case .releaseAnswer:
+            break
+        }
+        return buffer
+    }
+
+    /// Decodes a frame's body; any short field, bad count, bad string or leftover byte is
+    /// `.malformedBody`.
+    public static func decode(_ frame: WireFrame) -> Result<ServiceMessage, WireDropReason> {
+        var body = frame.body
+        guard let message = parse(frame.type, &body), body.readableBytes == 0 else { return .failure(.malformedBody) }
+        return .success(message)
+    }
+
+    private static func parse(_ type: WireMessageType, _ body: inout ByteBuffer) -> ServiceMessage? {
+        guard let request = body.readInteger(as: UInt32.self) else { return nil }
+        switch type {
+        case .serviceQuery:
+            guard let sender = body.readMemberID(), let service = body.readServiceID(),
+                let count = body.readInteger(as: UInt8.self), (1...maximumLadder).contains(Int(count))
+            else { return nil }
+            var ladder: [QoSLevel] = []
+            for _ in 0..<count {
+                guard let level = body.readLevel() else { return nil }
+                ladder.append(level)
+            }
+            return .query(request: request, sender: sender, service: service, ladder: ladder)
+        case .serviceOffer:
+            guard let responder = body.readMemberID(), let count = body.readInteger(as: UInt8.self),
+                Int(count) <= maximumLadder
+            else { return nil }
+            var shares: [Double] = []
+            var reasons: [String] = []
+            for _ in 0..<count {
+                guard let bits = body.readInteger(as: UInt64.self), let reason = body.readText(limit: maximumReasonBytes)
+                else { return nil }
+                let share = Double(bitPattern: bits)
+                guard share.isFinite, share >= 0, share <= 1024 else { return nil }
+                shares.append(share)
+                reasons.append(reason)
+            }
+            return .offer(request: request, responder: responder, shares: shares, reasons: reasons)
+        case .serviceReserve:
+            guard let sender = body.readMemberID(), let service = body.readServiceID(), let level = body.readLevel(),
+                let bits = body.readInteger(as: UInt64.self)
+            else { return nil }
+            let share = Double(bitPattern: bits)
+            guard share.isFinite, share > 0, share <= 64 else { return nil }
+            return .reserve(request: request, sender: sender, service: service, level: level, share: share)
+        case .serviceReserveAnswer:
+            guard let accepted = body.readInteger(as: UInt8.self), accepted <= 1, let bits = body.readInteger(as: UInt64.self),
+                let reason = body.readText(limit: maximumReasonBytes)
+            else { return nil }
+            let available = Double(bitPattern: bits)
+            guard available.isFinite, available >= 0 else { return nil }
+            return .reserveAnswer(request: request, accepted: accepted == 1, available: available, reason: reason)
+        case .serviceRenew, .serviceRenewAnswer:
+            var sender: MemberID?
+            if type == .serviceRenew {
+                guard let id = body.readMemberID() else { return nil }
+                sender = id
+            }
+            guard let count = body.readInteger(as: UInt16.self), Int(count) <= maximumServices else { return nil }
+            var services: [ServiceID] = []
+            for _ in 0..<count {
+                guard let service = body.readServiceID() else { return nil }
+                services.append(service)
+            }
+            if let sender { return .renew(request: request, sender: sender, services: services) }
+            return .renewAnswer(request: request, unknown: services)
+        case .serviceRelease:
+            guard let sender = body.readMemberID(), let service = body.readServiceID() else { return nil }
+            return .release(request: request, sender: sender, service: service)
+        case .serviceReleaseAnswer:
+            return .releaseAnswer(request: request)
+        default:
+            return nil
+        }
+    }
+
+}
+
+extension ByteBuffer {
+    /// Writes text of up to 65535 bytes of UTF-8 after a two-byte length (for reasons, which may
+    /// be longer than a short string).
+    fileprivate mutating func writeText(_ text: String) {
+        let bytes = Array(text.utf8.prefix(Int(UInt16.max)))
+        writeInteger(UInt16(bytes.count))
+        writeBytes(bytes)
+    }
+
+    fileprivate mutating func readText(limit: Int) -> String? {
+        guard let length = readInteger(as: UInt16.self), Int(length) <= limit, let bytes = readBytes(length: Int(length))
+        else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Ids (member, service) are at most 255 bytes of UTF-8 after a one-byte length.
+    fileprivate mutating func writeID(_ id: String) {
+        let bytes = Array(id.utf8.prefix(255))
+        writeInteger(UInt8(bytes.count))
+        writeBytes(bytes)
+    }
+
+    fileprivate mutating func readID(limit: Int) -> String? {
+        guard let length = readInteger(as: UInt8.self), Int(length) <= limit, let bytes = readBytes(length: Int(length))
+        else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    fileprivate mutating func readMemberID() -> MemberID? {
+        readID(limit: MemberID.maximumByteCount).flatMap(MemberID.init)
+    }
+
+    fileprivate mutating func readServiceID() -> ServiceID? {
+        guard let text = readID(limit: ServiceMessage.maximumServiceIDBytes), !text.isEmpty
+        else { return nil }
+        return ServiceID(text)
+    }
+
+    fileprivate mutating func writeLevel(_ level: QoSLevel) {
+        writeInteger(UInt8(level.video.map { VideoLevel.allCases.firstIndex(of: $0)! + 1 } ?? 0))
+        writeInteger(UInt8(level.audio.map { AudioLevel.allCases.firstIndex(of: $0)! + 1 } ?? 0))
+    }
+
+    fileprivate mutating func readLevel() -> QoSLevel? {
+        guard let video = readInteger(as: UInt8.self), let audio = readInteger(as: UInt8.self),
+            Int(video) <= VideoLevel.allCases.count, Int(audio) <= AudioLevel.allCases.count, video + audio > 0
+        else { return nil }
+        return QoSLevel(
+            video: video == 0 ? nil : VideoLevel.allCases[Int(video) - 1],
+            audio: audio == 0 ? nil : AudioLevel.allCases[Int(audio) - 1])
+    }
+}

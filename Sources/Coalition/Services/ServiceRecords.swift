@@ -1,0 +1,118 @@
+import Foundation
+import QoSModel
+
+/// A member and its share, as shown to people and programs.
+public struct MemberShareRecord: Codable, Hashable, Sendable {
+    public var peer: String
+    /// Streams carried (1.0 = one whole stream).
+    public var share: Double
+
+    init(_ member: SubClusterMember) {
+        peer = member.peer.rawValue
+        share = member.share
+    }
+}
+
+/// One service event, as `node request --watch` and `node status` show it.
+public struct ServiceEventRecord: Codable, Hashable, Sendable {
+    public var service: String
+    /// `formed`, `member-lost`, `rebuilt`, `degraded`, `unserved`, `restored`, `released`.
+    public var kind: String
+    public var level: String?
+    /// The level before a degradation.
+    public var from: String?
+    public var members: [MemberShareRecord]
+    public var reason: String?
+    /// Milliseconds since 1970.
+    public var atMillis: Int64
+    /// Milliseconds since the loss that started this rebuild, for `rebuilt`/`degraded`/`restored` after a loss.
+    public var recoveryMillis: Double?
+    /// A sentence for people.
+    public var message: String
+
+    init(service: ServiceID, event: ServiceEvent, at date: Date, recoveryMillis: Double?) {
+        self.service = service.rawValue
+        self.atMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        self.recoveryMillis = recoveryMillis
+        func list(_ members: [SubClusterMember]) -> String { members.map(\.description).joined(separator: ", ") }
+        let after = recoveryMillis.map { String(format: " %.0f ms after the loss", $0) } ?? ""
+        switch event {
+        case .formed(let level, let members, let capable):
+            (kind, self.level, from, self.members, reason) = ("formed", level.description, nil, members.map(MemberShareRecord.init), nil)
+            message = "formed at \(level) with \(list(members)) (\(capable) capable peer(s))"
+        case .memberLost(let peer, let why):
+            (kind, level, from, members, reason) = ("member-lost", nil, nil, [], why)
+            message = "lost member \(peer): \(why)"
+        case .rebuilt(let level, let members):
+            (kind, self.level, from, self.members, reason) = ("rebuilt", level.description, nil, members.map(MemberShareRecord.init), nil)
+            message = "rebuilt at \(level) with \(list(members))\(after)"
+        case .degraded(let old, let level, let members):
+            (kind, self.level, from, self.members, reason) = ("degraded", level.description, old.description, members.map(MemberShareRecord.init), nil)
+            message = "degraded from \(old) to \(level) with \(list(members))\(after)"
+        case .unserved(let why):
+            (kind, level, from, members, reason) = ("unserved", nil, nil, [], why)
+            message = why
+        case .restored(let level, let members):
+            (kind, self.level, from, self.members, reason) = ("restored", level.description, nil, members.map(MemberShareRecord.init), nil)
+            message = "restored at \(level) with \(list(members))\(after)"
+        case .released:
+            (kind, level, from, members, reason) = ("released", nil, nil, [], nil)
+            message = "released"
+        }
+    }
+
+    /// True for the events that end a formation attempt (the service is served, or cannot be).
+    public var settles: Bool { ["formed", "rebuilt", "degraded", "unserved", "restored", "released"].contains(kind) }
+}
+
+/// A service as `node status` and `node request` show it.
+public struct ServiceSummary: Codable, Hashable, Sendable {
+    public var id: String
+    /// The accepted levels, best first.
+    public var ladder: [String]
+    public var streams: Int
+    /// `forming`, `serving`, `rebuilding`, `unserved`, `released`.
+    public var phase: String
+    public var level: String
+    public var members: [MemberShareRecord]
+    public var reason: String?
+    public var lastEvent: ServiceEventRecord?
+
+    init(_ supervisor: ServiceSupervisor, lastEvent: ServiceEventRecord?) {
+        id = supervisor.id.rawValue
+        ladder = supervisor.request.ladder.map(\.description)
+        streams = supervisor.request.streams
+        level = supervisor.level.description
+        members = supervisor.members.map(MemberShareRecord.init)
+        self.lastEvent = lastEvent
+        switch supervisor.phase {
+        case .forming: phase = "forming"
+        case .serving: phase = "serving"
+        case .rebuilding: phase = "rebuilding"
+        case .unserved(let why):
+            phase = "unserved"
+            reason = why
+        case .released: phase = "released"
+        }
+    }
+}
+
+/// A reservation this node holds for someone, as `node status` shows it.
+public struct HeldReservationRecord: Codable, Hashable, Sendable {
+    public var service: String
+    public var requester: String
+    public var level: String
+    public var share: Double
+    /// CPU held, in cores (with headroom).
+    public var cpuCores: Double
+    public var memoryMiB: UInt64
+
+    public init(_ reservation: Reservation) {
+        service = reservation.service.rawValue
+        requester = reservation.requester.rawValue
+        level = reservation.level.description
+        share = reservation.share
+        cpuCores = reservation.demand.cpuCores
+        memoryMiB = reservation.demand.memoryBytes >> 20
+    }
+}

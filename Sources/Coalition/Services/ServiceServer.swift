@@ -1,0 +1,164 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// Listens for queries and reservations on the query port (TCP) and answers them from the
+/// `ServiceHost`. A peer that sends a malformed, oversized, unknown-version or badly tagged
+/// frame is counted and disconnected; nothing it sends disturbs the daemon.
+public struct ServiceServer: Service {
+    public struct Configuration: Sendable {
+        /// The address to bind; tests and the lab give the host's own address. Default 0.0.0.0.
+        public var host: String
+        /// The query port; 0 picks a free one (reported to `onListening`). Default 7947.
+        public var port: Int
+        /// The coalition key; nil accepts only untagged frames.
+        public var authenticator: WireAuthenticator?
+
+        public init(host: String = "0.0.0.0", port: Int = 7947, authenticator: WireAuthenticator? = nil) {
+            self.host = host
+            self.port = port
+            self.authenticator = authenticator
+        }
+    }
+
+    public let configuration: Configuration
+    private let host: ServiceHost
+    private let me: MemberID
+    private let logger: Logger
+    private let drops: ServiceDropCounter
+    /// Reports requesters heard from (for membership).
+    private let onRequest: @Sendable (MemberID) -> Void
+    /// Told the port once listening.
+    private let onListening: @Sendable (Int) -> Void
+
+    public init(
+        configuration: Configuration, host: ServiceHost, me: MemberID, drops: ServiceDropCounter = .init(), logger: Logger,
+        onRequest: @escaping @Sendable (MemberID) -> Void = { _ in },
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.onListening = onListening
+        self.configuration = configuration
+        self.host = host
+        self.me = me
+        self.drops = drops
+        self.logger = logger
+        self.onRequest = onRequest
+    }
+
+    public func run() async throws {
+        let authenticator = configuration.authenticator
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.requestTypes, authenticator: authenticator)))
+                    return try NIOAsyncChannel<WireStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        logger.info("query listener up", metadata: ["address": "\(configuration.host):\(port)"])
+        onListening(port)
+        await cancelOnGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                do {
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    }
+                } catch {
+                    if !Task.isCancelled { logger.error("query listener failed: \(error)") }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<WireStreamEvent, ByteBuffer>) async {
+        let peer = connection.channel.remoteAddress?.description ?? "?"
+        let encoder = WireFrameEncoder(authenticator: configuration.authenticator)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await event in inbound {
+                    let message: ServiceMessage
+                    switch event {
+                    case .dropped(let reason):
+                        drops.record(reason)
+                        logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                        return
+                    case .frame(let frame):
+                        switch ServiceMessage.decode(frame) {
+                        case .failure(let reason):
+                            drops.record(reason)
+                            logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)", "type": "\(frame.type)"])
+                            return
+                        case .success(let decoded):
+                            message = decoded
+                        }
+                    }
+                    guard let answer = await answer(message) else {
+                        drops.record(.unknownType)
+                        logger.warning("an answer arrived on the query port; disconnecting", metadata: ["peer": "\(peer)"])
+                        return
+                    }
+                    var buffer = connection.channel.allocator.buffer(capacity: 128)
+                    encoder.encode(
+                        answer.type, body: answer.body(), into: &buffer, timestampMilliseconds: wallClockMilliseconds(),
+                        nonce: frameNonce())
+                    try await outbound.write(buffer)
+                }
+            }
+        } catch {
+            logger.debug("query connection ended: \(error)", metadata: ["peer": "\(peer)"])
+        }
+    }
+
+    /// The answer to a request; nil for a message that is not a request.
+    func answer(_ message: ServiceMessage) async -> ServiceMessage? {
+        if let sender = message.sender { onRequest(sender) }
+        switch message {
+        case .query(let request, _, let service, let ladder):
+            let offer = await host.offer(for: service, ladder: ladder, me: me)
+            return .offer(request: request, responder: me, shares: offer.shares, reasons: offer.reasons)
+        case .reserve(let request, let sender, let service, let level, let share):
+            switch await host.reserve(service: service, requester: sender, level: level, share: share) {
+            case .accepted:
+                logger.info("reserved", metadata: ["service": "\(service)", "requester": "\(sender)", "level": "\(level)", "share": "\(share)"])
+                return .reserveAnswer(request: request, accepted: true, available: share, reason: "")
+            case .rejected(let reason, let available):
+                return .reserveAnswer(request: request, accepted: false, available: available, reason: reason)
+            }
+        case .renew(let request, let sender, let services):
+            return .renewAnswer(request: request, unknown: await host.renew(services, for: sender))
+        case .release(let request, let sender, let service):
+            await host.release(service, for: sender)
+            return .releaseAnswer(request: request)
+        case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer:
+            return nil
+        }
+    }
+}
+
+/// Counts frames dropped on the query port, per reason, for `node status`.
+public final class ServiceDropCounter: Sendable {
+    private let counts = Mutex(WireDropCounts())
+
+    public init() {}
+
+    public func record(_ reason: WireDropReason) { counts.withLock { $0.record(reason) } }
+
+    public var snapshot: WireDropCounts { counts.withLock { $0 } }
+}
+
+extension ServiceMessage {
+    /// The types a member accepts on its query port.
+    public static let requestTypes: [WireMessageType] = [.serviceQuery, .serviceReserve, .serviceRenew, .serviceRelease]
+    /// The types a requester accepts on its connections.
+    public static let answerTypes: [WireMessageType] = [
+        .serviceOffer, .serviceReserveAnswer, .serviceRenewAnswer, .serviceReleaseAnswer,
+    ]
+}

@@ -1,0 +1,68 @@
+import QoSModel
+
+/// Where a peer answers queries and reservations.
+public struct ServiceEndpoint: Hashable, Sendable, CustomStringConvertible {
+    public var id: MemberID
+    /// An IPv4 or IPv6 literal.
+    public var host: String
+    /// The peer's query port (TCP).
+    public var port: UInt16
+
+    public init(id: MemberID, host: String, port: UInt16) {
+        self.id = id
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "\(id)@\(host):\(port)" }
+}
+
+/// A member's answer to a reservation request, as carried on the wire.
+public struct ReserveAnswer: Hashable, Sendable {
+    public var accepted: Bool
+    /// Why it was refused; empty when accepted.
+    public var reason: String
+    /// The share the member could still carry when it refused.
+    public var available: Double
+
+    public init(accepted: Bool, reason: String = "", available: Double = 0) {
+        self.accepted = accepted
+        self.reason = reason
+        self.available = available
+    }
+}
+
+/// How a requester talks to members. The daemon's implementation speaks the wire protocol over
+/// TCP; every call may throw (peer unreachable, malformed answer, authentication failure).
+public protocol ServiceTransport: Sendable {
+    func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel]) async throws -> PeerOffer
+    func reserve(_ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double) async throws -> ReserveAnswer
+    /// Returns the services the peer does not hold for us any more.
+    func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> [ServiceID]
+    func release(_ peer: ServiceEndpoint, service: ServiceID) async throws
+}
+
+/// Thrown when an operation did not finish in time.
+public struct DeadlineExceeded: Error, CustomStringConvertible {
+    public var operation: String
+    public var limit: Duration
+    public var description: String { "\(operation) did not answer within \(limit)" }
+}
+
+/// Runs `operation`, cancelling it and throwing `DeadlineExceeded` after `limit`.
+func withDeadline<T: Sendable>(
+    _ limit: Duration, operation name: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw DeadlineExceeded(operation: name, limit: limit)
+        }
+        return value
+    }
+}

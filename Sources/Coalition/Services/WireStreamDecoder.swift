@@ -1,0 +1,51 @@
+import Foundation
+import NIOCore
+
+/// What a framed TCP stream yields: a frame, or the reason the stream became unusable (the
+/// handler then counts it and disconnects the peer).
+enum WireStreamEvent: Sendable {
+    case frame(WireFrame)
+    case dropped(WireDropReason)
+}
+
+/// Cuts a TCP stream into `WireFrame`s with `WireFrameDecoder`, which checks the header, the
+/// type's size limit and the tag before a body is awaited or handed on.
+struct WireStreamDecoder: ByteToMessageDecoder {
+    typealias InboundOut = WireStreamEvent
+    private var decoder: WireFrameDecoder
+    private var failed = false
+
+    init(accepting types: [WireMessageType], authenticator: WireAuthenticator?) {
+        decoder = WireFrameDecoder(accepting: types, authenticator: authenticator)
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard !failed else {
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .needMoreData
+        }
+        switch decoder.decode(stream: &buffer, nowMilliseconds: wallClockMilliseconds()) {
+        case .frame(let frame):
+            context.fireChannelRead(wrapInboundOut(.frame(frame)))
+            return .continue
+        case .needMoreData:
+            return .needMoreData
+        case .drop(let reason):
+            failed = true
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            context.fireChannelRead(wrapInboundOut(.dropped(reason)))
+            return .needMoreData
+        }
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}
+
+/// Milliseconds since 1970, for the replay window of authenticated frames.
+func wallClockMilliseconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+
+/// A random nonce per frame, for the replay window.
+func frameNonce() -> UInt64 { UInt64.random(in: .min ... .max) }

@@ -1,0 +1,222 @@
+@testable import Coalition
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import QoSModel
+import Synchronization
+import Testing
+
+/// Real members (ServiceHost + ServiceServer on 127.0.0.1 sockets) and a real requester
+/// (ServiceCoordinator + ServiceClient): the wire, the sockets and the actors, no mocks.
+@Suite(.serialized) struct ServiceLoopbackTests {
+    struct Node {
+        var id: MemberID
+        var port: Int
+        var host: ServiceHost
+        var drops: ServiceDropCounter
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Starts members with the given spare cores, runs `body`, then stops them.
+    func withMembers(
+        _ cores: [Double], key: WireAuthenticator? = nil, memberKeys: [WireAuthenticator?]? = nil,
+        _ body: ([Node]) async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var nodes: [Node] = []
+            for (index, spareCores) in cores.enumerated() {
+                let id = MemberID("m\(index)")!
+                let host = ServiceHost(
+                    profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: spareCores, memoryAvailableBytes: 900 << 20) },
+                    now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
+                let drops = ServiceDropCounter()
+                let (ports, continuation) = AsyncStream<Int>.makeStream()
+                let server = ServiceServer(
+                    configuration: .init(host: "127.0.0.1", port: 0, authenticator: memberKeys?[index] ?? key),
+                    host: host, me: id, drops: drops, logger: Self.logger, onListening: { continuation.yield($0) })
+                group.addTask { try await server.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                nodes.append(Node(id: id, port: port, host: host, drops: drops))
+            }
+            try await body(nodes)
+            group.cancelAll()
+        }
+    }
+
+    func endpoint(_ node: Node) -> ServiceEndpoint { ServiceEndpoint(id: node.id, host: "127.0.0.1", port: UInt16(node.port)) }
+
+    /// Runs a coordinator over the members until `until` holds for the service's events.
+    func request(
+        _ request: ServiceRequest, over nodes: [Node], key: WireAuthenticator? = nil,
+        then: (ServiceCoordinator, ServiceID, AsyncStream<ServiceEventRecord>.AsyncIterator) async throws -> Void
+    ) async throws {
+        let client = ServiceClient(me: MemberID("requester")!, configuration: .init(authenticator: key))
+        let coordinator = ServiceCoordinator(me: MemberID("requester")!, transport: client, logger: Self.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await coordinator.run() }
+            for node in nodes { await coordinator.peerUp(endpoint(node)) }
+            let events = await coordinator.watch()
+            let id = await coordinator.request(request)
+            try await then(coordinator, id, events.makeAsyncIterator())
+            group.cancelAll()
+        }
+        await client.close()
+    }
+
+    func next(_ iterator: inout AsyncStream<ServiceEventRecord>.AsyncIterator, kind: String) async -> ServiceEventRecord? {
+        while let event = await iterator.next() {
+            if event.kind == kind { return event }
+            if event.settles { return event }
+        }
+        return nil
+    }
+
+    @Test func aServiceFormsOverRealSockets_andIsRebuiltWhenAMemberIsLost() async throws {
+        try await withMembers([1.0, 0.6, 0.6]) { nodes in
+            try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes) { coordinator, id, events in
+                var events = events
+                let formed = await next(&events, kind: "formed")
+                #expect(formed?.kind == "formed")
+                #expect(formed?.members.map(\.peer) == ["m0"])
+                #expect(await nodes[0].host.reservations.map(\.service) == [id])
+
+                await coordinator.peerDown(nodes[0].id, reason: "declared dead")
+                let rebuilt = await next(&events, kind: "rebuilt")
+                #expect(rebuilt?.kind == "rebuilt")
+                #expect(Set(rebuilt?.members.map(\.peer) ?? []) == ["m1", "m2"])
+                #expect((rebuilt?.recoveryMillis ?? 1e9) < 1000)
+                #expect(await nodes[1].host.reservations.count == 1)
+
+                try await coordinator.release(id)
+                _ = await next(&events, kind: "released")
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(await nodes[1].host.reservations.isEmpty)
+                #expect(await nodes[2].host.reservations.isEmpty)
+            }
+        }
+    }
+
+    @Test func aRequestNoMemberCanServe_isReportedUnserved() async throws {
+        try await withMembers([0.2, 0.2]) { nodes in
+            try await request(try ServiceRequest(QoSLevel(video: .fhd)), over: nodes) { _, _, events in
+                var events = events
+                let outcome = await next(&events, kind: "unserved")
+                #expect(outcome?.kind == "unserved")
+                #expect(outcome?.reason?.hasPrefix("cannot serve 1 stream(s) of FHD") == true)
+            }
+        }
+    }
+
+    @Test func aMemberWithAnotherKey_isNeverCounted() async throws {
+        let key = try WireAuthenticator(key: Array("the-coalition-key-0123".utf8))
+        let other = try WireAuthenticator(key: Array("some-other-key-456789".utf8))
+        try await withMembers([2.0, 0.6, 0.6], memberKeys: [other, key, key]) { nodes in
+            try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes, key: key) { _, _, events in
+                var events = events
+                let formed = await next(&events, kind: "formed")
+                #expect(formed?.kind == "formed")
+                #expect(Set(formed?.members.map(\.peer) ?? []) == ["m1", "m2"], "the strongest board has the wrong key")
+                #expect(nodes[0].drops.snapshot[.badTag] >= 1)
+            }
+        }
+    }
+
+    @Test func garbageOnTheQueryPort_isCountedAndDisconnected_andTheMemberKeepsAnswering() async throws {
+        try await withMembers([1.0]) { nodes in
+            for garbage: [UInt8] in [
+                [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09],  // bad magic
+                [0xC0, 0xA1, 0x09, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00],  // unknown version
+                [0xC0, 0xA1, 0x01, 0x09, 0x00, 0x7F, 0xFF, 0xFF, 0xFF],  // oversized
+                [0xC0, 0xA1, 0x01, 0x63, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00],  // unknown type
+                [0xC0, 0xA1, 0x01, 0x09, 0x00, 0x00, 0x00, 0x00, 0x02, 0xFF, 0xFF],  // malformed body
+            ] {
+                let closed = try await sendRaw(garbage, to: nodes[0].port)
+                #expect(closed, "the member must disconnect a peer sending \(garbage)")
+            }
+            let counts = nodes[0].drops.snapshot
+            #expect(counts[.badMagic] == 1)
+            #expect(counts[.unsupportedVersion] == 1)
+            #expect(counts[.oversized] == 1)
+            #expect(counts[.unknownType] == 1)
+            #expect(counts[.malformedBody] == 1)
+            try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes) { _, _, events in
+                var events = events
+                #expect(await next(&events, kind: "formed")?.kind == "formed")
+            }
+        }
+    }
+
+    /// Writes raw bytes; returns true when the peer then closes the connection.
+    func sendRaw(_ bytes: [UInt8], to port: Int) async throws -> Bool {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(bytes: bytes))
+            let deadline = ContinuousClock.now + .seconds(2)
+            var iterator = inbound.makeAsyncIterator()
+            while ContinuousClock.now < deadline {
+                guard (try? await iterator.next()) != nil else { return true }
+            }
+            return false
+        }
+    }
+}
+
+@Suite struct ServiceMessageTests {
+    @Test func everyMessageSurvivesARoundTrip() throws {
+        let a = MemberID("a")!
+        let s = ServiceID("a/1")
+        let messages: [ServiceMessage] = [
+            .query(request: 1, sender: a, service: s, ladder: [QoSLevel(video: .fhd, audio: .high), QoSLevel(video: .sd)]),
+            .offer(request: 2, responder: a, shares: [0.5, 1.25], reasons: ["cpu", "mem"]),
+            .reserve(request: 3, sender: a, service: s, level: QoSLevel(audio: .low), share: 0.75),
+            .reserveAnswer(request: 4, accepted: false, available: 0.25, reason: "busy"),
+            .renew(request: 5, sender: a, services: [s, ServiceID("b/2")]),
+            .renewAnswer(request: 6, unknown: [s]),
+            .release(request: 7, sender: a, service: s),
+            .releaseAnswer(request: 8),
+        ]
+        for message in messages {
+            var buffer = ByteBuffer()
+            WireFrameEncoder().encode(message.type, body: message.body(), into: &buffer, timestampMilliseconds: 0, nonce: 0)
+            var decoder = WireFrameDecoder(accepting: ServiceMessage.requestTypes + ServiceMessage.answerTypes)
+            let frame = try decoder.decode(datagram: buffer, nowMilliseconds: 0).get()
+            #expect(try ServiceMessage.decode(frame).get() == message)
+        }
+    }
+
+    @Test func truncatedOrPaddedBodies_areMalformed() throws {
+        let message = ServiceMessage.reserve(request: 3, sender: MemberID("a")!, service: ServiceID("a/1"), level: QoSLevel(video: .hd), share: 0.5)
+        var body = message.body()
+        for cut in 0..<body.readableBytes {
+            let frame = WireFrame(type: .serviceReserve, body: body.getSlice(at: 0, length: cut)!)
+            #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(frame).get() }
+        }
+        body.writeInteger(UInt8(0))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceReserve, body: body)).get() }
+    }
+
+    @Test func absurdSharesAndLevels_areMalformed() {
+        var nan = ByteBuffer()
+        nan.writeInteger(UInt32(1))
+        nan.writeInteger(UInt8(1)); nan.writeBytes(Array("a".utf8))
+        nan.writeInteger(UInt8(3)); nan.writeBytes(Array("a/1".utf8))
+        nan.writeInteger(UInt8(2)); nan.writeInteger(UInt8(0))
+        var badLevel = nan
+        nan.writeInteger(Double.nan.bitPattern)
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceReserve, body: nan)).get() }
+        badLevel.moveWriterIndex(to: badLevel.writerIndex - 2)
+        badLevel.writeInteger(UInt8(9)); badLevel.writeInteger(UInt8(0))
+        badLevel.writeInteger(Double(0.5).bitPattern)
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceReserve, body: badLevel)).get() }
+    }
+}
