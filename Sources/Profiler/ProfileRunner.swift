@@ -64,7 +64,8 @@ public struct ProfileRunner: Sendable {
 
     /// The capability profile of `results`, measured on `device`.
     public func profile(
-        of results: [PresetResult], device: DeviceInfo, measuredAt: Date = Date(), throttling: String? = nil
+        of results: [PresetResult], device: DeviceInfo, measuredAt: Date = Date(), throttling: String? = nil,
+        extraNotes: [String] = []
     ) -> CapabilityProfile {
         let specs = results.map { ClipSpec(preset: $0.preset, durationSeconds: configuration.clipDurationSeconds) }
         let notes =
@@ -81,7 +82,7 @@ public struct ProfileRunner: Sendable {
                     + "audio decoders are single-threaded.",
                 "Clips are synthesised in-process with deterministic moving content: "
                     + specs.map(\.encodingSummary).joined(separator: "; ") + ".",
-            ]
+            ] + extraNotes
         return CapabilityProfile(
             id: ProfileNaming.id(model: device.model, hostname: device.hostname),
             device: device,

@@ -65,15 +65,19 @@ struct ProfileCommand: AsyncParsableCommand {
             let device = try DeviceProbe.current(isBuildMachine: buildMachine)
             let started = Date()
             let display = TerminalProgress()
+            let background = try BackgroundLoad()
             let results = try runner.run { display.report($0) }
             display.finishLine()
+            let load = try background.finish()
             let profile = runner.profile(
-                of: results, device: device, measuredAt: started, throttling: DeviceProbe.throttling())
+                of: results, device: device, measuredAt: started, throttling: DeviceProbe.throttling(),
+                extraNotes: [BackgroundLoad.note(otherCores: load.otherCores, cores: device.cores, seconds: load.seconds)])
             let written = try ProfileWriter.write(profile, out: URL(fileURLWithPath: out))
             print(ProfileTable.render(profile))
             print("")
             print("profile: \(written.json.path)")
             print("chart:   \(written.svg.path)")
+            print(BackgroundLoad.note(otherCores: load.otherCores, cores: device.cores, seconds: load.seconds))
             if let problem = profile.validationProblems().first {
                 print("note: this profile cannot be loaded by `node join`: \(problem.field): \(problem.problem)")
             }

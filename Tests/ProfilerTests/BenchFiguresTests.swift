@@ -1,0 +1,46 @@
+import Foundation
+import QoSModel
+import Testing
+
+@testable import Profiler
+
+@Suite("Benchmark figures")
+struct BenchFiguresTests {
+    private func run(user: Double, system: Double, wall: Double) -> DecodeMeasurement {
+        DecodeMeasurement(
+            file: "/c", threadsRequested: 1, threadsUsed: 1, mediaSeconds: 10, frames: 240, userSeconds: user,
+            systemSeconds: system, wallSeconds: wall, frameMillisecondsP50: 1, frameMillisecondsP99: 2,
+            memoryHighWaterBytes: 1)
+    }
+
+    @Test("a comparison takes the median of each side and divides ours by ffmpeg's")
+    func comparisonUsesMediansAndRatios() {
+        let ours = [run(user: 1.0, system: 0.1, wall: 1.2), run(user: 3.0, system: 0.1, wall: 9), run(user: 1.1, system: 0.1, wall: 1.1)]
+        let ffmpeg = [
+            FFmpegBenchFigures(user: 1.0, system: 0.0, real: 1.0), FFmpegBenchFigures(user: 1.1, system: 0.0, real: 1.2),
+            FFmpegBenchFigures(user: 0.5, system: 0.0, real: 1.1),
+        ]
+        let comparison = BenchComparison(preset: .video(.hd), ours: ours, ffmpeg: ffmpeg)
+        #expect(comparison.ourUser == 1.1)
+        #expect(comparison.ffmpegUser == 1.0)
+        #expect(abs(comparison.userRatio - 1.1) < 1e-9)
+        #expect(abs(comparison.wallRatio - 1.2 / 1.1) < 1e-9)
+        #expect(BenchComparison.render([comparison], repeats: 3).contains("video.HD"))
+    }
+
+    @Test("other processes' load is the system's busy cores minus our own CPU rate")
+    func backgroundLoad() {
+        #expect(BackgroundLoad.otherCores(busyFraction: 0.75, cores: 2, ownCPUSeconds: 10, seconds: 10) == 0.5)
+        #expect(BackgroundLoad.otherCores(busyFraction: 0.25, cores: 2, ownCPUSeconds: 10, seconds: 10) == 0)
+        #expect(BackgroundLoad.otherCores(busyFraction: 1, cores: 2, ownCPUSeconds: 1, seconds: 0) == 0)
+    }
+
+    @Test("real-time factor and per-media-second figures follow from the run")
+    func derivedFigures() {
+        let measurement = run(user: 1.5, system: 0.5, wall: 2.5)
+        #expect(measurement.cpuSecondsPerMediaSecond == 0.2)
+        #expect(measurement.wallSecondsPerMediaSecond == 0.25)
+        #expect(measurement.realTimeFactor == 4)
+        #expect(measurement.decodeRun.threads == 1)
+    }
+}
