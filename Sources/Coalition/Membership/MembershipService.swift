@@ -1,0 +1,163 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The membership shell: one UDP socket bound to the given address, the instance driven with
+/// real time on one event loop (its ticks are scheduled there, so a busy decode elsewhere
+/// cannot starve them), changes handed out as `AsyncStream`s, a snapshot for `node status`.
+///
+/// Feed it Discovery's peers with ``peerDiscovered(_:address:incarnation:)`` and
+/// ``peerVanished(_:)``, and the Profiler's samples with ``updateCapacity(_:)``. Run it in the
+/// daemon's `ServiceGroup`; on graceful shutdown it says goodbye (`leave`) and closes.
+public final class MembershipService: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// The protocol's knobs. Default ``MembershipConfiguration/lan``.
+        public var membership: MembershipConfiguration
+        /// The address to bind: the host's own address in the lab. Default 0.0.0.0.
+        public var host: String
+        /// The UDP port (the SRV port Discovery announces); 0 picks a free one. Default 7946.
+        public var port: Int
+        /// The coalition key (`--key-file`); nil sends and accepts untagged frames only.
+        public var authenticator: WireAuthenticator?
+
+        public init(
+            membership: MembershipConfiguration = .lan, host: String = "0.0.0.0", port: Int = 7946,
+            authenticator: WireAuthenticator? = nil
+        ) {
+            self.membership = membership
+            self.host = host
+            self.port = port
+            self.authenticator = authenticator
+        }
+    }
+
+    public let configuration: Configuration
+    public let member: MemberID
+    private let eventLoop: EventLoop
+    private let driver: NIOLoopBoundBox<MembershipDriver>
+    private let broadcaster = MembershipEventBroadcaster()
+    private let logger: Logger
+    private let bound = Mutex<SocketAddress?>(nil)
+
+    /// - Parameters:
+    ///   - member: our id (Discovery's node id).
+    ///   - incarnation: larger than any earlier incarnation of this member; nil (the default)
+    ///     takes the wall-clock time in milliseconds, so every restart is newer.
+    public init(
+        member: MemberID, incarnation: UInt64? = nil,
+        configuration: Configuration, eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.member = member
+        self.configuration = configuration
+        self.logger = logger
+        self.eventLoop = eventLoopGroup.next()
+        let driver = MembershipDriver(
+            instance: MembershipInstance(
+                member: member, incarnation: incarnation ?? MembershipDriver.wallClockMilliseconds,
+                configuration: configuration.membership),
+            authenticator: configuration.authenticator, broadcaster: broadcaster, logger: logger)
+        self.driver = NIOLoopBoundBox.makeBoxSendingValue(driver, eventLoop: eventLoop)
+    }
+
+    /// Binds, ticks every heartbeat interval, and runs until graceful shutdown or cancellation;
+    /// then sends `leave` to every live peer and closes. Throws if the address cannot be bound.
+    public func run() async throws {
+        let driver = self.driver
+        let logger = self.logger
+        let channel: Channel
+        do {
+            channel = try await DatagramBootstrap(group: eventLoop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(MembershipChannelHandler(driver: driver, logger: logger))
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw MembershipServiceError(
+                reason: "cannot bind the membership socket to \(configuration.host):\(configuration.port): \(error)")
+        }
+        bound.withLock { $0 = channel.localAddress }
+        logger.info(
+            "membership up",
+            metadata: [
+                "member": "\(member)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                "heartbeat_ms": "\(configuration.membership.heartbeatInterval.milliseconds)",
+                "authenticated": "\(configuration.authenticator != nil)",
+            ])
+        let interval = TimeAmount.nanoseconds(configuration.membership.heartbeatInterval.nanoseconds)
+        let ticks = try await eventLoop.submit {
+            driver.value.channel = channel
+            driver.value.tick()
+            return self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                driver.value.tick()
+            }
+        }.get()
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await channel.closeFuture.get()
+            } onCancel: {
+                self.stop(channel: channel, ticks: ticks)
+            }
+        } onGracefulShutdown: {
+            self.stop(channel: channel, ticks: ticks)
+        }
+        broadcaster.finish()
+    }
+
+    private func stop(channel: Channel, ticks: RepeatedTask) {
+        let driver = self.driver
+        eventLoop.execute {
+            ticks.cancel()
+            driver.value.leave()
+            driver.value.channel = nil
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The bound address once ``run()`` is listening (useful with port 0), else nil.
+    public var localAddress: SocketAddress? { bound.withLock { $0 } }
+
+    /// A stream of every membership change from now on (one stream per caller).
+    public func changes() -> AsyncStream<MembershipChange> { broadcaster.subscribe() }
+
+    /// MUST be called when Discovery resolves a peer (appeared or changed).
+    public func peerDiscovered(_ id: MemberID, address: PeerAddress, incarnation: UInt64) {
+        let driver = self.driver
+        eventLoop.execute { driver.value.discovered(id, address: address, incarnation: incarnation) }
+    }
+
+    /// MUST be called when Discovery reports a peer gone.
+    public func peerVanished(_ id: MemberID) {
+        let driver = self.driver
+        eventLoop.execute { driver.value.vanished(id) }
+    }
+
+    /// Sets the spare capacity carried by our next heartbeats (from the Profiler's sampler).
+    public func updateCapacity(_ capacity: SpareCapacity) {
+        let driver = self.driver
+        eventLoop.execute { driver.value.updateCapacity(capacity) }
+    }
+
+    /// Our current view of the coalition, for `node status`.
+    public func snapshot() async throws -> MembershipSnapshot {
+        let driver = self.driver
+        return try await eventLoop.submit { driver.value.snapshot() }.get()
+    }
+
+    /// Traffic and per-reason drops since the socket was bound.
+    public func statistics() async throws -> MembershipStatistics {
+        let driver = self.driver
+        return try await eventLoop.submit { driver.value.statistics }.get()
+    }
+}
+
+/// Why the membership service could not run, naming the address.
+public struct MembershipServiceError: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public var description: String { reason }
+}

@@ -1,0 +1,135 @@
+import Coalition
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The NIO shell over real UDP sockets on 127.0.0.1 (loopback only).
+@Suite("Membership service", .serialized)
+struct MembershipServiceTests {
+    static let logger = Logger(label: "membership-test")
+
+    /// Starts services on loopback, waits until all are bound, runs `body`, then stops them.
+    static func withServices<R>(
+        _ count: Int, authenticator: WireAuthenticator? = nil,
+        _ body: ([MembershipService]) async throws -> R
+    ) async throws -> R {
+        let services = (0..<count).map { index in
+            MembershipService(
+                member: MemberID("svc-\(index)")!, incarnation: 1,
+                configuration: .init(host: "127.0.0.1", port: 0, authenticator: authenticator), logger: logger)
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await eventually { services.allSatisfy { $0.localAddress != nil } }
+            for service in services {
+                for other in services where other !== service {
+                    service.peerDiscovered(other.member, address: other.peerAddress, incarnation: 1)
+                }
+            }
+            return try await body(services)
+        }
+    }
+
+    /// Polls `condition` every 20 ms for at most `timeout`.
+    static func eventually(within timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await condition(), "condition not met within \(timeout)")
+    }
+
+    /// A plain UDP socket on loopback, for sending what a real member would not.
+    static func rawSocket() async throws -> Channel {
+        try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    static func frame(_ message: MembershipMessage, authenticator: WireAuthenticator? = nil, timestamp: UInt64 = 0) -> ByteBuffer {
+        var body = ByteBuffer()
+        message.encodeBody(into: &body)
+        var out = ByteBuffer()
+        WireFrameEncoder(authenticator: authenticator).encode(message.wireType, body: body, into: &out, timestampMilliseconds: timestamp, nonce: 1)
+        return out
+    }
+
+    @Test func threeMembersOnLoopbackHearEachOtherAndCarryTheirCapacity() async throws {
+        try await Self.withServices(3) { services in
+            services[0].updateCapacity(SpareCapacity(cpuMilliCores: 750, memoryAvailableKiB: 100_000))
+            try await Self.eventually {
+                let snapshots = try await services.asyncMap { try await $0.snapshot() }
+                return snapshots.allSatisfy { snapshot in
+                    snapshot.peers.count == 2 && snapshot.peers.allSatisfy { $0.state == .alive && ($0.lastHeard ?? .seconds(9)) < .milliseconds(500) }
+                }
+            }
+            try await Self.eventually {
+                let seen = try await services[1].snapshot().peers.first { $0.member == services[0].member }
+                return seen?.capacity == SpareCapacity(cpuMilliCores: 750, memoryAvailableKiB: 100_000)
+            }
+            let statistics = try await services[0].statistics()
+            #expect(statistics.datagramsSent > 0 && statistics.drops.total == 0)
+        }
+    }
+
+    @Test func aPeerThatFallsSilentIsDeclaredDeadOverRealSockets() async throws {
+        try await Self.withServices(1) { services in
+            let service = services[0]
+            let changes = service.changes()
+            let peer = try await Self.rawSocket()
+            defer { peer.close(promise: nil) }
+            let target = try SocketAddress(ipAddress: "127.0.0.1", port: service.localAddress!.port!)
+            let silent = MemberID("silent")!
+            for sequence in 1...15 {
+                let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .unknown))
+                try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let stoppedAt = ContinuousClock.now
+            var kinds: [MembershipEvent.Kind] = []
+            for await change in changes where change.event.member == silent {
+                kinds.append(change.event.kind)
+                if change.event.kind == .dead { break }
+            }
+            #expect(kinds == [.alive, .suspect, .dead])
+            #expect(ContinuousClock.now - stoppedAt < .seconds(3))
+        }
+    }
+
+    @Test func garbageAndUntaggedFramesAreCountedByReasonAndNeverFatal() async throws {
+        let key = try WireAuthenticator(key: Array("loopback test key, 32 bytes long".utf8))
+        try await Self.withServices(2, authenticator: key) { services in
+            let raw = try await Self.rawSocket()
+            defer { raw.close(promise: nil) }
+            let target = try SocketAddress(ipAddress: "127.0.0.1", port: services[0].localAddress!.port!)
+            var garbage = ByteBuffer()
+            garbage.writeBytes([0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3])
+            try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: garbage))
+            let untagged = MembershipMessage(sender: MemberID("intruder")!, incarnation: 1, body: .dead(subject: services[1].member, subjectIncarnation: 1))
+            try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(untagged)))
+            try await Self.eventually {
+                let drops = try await services[0].statistics().drops
+                return drops[.badMagic] == 1 && drops[.missingTag] == 1
+            }
+            // The tagged members still hear each other, and the forged death changed nothing.
+            try await Self.eventually {
+                try await services[0].snapshot().peers.first?.state == .alive
+            }
+            #expect(try await services[0].snapshot().peers.map(\.member) == [services[1].member])
+        }
+    }
+}
+
+extension MembershipService {
+    var peerAddress: PeerAddress { PeerAddress(host: "127.0.0.1", port: UInt16(localAddress!.port!)) }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
