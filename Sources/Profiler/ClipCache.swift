@@ -33,9 +33,7 @@ public struct ClipCache: Sendable {
     public func clip(for spec: ClipSpec, progress: (Double) -> Void = { _ in }) throws -> URL {
         let target = url(for: spec)
         if FileManager.default.fileExists(atPath: target.path) { return target }
-        if mkdirs(directory.path) != 0 {
-            throw FileError(path: directory.path, operation: "creating the clip cache directory", errno: errno)
-        }
+        try FileSystem.makeDirectories(directory.path, purpose: "creating the clip cache directory")
         let temporary = directory.appendingPathComponent(".\(spec.fileName).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
             try ClipSynthesizer.write(spec, to: temporary.path, progress: progress)
@@ -50,18 +48,14 @@ public struct ClipCache: Sendable {
         }
         return target
     }
+}
 
-    /// `mkdir -p`; returns 0 or -1 with `errno` set.
-    private func mkdirs(_ path: String) -> Int32 {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { return 0 }
-            errno = ENOTDIR
-            return -1
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        if parent != path, !parent.isEmpty, mkdirs(parent) != 0 { return -1 }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { return -1 }
-        return 0
+extension ClipCache {
+    /// Adds to an invalid-data error on a cached clip how to get a good one again.
+    public static func explainDamage(_ error: FFmpegError) -> FFmpegError {
+        guard error.isInvalidData else { return error }
+        var explained = error
+        explained.message += "; this cached test clip is damaged: delete it and it will be made again"
+        return explained
     }
 }

@@ -1,10 +1,6 @@
 import Foundation
 import QoSModel
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Writes a capability profile as JSON and its chart as SVG next to it.
 public enum ProfileWriter {
     /// The JSON path for `profile`: `out` itself when it ends in `.json`, else `out/<id>.json`.
@@ -17,12 +13,7 @@ public enum ProfileWriter {
     public static func write(_ profile: CapabilityProfile, out: URL) throws -> (json: URL, svg: URL) {
         let json = jsonURL(for: profile, out: out)
         let svg = json.deletingPathExtension().appendingPathExtension("svg")
-        let directory = json.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw FileError(path: directory.path, operation: "creating the output directory", reason: reason(error))
-        }
+        try FileSystem.makeDirectories(json.deletingLastPathComponent().path, purpose: "creating the output directory")
         let data: Data
         do {
             data = try profile.encoded() + Data("\n".utf8)
@@ -35,20 +26,6 @@ public enum ProfileWriter {
     }
 
     private static func write(_ data: Data, to url: URL) throws(FileError) {
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw FileError(path: url.path, operation: "writing", reason: reason(error))
-        }
-    }
-
-    /// The POSIX reason behind a Foundation file error when there is one.
-    private static func reason(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        return ns.localizedDescription
+        try FileSystem.writeAtomically(data, to: url.path)
     }
 }

@@ -13,6 +13,10 @@ public struct ProfilerConfiguration: Sendable {
     /// Threads asked for in the multi-thread run. Default 0: FFmpeg's automatic choice (for
     /// H.264 frame threading, cores + 1); the count really used is recorded.
     public var multiThreadCount = 0
+    /// Decode runs per preset and thread setting; the run with the median CPU time is kept (and
+    /// the largest memory high-water mark of all). Default 3, so that one run disturbed by another
+    /// process does not decide the figure; `--quick` uses 1.
+    public var repetitions = 3
     /// Marks the profile as measured on a build or CI machine rather than on a coalition board.
     public var isBuildMachine = false
 
@@ -22,6 +26,7 @@ public struct ProfilerConfiguration: Sendable {
     public static var quick: ProfilerConfiguration {
         var configuration = ProfilerConfiguration()
         configuration.clipDurationSeconds = 2
+        configuration.repetitions = 1
         return configuration
     }
 }

@@ -53,7 +53,11 @@ struct BenchProfileCommand: AsyncParsableCommand {
                 var theirs: [FFmpegBenchFigures] = []
                 for attempt in 0..<repeats {
                     display.report(.decoding(preset, threads: 1, Double(attempt) / Double(repeats)))
-                    ours.append(try DecodeBenchmark.run(path: clip.path, kind: spec.kind, threads: 1))
+                    do {
+                        ours.append(try DecodeBenchmark.run(path: clip.path, kind: spec.kind, threads: 1))
+                    } catch {
+                        throw ClipCache.explainDamage(error)
+                    }
                     theirs.append(try FFmpegCommandBenchmark.run(clip: clip.path, kind: spec.kind, threads: 1, executable: ffmpeg))
                 }
                 display.finishLine()

@@ -12,6 +12,7 @@ struct ProfileDocumentTests {
         configuration.clipDurationSeconds = TestClips.duration
         configuration.cacheDirectory = TestClips.directory
         configuration.isBuildMachine = true
+        configuration.repetitions = 1
         let runner = ProfileRunner(configuration: configuration)
         let results = (try? runner.run()) ?? []
         return (runner, results)
