@@ -1,4 +1,5 @@
 import Coalition
+import QoSModel
 import Testing
 
 /// One instance driven by hand: a fake clock advanced explicitly, messages built in the test.
@@ -42,7 +43,7 @@ struct MembershipInstanceTests {
             now = now + interval
             sequence += 1
             for id in beating {
-                let beat = MembershipMessage(sender: id, incarnation: 1, body: .heartbeat(sequence: sequence, capacity: .unknown))
+                let beat = MembershipMessage(sender: id, incarnation: 1, body: .heartbeat(sequence: sequence, capacity: .zero))
                 out += instance.onMessage(beat, from: address(Int(id.rawValue.dropFirst())!), now: now)
             }
             out += instance.onTick(now: now, using: &random)
@@ -86,7 +87,7 @@ struct MembershipInstanceTests {
         _ = Self.tick(&instance, from: start, to: start + .seconds(2), beating: subjects)
         _ = Self.tick(&instance, from: start + .seconds(2), to: start + .milliseconds(2_500), beating: Array(subjects.dropFirst()))
         #expect(instance.state(of: subjects[0]) == .suspect)
-        let ack = MembershipMessage(sender: subjects[0], incarnation: 1, body: .ack(nonce: 1, capacity: .unknown))
+        let ack = MembershipMessage(sender: subjects[0], incarnation: 1, body: .ack(nonce: 1, capacity: .zero))
         let out = instance.onMessage(ack, from: Self.address(1), now: start + .milliseconds(2_510))
         #expect(instance.state(of: subjects[0]) == .alive)
         #expect(Self.events(out).map(\.kind) == [.alive])
@@ -127,7 +128,7 @@ struct MembershipInstanceTests {
         _ = instance.onMessage(declaration, from: Self.address(2), now: now)
         #expect(instance.state(of: Self.peer(1)) == .dead)
         now = now + .milliseconds(10)
-        let old = MembershipMessage(sender: Self.peer(1), incarnation: 1, body: .heartbeat(sequence: 9, capacity: .unknown))
+        let old = MembershipMessage(sender: Self.peer(1), incarnation: 1, body: .heartbeat(sequence: 9, capacity: .zero))
         let told = Self.sends(instance.onMessage(old, from: Self.address(1), now: now))
         #expect(told.count == 1)
         #expect(told.first?.0.body == .dead(subject: Self.peer(1), subjectIncarnation: 1))
@@ -140,7 +141,7 @@ struct MembershipInstanceTests {
 
     @Test func aProbeIsAckedWithOurCapacityAndMakesTheProberAMonitor() {
         var (instance, now) = Self.instance(peers: 8)
-        let capacity = SpareCapacity(cpuMilliCores: 1_250, memoryAvailableKiB: 512_000)
+        let capacity = SpareCapacity(cores: 1.25, memoryAvailableBytes: 512_000 * 1024)
         instance.updateCapacity(capacity)
         let outsider = instance.knownMembers.first { !instance.snapshot(now: now).monitors.contains($0) }!
         let probe = MembershipMessage(sender: outsider, incarnation: 1, body: .probe(nonce: 77))
@@ -163,7 +164,7 @@ struct MembershipInstanceTests {
             return
         }
         now = now + .milliseconds(1)
-        let ack = MembershipMessage(sender: Self.peer(2), incarnation: 3, body: .ack(nonce: nonce, capacity: .unknown))
+        let ack = MembershipMessage(sender: Self.peer(2), incarnation: 3, body: .ack(nonce: nonce, capacity: .zero))
         let relayed = Self.sends(instance.onMessage(ack, from: Self.address(2), now: now))
         #expect(relayed.count == 1)
         #expect(relayed.first?.1 == Self.address(1))
@@ -181,7 +182,7 @@ struct MembershipInstanceTests {
 
     @Test func aMessageFromAnUnknownMemberTeachesUsAboutIt() {
         var (instance, now) = Self.instance(peers: 2)
-        let beat = MembershipMessage(sender: MemberID("stranger")!, incarnation: 4, body: .heartbeat(sequence: 1, capacity: .unknown))
+        let beat = MembershipMessage(sender: MemberID("stranger")!, incarnation: 4, body: .heartbeat(sequence: 1, capacity: .zero))
         now = now + .milliseconds(3)
         let out = instance.onMessage(beat, from: PeerAddress(host: "10.0.0.99", port: 7946), now: now)
         #expect(Self.events(out).map(\.kind) == [.alive])

@@ -2,6 +2,7 @@ import Coalition
 import Logging
 import NIOCore
 import NIOPosix
+import QoSModel
 import Testing
 
 /// The NIO shell over real UDP sockets on 127.0.0.1 (loopback only).
@@ -58,7 +59,7 @@ struct MembershipServiceTests {
 
     @Test func threeMembersOnLoopbackHearEachOtherAndCarryTheirCapacity() async throws {
         try await Self.withServices(3) { services in
-            services[0].updateCapacity(SpareCapacity(cpuMilliCores: 750, memoryAvailableKiB: 100_000))
+            services[0].updateCapacity(SpareCapacity(cores: 0.75, memoryAvailableBytes: 100_000 * 1024))
             try await Self.eventually {
                 let snapshots = try await services.asyncMap { try await $0.snapshot() }
                 return snapshots.allSatisfy { snapshot in
@@ -67,7 +68,7 @@ struct MembershipServiceTests {
             }
             try await Self.eventually {
                 let seen = try await services[1].snapshot().peers.first { $0.member == services[0].member }
-                return seen?.capacity == SpareCapacity(cpuMilliCores: 750, memoryAvailableKiB: 100_000)
+                return seen?.capacity == SpareCapacity(cores: 0.75, memoryAvailableBytes: 100_000 * 1024)
             }
             let statistics = try await services[0].statistics()
             #expect(statistics.datagramsSent > 0 && statistics.drops.total == 0)
@@ -83,7 +84,7 @@ struct MembershipServiceTests {
             let target = try SocketAddress(ipAddress: "127.0.0.1", port: service.localAddress!.port!)
             let silent = MemberID("silent")!
             for sequence in 1...15 {
-                let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .unknown))
+                let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .zero))
                 try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
                 try await Task.sleep(for: .milliseconds(100))
             }

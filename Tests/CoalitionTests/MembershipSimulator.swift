@@ -1,4 +1,5 @@
 import Coalition
+import QoSModel
 
 /// SplitMix64: a tiny seeded generator, so a simulation replays exactly from its seed.
 struct SeededGenerator: RandomNumberGenerator {

@@ -1,5 +1,6 @@
 import Coalition
 import NIOCore
+import QoSModel
 import Testing
 
 @Suite("Wire codec")
@@ -9,9 +10,9 @@ struct WireCodecTests {
     static let now: UInt64 = 1_795_000_000_000
 
     static let messages: [MembershipMessage] = [
-        .init(sender: sender, incarnation: 7, body: .heartbeat(sequence: 42, capacity: SpareCapacity(cpuMilliCores: 1_500, memoryAvailableKiB: 734_003))),
+        .init(sender: sender, incarnation: 7, body: .heartbeat(sequence: 42, capacity: SpareCapacity(cores: 1.5, memoryAvailableBytes: 734_003 * 1024))),
         .init(sender: sender, incarnation: 7, body: .probe(nonce: 9)),
-        .init(sender: sender, incarnation: 7, body: .ack(nonce: 9, capacity: .unknown)),
+        .init(sender: sender, incarnation: 7, body: .ack(nonce: 9, capacity: .zero)),
         .init(sender: sender, incarnation: 7, body: .probeRequest(nonce: 3, target: MemberID("b2")!, targetAddress: PeerAddress(host: "10.42.0.2", port: 7946))),
         .init(sender: sender, incarnation: 7, body: .indirectAck(nonce: 3, target: MemberID("b2")!, targetIncarnation: 99)),
         .init(sender: sender, incarnation: UInt64.max, body: .alive),

@@ -43,19 +43,3 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
-
-/// What a member can still lend, as sampled by the Profiler (libproc2) and carried by every heartbeat.
-public struct SpareCapacity: Hashable, Sendable {
-    /// Idle CPU, in thousandths of one core (1500 = one and a half idle cores).
-    public var cpuMilliCores: UInt32
-    /// `MemAvailable` from /proc/meminfo, in KiB.
-    public var memoryAvailableKiB: UInt64
-
-    public init(cpuMilliCores: UInt32, memoryAvailableKiB: UInt64) {
-        self.cpuMilliCores = cpuMilliCores
-        self.memoryAvailableKiB = memoryAvailableKiB
-    }
-
-    /// Nothing known yet.
-    public static let unknown = SpareCapacity(cpuMilliCores: 0, memoryAvailableKiB: 0)
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import QoSModel
 
 /// The interpreter of ``MembershipInstance`` directives, confined to one event loop: it feeds
 /// the instance real time, received frames and Discovery events, and carries out what it says
@@ -17,6 +18,9 @@ final class MembershipDriver {
     private(set) var statistics = MembershipStatistics()
     var channel: Channel?
     private var lastDropLog: [WireDropReason: NIODeadline] = [:]
+    /// Where heartbeats' capacity comes from (the daemon's `CapacityMonitor`), read about once a second.
+    var capacitySource: (@Sendable () -> SpareCapacity)?
+    private var ticksUntilCapacityRead = 0
 
     init(
         instance: MembershipInstance, authenticator: WireAuthenticator?, broadcaster: MembershipEventBroadcaster,
@@ -35,6 +39,14 @@ final class MembershipDriver {
     static var wallClockMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
     func tick() {
+        if let capacitySource {
+            if ticksUntilCapacityRead <= 0 {
+                instance.updateCapacity(capacitySource())
+                let interval = instance.configuration.heartbeatInterval.nanoseconds
+                ticksUntilCapacityRead = Int(max(1, 1_000_000_000 / max(1, interval)))
+            }
+            ticksUntilCapacityRead -= 1
+        }
         perform(instance.onTick(now: Self.now, using: &random))
     }
 

@@ -1,3 +1,5 @@
+import QoSModel
+
 /// The membership and failure-detection state machine of one member: no I/O, no clock, no
 /// randomness of its own. The shell (``MembershipService``) or a simulation MUST call
 /// ``onTick(now:using:)`` every ``MembershipConfiguration/heartbeatInterval``, hand it every
@@ -32,7 +34,7 @@ public struct MembershipInstance: Sendable {
     var lastTick: MembershipInstant?
     var sequence: UInt32 = 0
     var nextNonce: UInt32 = 0
-    var capacity: SpareCapacity = .unknown
+    var capacity: SpareCapacity = .zero
     var monitors: [MemberID] = []
     var subjects: [MemberID] = []
     var ringIsStale = true

@@ -1,4 +1,5 @@
 import NIOCore
+import QoSModel
 
 /// Bodies of the membership messages (protocol version 1), big-endian:
 ///
@@ -94,15 +95,17 @@ extension MembershipMessage {
 }
 
 extension ByteBuffer {
+    /// Cores as thousandths (saturated, negative and NaN as 0), memory as KiB (saturated).
     fileprivate mutating func writeCapacity(_ capacity: SpareCapacity) {
-        writeInteger(capacity.cpuMilliCores)
-        writeInteger(UInt32(clamping: capacity.memoryAvailableKiB))
+        let milliCores = capacity.cores.isFinite ? (capacity.cores * 1000).rounded() : 0
+        writeInteger(UInt32(clamping: Int64(max(0, min(milliCores, Double(UInt32.max))))))
+        writeInteger(UInt32(clamping: capacity.memoryAvailableBytes / 1024))
     }
 
     fileprivate mutating func readCapacity() throws(WireDropReason) -> SpareCapacity {
-        let cpu: UInt32 = try readField()
-        let memory: UInt32 = try readField()
-        return SpareCapacity(cpuMilliCores: cpu, memoryAvailableKiB: UInt64(memory))
+        let milliCores: UInt32 = try readField()
+        let kibibytes: UInt32 = try readField()
+        return SpareCapacity(cores: Double(milliCores) / 1000, memoryAvailableBytes: UInt64(kibibytes) * 1024)
     }
 
     fileprivate mutating func readMemberID() throws(WireDropReason) -> MemberID {

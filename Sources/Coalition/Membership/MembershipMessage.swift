@@ -1,3 +1,5 @@
+import QoSModel
+
 /// A message of the membership protocol, as the instance sees it (the codec in
 /// `MembershipMessage+Wire.swift` turns it into a frame and back).
 ///
@@ -33,4 +35,9 @@ public struct MembershipMessage: Hashable, Sendable {
         /// "I am leaving on purpose": sent to every peer on a clean shutdown.
         case leave
     }
+}
+
+extension SpareCapacity {
+    /// Nothing to lend (or nothing known yet): what heartbeats carry before the first sample.
+    public static let zero = SpareCapacity(cores: 0, memoryAvailableBytes: 0)
 }

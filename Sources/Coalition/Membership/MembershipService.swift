@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import QoSModel
 import ServiceLifecycle
 import Synchronization
 
@@ -45,10 +46,12 @@ public final class MembershipService: Service, Sendable {
     ///   - member: our id (Discovery's node id).
     ///   - incarnation: larger than any earlier incarnation of this member; nil (the default)
     ///     takes the wall-clock time in milliseconds, so every restart is newer.
+    ///   - spareCapacity: read about once a second for the heartbeats (e.g. `CapacityMonitor.spare`);
+    ///     nil leaves it to ``updateCapacity(_:)``.
     public init(
         member: MemberID, incarnation: UInt64? = nil,
         configuration: Configuration, eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger
+        spareCapacity: (@Sendable () -> SpareCapacity)? = nil, logger: Logger
     ) {
         self.member = member
         self.configuration = configuration
@@ -59,6 +62,7 @@ public final class MembershipService: Service, Sendable {
                 member: member, incarnation: incarnation ?? MembershipDriver.wallClockMilliseconds,
                 configuration: configuration.membership),
             authenticator: configuration.authenticator, broadcaster: broadcaster, logger: logger)
+        driver.capacitySource = spareCapacity
         self.driver = NIOLoopBoundBox.makeBoxSendingValue(driver, eventLoop: eventLoop)
     }
 

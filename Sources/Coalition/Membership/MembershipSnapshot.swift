@@ -1,3 +1,5 @@
+import QoSModel
+
 /// One member's view of the coalition at an instant, for `node status`.
 public struct MembershipSnapshot: Hashable, Sendable {
     public var member: MemberID

@@ -1,3 +1,5 @@
+import QoSModel
+
 /// Everything one member knows about one peer.
 struct PeerRecord: Hashable, Sendable {
     var id: MemberID
