@@ -191,6 +191,14 @@ struct MembershipInstanceTests {
         #expect(status?.incarnation == 4)
     }
 
+    @Test func aSlowerHeartbeatScalesEveryTimeoutWithIt() {
+        let slow = MembershipConfiguration.lan(heartbeatInterval: .milliseconds(250))
+        #expect(slow.problems.isEmpty)
+        #expect(slow.suspicionTimeoutFloor == .milliseconds(875))
+        #expect(slow.confirmationTimeout == .milliseconds(750))
+        #expect(MembershipConfiguration.lan(heartbeatInterval: .milliseconds(100)) == .lan)
+    }
+
     @Test func theConfigurationNamesTheFieldThatIsWrong() {
         var configuration = MembershipConfiguration.lan
         configuration.monitorCount = 0

@@ -79,6 +79,22 @@ public struct MembershipConfiguration: Hashable, Sendable {
     /// The household LAN preset (the defaults above).
     public static let lan = MembershipConfiguration()
 
+    /// The LAN preset with another heartbeat interval (`node join --heartbeat-interval`): every
+    /// timeout tied to the interval (suspicion floor and ceiling, confirmation, late-tick
+    /// tolerance) is scaled in proportion, so the trade-offs stay those of ``lan``; detection
+    /// time scales too (about 6.5 intervals on average).
+    public static func lan(heartbeatInterval: Duration) -> MembershipConfiguration {
+        var configuration = MembershipConfiguration.lan
+        let factor = Double(heartbeatInterval.nanoseconds) / Double(configuration.heartbeatInterval.nanoseconds)
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.suspicionTimeoutFloor = configuration.suspicionTimeoutFloor.scaled(by: factor)
+        configuration.suspicionTimeoutCeiling = configuration.suspicionTimeoutCeiling.scaled(by: factor)
+        configuration.confirmationTimeout = configuration.confirmationTimeout.scaled(by: factor)
+        configuration.lateTickTolerance = configuration.lateTickTolerance.scaled(by: factor)
+        configuration.watchGracePeriod = max(configuration.watchGracePeriod, heartbeatInterval * 10)
+        return configuration
+    }
+
     /// Problems with these values, as sentences naming the field; empty when usable.
     public var problems: [String] {
         var problems: [String] = []
