@@ -140,6 +140,9 @@ final class AvahiSession: @unchecked Sendable {
     private var resolvers: [PeerTable.Key: ServiceResolverHandle] = [:]
     private var retryTimer: TimeoutHandle?
     private var reminderTimer: TimeoutHandle?
+    /// Listed services whose resolver failed (timeout): resolved again by `resolveTimer`.
+    private var unresolved: Set<PeerTable.Key> = []
+    private var resolveTimer: TimeoutHandle?
     private var daemonReported = false
     private var stopping = false
     private var userdata: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
@@ -177,6 +180,7 @@ final class AvahiSession: @unchecked Sendable {
         // The poll thread is gone: nothing else touches the state now.
         retryTimer?.free()
         reminderTimer?.free()
+        resolveTimer?.free()
         let withdrawn = group?.pointer != nil
         tearDownClient()
         if withdrawn { logger.info("withdrew \(configuration.serviceType) record", metadata: ["service": "\(serviceName)"]) }
@@ -207,6 +211,9 @@ final class AvahiSession: @unchecked Sendable {
     private func tearDownClient() {
         for resolver in resolvers.values { resolver.free() }
         resolvers.removeAll()
+        unresolved.removeAll()
+        resolveTimer?.free()
+        resolveTimer = nil
         browser?.free()
         browser = nil
         group?.free()
@@ -377,18 +384,12 @@ final class AvahiSession: @unchecked Sendable {
             guard let name, let clientPointer = client?.pointer else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             guard table.browseNew(key) else { return }
-            if let pointer = avahi_service_resolver_new(
-                clientPointer, interface, proto, name, type, domain, CAvahi_protoInet(), AvahiLookupFlags(0),
-                serviceResolverCallback, userdata)
-            {
-                resolvers[key] = ServiceResolverHandle(pointer)
-            } else {
-                logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))")
-            }
+            resolve(key, client: clientPointer, protocol: proto)
         case AVAHI_BROWSER_REMOVE:
             guard let name else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             resolvers.removeValue(forKey: key)?.free()
+            unresolved.remove(key)
             deliver(table.browseRemove(key))
         case AVAHI_BROWSER_ALL_FOR_NOW:
             deliver(table.browseSettled())
@@ -418,9 +419,36 @@ final class AvahiSession: @unchecked Sendable {
                 source: "\(host) \(addressString):\(port)")
         case AVAHI_RESOLVER_FAILURE:
             let code = client?.pointer.map { avahi_client_errno($0) } ?? Int32(AVAHI_ERR_FAILURE)
-            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: code, operation: "service resolver"))")
+            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: code, operation: "service resolver")); retrying in \(configuration.retryMaximum)")
+            resolvers.removeValue(forKey: key)?.free()
+            unresolved.insert(key)
+            if resolveTimer == nil { resolveTimer = makeTimer(after: configuration.retryMaximum, callback: resolveCallback) }
         default:
             break
+        }
+    }
+
+    /// Starts a resolver for a listed service and keeps it open: it reports TXT and address
+    /// changes until the service is removed.
+    private func resolve(_ key: PeerTable.Key, client clientPointer: OpaquePointer, protocol proto: AvahiProtocol) {
+        if let pointer = avahi_service_resolver_new(
+            clientPointer, key.interfaceIndex, proto, key.serviceName, configuration.serviceType, configuration.domain,
+            CAvahi_protoInet(), AvahiLookupFlags(0), serviceResolverCallback, userdata)
+        {
+            resolvers[key] = ServiceResolverHandle(pointer)
+        } else {
+            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))")
+        }
+    }
+
+    fileprivate func onResolveTimer() {
+        resolveTimer?.free()
+        resolveTimer = nil
+        guard !stopping, let clientPointer = client?.pointer else { return }
+        let keys = unresolved
+        unresolved.removeAll()
+        for key in keys.sorted() where resolvers[key] == nil {
+            resolve(key, client: clientPointer, protocol: CAvahi_protoInet())
         }
     }
 
@@ -485,6 +513,10 @@ private let serviceResolverCallback: AvahiServiceResolverCallback = {
 
 private let reconnectCallback: AvahiTimeoutCallback = { _, userdata in
     session(userdata).onReconnectTimer()
+}
+
+private let resolveCallback: AvahiTimeoutCallback = { _, userdata in
+    session(userdata).onResolveTimer()
 }
 
 private let reminderCallback: AvahiTimeoutCallback = { _, userdata in
