@@ -8,7 +8,7 @@ import QoSModel
 /// file, audio stream only.
 public struct ClipSpec: Sendable, Equatable {
     /// Bumped whenever the synthesis changes, so stale cached clips are not reused.
-    static let synthesisVersion = 1
+    static let synthesisVersion = 2
 
     public let preset: MediaPreset
     /// Requested length in seconds of media.

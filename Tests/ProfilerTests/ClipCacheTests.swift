@@ -42,8 +42,8 @@ struct ClipCacheTests {
             [0.5, 10].map { ClipSpec(preset: preset, durationSeconds: $0).fileName }
         })
         #expect(names.count == 12)
-        #expect(ClipSpec(preset: .video(.hd), durationSeconds: 10).fileName == "video.HD-10000ms-v1.mp4")
-        #expect(ClipSpec(preset: .audio(.high), durationSeconds: 0.5).fileName == "audio.high-500ms-v1.mp3")
+        #expect(ClipSpec(preset: .video(.hd), durationSeconds: 10).fileName == "video.HD-10000ms-v2.mp4")
+        #expect(ClipSpec(preset: .audio(.high), durationSeconds: 0.5).fileName == "audio.high-500ms-v2.mp3")
     }
 
     @Test("the default cache directory follows XDG_CACHE_HOME, else HOME")
