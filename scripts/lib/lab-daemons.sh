@@ -62,14 +62,12 @@ EOF
 
 # dbus_start I
 dbus_start() {
-  local i=$1 dir pid deadline
+  local i=$1 dir deadline
   dir=$(host_dir "$i")
   rm -f "$dir/bus"
-  setsid ip netns exec "$(ns_host "$i")" \
-    dbus-daemon --config-file="$dir/dbus.conf" --nofork --nopidfile \
-    </dev/null >"$dir/dbus.log" 2>&1 9<&- &
-  pid=$!
-  proc_record "$pid" >"$dir/dbus.pid"
+  run_detached "$dir/dbus.log" ip netns exec "$(ns_host "$i")" \
+    dbus-daemon --config-file="$dir/dbus.conf" --nofork --nopidfile
+  proc_record "$DETACHED_PID" >"$dir/dbus.pid"
   deadline=$((SECONDS + 10))
   until [ -S "$dir/bus" ]; do
     daemon_running "$dir/dbus.pid" || die "dbus-daemon of host $i exited: $(tail -n 5 "$dir/dbus.log")"
@@ -87,12 +85,13 @@ avahi_start() {
   mkdir -p /run/avahi-daemon "$dir/run" "$dir/services"
   rm -f "$dir/run/pid" "$dir/run/socket"
   # shellcheck disable=SC2016 # $1 is expanded by the inner sh
-  DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$i") setsid ip netns exec "$(ns_host "$i")" unshare -m sh -c '
+  run_detached "$dir/avahi.log" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" \
+    ip netns exec "$(ns_host "$i")" unshare -m sh -c '
       mount --bind "$1/run" /run/avahi-daemon || exit 1
       if [ -d /etc/avahi/services ]; then mount --bind "$1/services" /etc/avahi/services || exit 1; fi
       exec avahi-daemon -f "$1/avahi.conf" --no-drop-root --no-chroot --no-proc-title
-    ' sh "$dir" </dev/null >>"$dir/avahi.log" 2>&1 9<&- &
-  proc_record "$!" >"$dir/avahi.pid"
+    ' sh "$dir"
+  proc_record "$DETACHED_PID" >"$dir/avahi.pid"
 }
 
 # avahi_state I: the server state over the host's bus (2 = running), or nothing.

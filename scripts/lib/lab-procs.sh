@@ -136,8 +136,8 @@ proc_spawn() {
   local i=$1 log=$2 pid
   shift 2
   mkdir -p "$(dirname "$log")"
-  setsid "$LAB_SCRIPT" __enter "$i" "$@" </dev/null >>"$log" 2>&1 9<&- &
-  pid=$!
+  run_detached "$log" "$LAB_SCRIPT" __enter "$i" "$@"
+  pid=$DETACHED_PID
   # __enter records the pid itself; wait for it so a kill right after spawn finds it.
   local deadline=$((SECONDS + 5))
   until grep -q "^$pid " "$(host_dir "$i")/procs" 2>/dev/null; do

@@ -156,6 +156,25 @@ signal_recorded() {
   fi
 }
 
+# run_detached LOG CMD...: starts CMD in the background in a session of its own, stdin from
+# /dev/null, output appended to LOG, and no other descriptor inherited: a caller's pipe or
+# socket (Foundation's Process watches one for EOF to learn that its child exited) must not be
+# held open by a daemon that outlives this script. Sets DETACHED_PID; the pid stays CMD's
+# through every exec.
+run_detached() {
+  local log=$1
+  shift
+  (
+    for fd in "/proc/$BASHPID/fd"/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" </dev/null >>"$log" 2>&1
+  ) &
+  # shellcheck disable=SC2034 # read by the callers
+  DETACHED_PID=$!
+}
+
 # wait_gone PID STARTTIME SECONDS: waits until the recorded process is gone.
 wait_gone() {
   local pid=$1 start=$2 deadline=$((SECONDS + $3))
