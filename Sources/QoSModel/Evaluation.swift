@@ -90,6 +90,18 @@ public struct Evaluation: Sendable, Codable, Equatable {
     /// A sentence saying why the share is what it is.
     public var reason: String
 
+    public init(
+        level: QoSLevel, share: Double, demandPerStream: Demand, reservationPerStream: Demand, limitedBy: Limit,
+        reason: String
+    ) {
+        self.level = level
+        self.share = share
+        self.demandPerStream = demandPerStream
+        self.reservationPerStream = reservationPerStream
+        self.limitedBy = limitedBy
+        self.reason = reason
+    }
+
     /// True when this node alone keeps up with one stream.
     public var carriesAStreamAlone: Bool { share >= 1 }
 }

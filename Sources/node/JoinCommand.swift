@@ -46,6 +46,27 @@ struct JoinCommand: AsyncParsableCommand {
     @Option(name: .customLong("memory-mib"), help: "Memory to announce, MiB. Default: the machine's physical memory.")
     var memoryMiB: Int?
 
+    @Option(name: .customLong("lend-cores"), help: "The most CPU cores this node lends to services, whatever is idle. Default: all idle CPU.")
+    var lendCores: Double?
+
+    @Option(name: .customLong("lend-memory-mib"), help: "The most memory this node lends, MiB. Default: all of MemAvailable.")
+    var lendMemoryMiB: Int?
+
+    @Option(name: .customLong("emulate-idle-cores"), help: ArgumentHelp(
+        "Treat this many cores as idle instead of measuring them: for a lab of emulated boards sharing one machine.",
+        valueName: "cores"))
+    var emulateIdleCores: Double?
+
+    @Option(name: .customLong("key-file"), help: ArgumentHelp(
+        "The coalition key: every message is then tagged with HMAC-SHA256 and peers without the key are ignored.",
+        valueName: "path"))
+    var keyFile: String?
+
+    @Option(name: .customLong("heartbeat-interval"), help: ArgumentHelp(
+        "Milliseconds between heartbeats; every failure-detection timeout scales with it (detection takes about 6.5 intervals).",
+        valueName: "ms"))
+    var heartbeatIntervalMs: Int = 100
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -53,11 +74,23 @@ struct JoinCommand: AsyncParsableCommand {
         if let nodeID, NodeID(hex: nodeID) == nil {
             throw ValidationError("--node-id must be exactly 16 hex digits, not \"\(nodeID)\"")
         }
+        if !(10...10_000).contains(heartbeatIntervalMs) {
+            throw ValidationError("--heartbeat-interval must be 10...10000 ms, not \(heartbeatIntervalMs)")
+        }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         for (option, port) in [("--heartbeat-port", heartbeatPort), ("--query-port", queryPort)] where !(1...65535).contains(port) {
             throw ValidationError("\(option) must be in 1...65535, not \(port)")
+        }
+        if let lendCores, !(lendCores >= 0 && lendCores <= 1024) {
+            throw ValidationError("--lend-cores must be in 0...1024, not \(lendCores)")
+        }
+        if let emulateIdleCores, !(emulateIdleCores >= 0 && emulateIdleCores <= 1024) {
+            throw ValidationError("--emulate-idle-cores must be in 0...1024, not \(emulateIdleCores)")
+        }
+        if let lendMemoryMiB, lendMemoryMiB < 0 {
+            throw ValidationError("--lend-memory-mib must not be negative")
         }
     }
 
@@ -65,13 +98,14 @@ struct JoinCommand: AsyncParsableCommand {
         var logger = Logger(label: "node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
+        let capabilities = try loadProfile()
         let announcement = Announcement(
             nodeID: nodeID.flatMap { NodeID(hex: $0) } ?? .random(),
             incarnation: UInt64(Date().timeIntervalSince1970 * 1000),
             name: name ?? Self.defaultName(),
             cores: cores ?? ProcessInfo.processInfo.activeProcessorCount,
             memoryMiB: memoryMiB ?? Int(ProcessInfo.processInfo.physicalMemory / (1024 * 1024)),
-            profileID: try loadProfileID(),
+            profileID: capabilities?.id ?? Announcement.noProfile,
             heartbeatPort: heartbeatPort, queryPort: queryPort)
         do {
             try TXTRecord.validate(announcement)
@@ -82,6 +116,21 @@ struct JoinCommand: AsyncParsableCommand {
         var configuration = NodeDaemon.Configuration(announcement: announcement)
         configuration.control.path = controlSocket ?? ControlProtocol.defaultSocketPath()
         configuration.bindAddress = bind
+        configuration.membership = .lan(heartbeatInterval: .milliseconds(heartbeatIntervalMs))
+        configuration.profile = capabilities
+        configuration.capacity.lendCores = lendCores
+        configuration.capacity.emulatedIdleCores = emulateIdleCores
+        configuration.capacity.lendMemoryBytes = lendMemoryMiB.map { UInt64($0) << 20 }
+        if let keyFile {
+            do {
+                configuration.authenticator = try WireAuthenticator(keyFile: keyFile)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if capabilities == nil {
+            logger.warning("no --profile given: this node answers every QoS query with share 0 (run `node profile`)")
+        }
         if let bind {
             configuration.discovery.interfaceIndex = try Self.interfaceIndex(of: bind)
         }
@@ -95,10 +144,10 @@ struct JoinCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    private func loadProfileID() throws -> String {
-        guard let profile else { return Announcement.noProfile }
+    private func loadProfile() throws -> CapabilityProfile? {
+        guard let profile else { return nil }
         do {
-            return try CapabilityProfile.load(from: URL(fileURLWithPath: profile)).id
+            return try CapabilityProfile.load(from: URL(fileURLWithPath: profile))
         } catch {
             throw ValidationError("cannot load --profile: \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Coalition
 import QoSModel
 
 struct RequestCommand: AsyncParsableCommand {
@@ -55,7 +56,52 @@ struct RequestCommand: AsyncParsableCommand {
         }
     }
 
+    @Option(name: .customLong("wait"), help: "Seconds to wait for the first formation to settle.")
+    var waitSeconds: Double = 5
+
     func run() async throws {
-        throw NotBuiltYet(command: "request")
+        let path = controlSocket ?? ControlProtocol.defaultSocketPath()
+        let parameters = ServiceRequestParameters(
+            video: video, audio: audio, accept: accept, streams: streams, watch: watch,
+            waitMillis: Int((waitSeconds * 1000).rounded()))
+        let json = self.json
+        let watch = self.watch
+        let outcome = RequestOutcome()
+        do {
+            try await ControlClient(path: path).stream("request", parameters: parameters, as: ServiceEventLine.self) { line in
+                if let answer = line.answer {
+                    print(json ? ServiceOutput.json(answer) : ServiceOutput.describe(answer))
+                    await outcome.set(answer)
+                } else if let event = line.event {
+                    print(json ? ServiceOutput.json(event) : ServiceOutput.describe(event))
+                }
+                return watch
+            }
+        } catch let error as ControlClientError {
+            throw NodeNotRunning(path: path, detail: error.reason)
+        }
+        if let answer = await outcome.answer, answer.service.phase == "unserved" {
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// The first answer of `request`, remembered for the exit code.
+private actor RequestOutcome {
+    var answer: ServiceRequestAnswer?
+    func set(_ answer: ServiceRequestAnswer) { self.answer = answer }
+}
+
+/// A line of the `request` stream: the answer first, then (with --watch) events.
+struct ServiceEventLine: Decodable, Sendable {
+    var answer: ServiceRequestAnswer?
+    var event: ServiceEventRecord?
+
+    init(from decoder: any Decoder) throws {
+        if let answer = try? ServiceRequestAnswer(from: decoder) {
+            self.answer = answer
+        } else {
+            event = try ServiceEventRecord(from: decoder)
+        }
     }
 }

@@ -16,6 +16,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the daemon's answer as JSON.")
     var json = false
 
+    @Flag(help: "Then keep running and print membership changes (alive, suspect, dead, rejoined, left) as they happen.")
+    var watch = false
+
     func run() async throws {
         let path = controlSocket ?? ControlProtocol.defaultSocketPath()
         let report: StatusReport
@@ -24,14 +27,35 @@ struct StatusCommand: AsyncParsableCommand {
         } catch let error as ControlClientError {
             throw NodeNotRunning(path: path, detail: error.reason)
         }
+        let membership = try? await ControlClient(path: path).call("membership", as: MembershipReport.self)
+        let services = try? await ControlClient(path: path).call("services", parameters: Empty(), as: ServicesReport.self)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(String(decoding: try encoder.encode(StatusWithServices(status: report, services: services, membership: membership)), as: UTF8.self))
         } else {
             print(StatusTable.render(report))
+            if let membership { print("\n" + membership.render()) }
+            if let services { print(ServiceOutput.table(services)) }
         }
+        if watch { try await MembershipWatch.run(path: path, json: json) }
     }
+}
+
+/// What `node status --json` prints: the daemon's status and its services.
+struct StatusWithServices: Encodable {
+    var status: StatusReport
+    var services: ServicesReport?
+    var membership: MembershipReport?
+
+    func encode(to encoder: any Encoder) throws {
+        try status.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(services, forKey: .services)
+        try container.encodeIfPresent(membership, forKey: .membership)
+    }
+
+    enum Key: String, CodingKey { case services, membership }
 }
 
 /// `node status` found no daemon at the control socket.

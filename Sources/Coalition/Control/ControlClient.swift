@@ -31,6 +31,20 @@ public struct ControlClient: Sendable {
 
     /// Sends raw bytes (which should end with a newline) and returns the first answer line.
     public func exchange(_ request: Data) async throws -> Data {
+        let first = FirstLine()
+        try await exchangeLines(request) { line in
+            await first.set(line)
+            return false
+        }
+        guard let line = await first.line else {
+            throw ControlClientError(path: path, reason: "the daemon closed the connection without answering")
+        }
+        return line
+    }
+
+    /// Sends raw bytes (which should end with a newline) and hands each answer line to `each`
+    /// until it returns false or the daemon closes the connection.
+    public func exchangeLines(_ request: Data, each: @escaping @Sendable (Data) async throws -> Bool) async throws {
         let channel: NIOAsyncChannel<ControlLine, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -44,15 +58,15 @@ public struct ControlClient: Sendable {
         } catch {
             throw ControlClientError(path: path, reason: "no node is running there (\(error))")
         }
-        return try await channel.executeThenClose { inbound, outbound in
+        try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: request))
             for try await frame in inbound {
                 switch frame {
-                case .line(let line): return Data(line.readableBytesView)
+                case .line(let line):
+                    guard try await each(Data(line.readableBytesView)) else { return }
                 case .tooLong: throw ControlClientError(path: path, reason: "the daemon's answer is too large")
                 }
             }
-            throw ControlClientError(path: path, reason: "the daemon closed the connection without answering")
         }
     }
 
@@ -82,4 +96,9 @@ struct AnyEncodable: Encodable {
         var container = encoder.singleValueContainer()
         try encodeValue(&container)
     }
+}
+
+private actor FirstLine {
+    var line: Data?
+    func set(_ line: Data) { self.line = line }
 }

@@ -1,5 +1,6 @@
 import Discovery
 import Logging
+import QoSModel
 import ServiceLifecycle
 
 /// What `node join` runs: a `ServiceGroup` of the daemon's long-running parts.
@@ -19,6 +20,18 @@ public struct NodeDaemon: Sendable {
         public var control: ControlServer.Configuration = .init()
         /// The address the network parts bind to; nil means all. Default nil.
         public var bindAddress: String? = nil
+        /// This device's capability table; nil answers every QoS query with share 0. Default nil.
+        public var profile: CapabilityProfile? = nil
+        /// What this node lends and how often it samples it.
+        public var capacity: CapacityMonitor.Configuration = .init()
+        /// Evaluation headroom and reservation leases of the member side.
+        public var host: ServiceHost.Configuration = .init()
+        /// Query deadlines, lease renewal and formation of the requester side.
+        public var coordinator: ServiceCoordinator.Configuration = .init()
+        /// The coalition key (`--key-file`); nil sends and accepts only untagged frames. Default nil.
+        public var authenticator: WireAuthenticator? = nil
+        /// Heartbeats and failure detection. Default `.lan` (100 ms heartbeats).
+        public var membership: MembershipConfiguration = .lan
 
         public init(announcement: Announcement) { self.announcement = announcement }
     }
@@ -27,6 +40,13 @@ public struct NodeDaemon: Sendable {
     public let state: NodeState
     private let logger: Logger
     private let agent: DiscoveryAgent
+    /// This node as a member of services.
+    public let me: MemberID
+    public let capacity: CapacityMonitor
+    public let host: ServiceHost
+    public let coordinator: ServiceCoordinator
+    /// Heartbeats and failure detection on the heartbeat port.
+    public let membership: MembershipService
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -34,12 +54,66 @@ public struct NodeDaemon: Sendable {
         self.state = NodeState(announcement: configuration.announcement)
         self.agent = DiscoveryAgent(
             announcement: configuration.announcement, configuration: configuration.discovery, logger: logger)
+        let me = MemberID(configuration.announcement.nodeID.description)!
+        self.me = me
+        let capacity = CapacityMonitor(configuration: configuration.capacity, logger: logger)
+        self.capacity = capacity
+        let clock = ContinuousClock()
+        let origin = clock.now
+        self.host = ServiceHost(
+            profile: configuration.profile, configuration: configuration.host, spare: { capacity.spare },
+            now: { MembershipInstant(nanoseconds: Int64((clock.now - origin) / .nanoseconds(1))) })
+        self.coordinator = ServiceCoordinator(
+            me: me, transport: ServiceClient(me: me, configuration: .init(authenticator: configuration.authenticator)),
+            configuration: configuration.coordinator, logger: logger)
+        self.membership = MembershipService(
+            member: me, incarnation: configuration.announcement.incarnation,
+            configuration: .init(
+                membership: configuration.membership, host: configuration.bindAddress ?? "0.0.0.0",
+                port: configuration.announcement.heartbeatPort, authenticator: configuration.authenticator),
+            spareCapacity: { capacity.spare }, logger: logger)
     }
 
     /// The control ops this daemon answers. Append new handlers here.
     public func controlHandlers() -> [any ControlHandler] {
         let state = self.state
-        return [StatusHandler(report: { await state.statusReport() })]
+        let capacity = self.capacity
+        return [
+            StatusHandler(report: { await state.statusReport() }),
+            RequestHandler(coordinator: coordinator),
+            ReleaseHandler(coordinator: coordinator),
+            ServicesHandler(coordinator: coordinator, host: host, spare: { capacity.spare }),
+            WatchServicesHandler(coordinator: coordinator),
+            MembershipStatusHandler(service: membership),
+            WatchMembershipHandler(service: membership),
+        ]
+    }
+
+    /// Where this node answers queries.
+    private var ownEndpoint: ServiceEndpoint {
+        ServiceEndpoint(
+            id: me, host: configuration.bindAddress ?? "127.0.0.1", port: UInt16(configuration.announcement.queryPort))
+    }
+
+    /// Discovery's view of peers, until membership confirms liveness: a peer that appears can be
+    /// queried, one that vanishes (goodbye) is lost.
+    private func discoveryChanged(_ event: DiscoveryEvent) async {
+        switch event {
+        case .appeared(let peer), .changed(let peer):
+            guard let id = MemberID(peer.nodeID.description) else { return }
+            membership.peerDiscovered(
+                id, address: PeerAddress(host: peer.address, port: UInt16(clamping: peer.port)),
+                incarnation: peer.announcement.incarnation)
+            await coordinator.peerUp(
+                ServiceEndpoint(id: id, host: peer.address, port: UInt16(peer.announcement.queryPort)))
+        case .vanished(let peer):
+            guard let id = MemberID(peer.nodeID.description) else { return }
+            membership.peerVanished(id)
+            await coordinator.peerDown(id, reason: "withdrew its mDNS record")
+            _ = await host.requesterDied(id)
+        case .rejected, .published, .daemonUnavailable:
+            break
+        }
     }
 
     /// The daemon's services in start order; shutdown runs in reverse.
@@ -49,14 +123,26 @@ public struct NodeDaemon: Sendable {
                 service: ControlServer(
                     configuration: configuration.control, router: ControlRouter(controlHandlers()), logger: logger),
                 serviceName: "control"),
-            // Membership (heartbeats) goes here, before Discovery.
-            .init(service: DiscoveryService(agent: agent, state: state), serviceName: "discovery"),
+            .init(service: capacity, serviceName: "capacity"),
+            .init(
+                service: ServiceServer(
+                    configuration: .init(
+                        host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
+                        authenticator: configuration.authenticator),
+                    host: host, me: me, logger: logger),
+                serviceName: "queries"),
+            .init(service: coordinator, serviceName: "services"),
+            .init(service: membership, serviceName: "membership"),
+            .init(
+                service: DiscoveryService(agent: agent, state: state, onEvent: { event in await self.discoveryChanged(event) }),
+                serviceName: "discovery"),
         ]
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully (withdrawing our record) and
     /// returns; throws if a part fails.
     public func run() async throws {
+        await coordinator.peerUp(ownEndpoint)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -116,3 +116,48 @@ public struct HeldReservationRecord: Codable, Hashable, Sendable {
         memoryMiB = reservation.demand.memoryBytes >> 20
     }
 }
+
+/// The fields of control op `request`.
+public struct ServiceRequestParameters: Codable, Sendable {
+    public var video: String?
+    public var audio: String?
+    /// Lower video levels accepted, best first.
+    public var accept: [String]?
+    public var streams: Int?
+    /// Keep streaming the service's events after the answer.
+    public var watch: Bool?
+    /// How long to wait for the first outcome, in milliseconds. Default 5000.
+    public var waitMillis: Int?
+
+    public init(video: String?, audio: String?, accept: [String]?, streams: Int?, watch: Bool?, waitMillis: Int? = nil) {
+        self.video = video
+        self.audio = audio
+        self.accept = accept
+        self.streams = streams
+        self.watch = watch
+        self.waitMillis = waitMillis
+    }
+}
+
+/// The answer of control op `request`.
+public struct ServiceRequestAnswer: Codable, Sendable {
+    public var service: ServiceSummary
+    /// The event that settled the first formation; nil when it is still forming.
+    public var event: ServiceEventRecord?
+}
+
+/// The fields of control op `release`.
+public struct ServiceReleaseParameters: Codable, Sendable {
+    public var service: String
+    public init(service: String) { self.service = service }
+}
+
+/// The answer of control op `services`.
+public struct ServicesReport: Codable, Sendable {
+    public var services: [ServiceSummary]
+    /// Reservations this node holds for requesters.
+    public var reservations: [HeldReservationRecord]
+    /// What this node can lend now, in cores.
+    public var spareCores: Double
+    public var spareMemoryMiB: UInt64
+}
