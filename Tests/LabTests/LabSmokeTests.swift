@@ -57,3 +57,77 @@ struct LabSmokeTests {
         }
     }
 }
+
+/// The lab's faults reach the host they are applied to, and only it.
+@Suite(.serialized, .enabled(if: Lab.isAvailable, "\(Lab.unavailableReason ?? "")"))
+struct LabFaultTests {
+    /// The state letter of a process (`R`, `S`, `T`, ...) from /proc, or nil once it is gone.
+    private func state(of pid: pid_t) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let letter = stat[stat.index(close, offsetBy: 2)]
+        return letter == "Z" ? nil : letter
+    }
+
+    @Test func killEndsTheProcessesSpawnedOnThatHostOnly() throws {
+        let lab = try Lab.up(hosts: 2, name: "faults")
+        defer { lab.down() }
+        let log = "\(lab.directory)-sleep.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let one = try lab.spawn(host: 1, logFile: log, "sleep", "300")
+        let two = try lab.spawn(host: 2, logFile: log, "sleep", "300")
+
+        try lab.kill(host: 1)
+
+        #expect(state(of: one) == nil, "host 1's process survived lab kill")
+        #expect(state(of: two) != nil, "host 2's process was killed by a kill of host 1")
+    }
+
+    @Test func pauseStopsASpawnedProcessAndResumeContinuesIt() throws {
+        let lab = try Lab.up(hosts: 1, name: "faults")
+        defer { lab.down() }
+        let log = "\(lab.directory)-sleep.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let pid = try lab.spawn(host: 1, logFile: log, "sleep", "300")
+
+        try lab.pause(host: 1)
+        #expect(state(of: pid) == "T")
+        try lab.resume(host: 1)
+        #expect(Lab.poll(within: 2) { state(of: pid) == "S" })
+    }
+
+    @Test func fullLossCutsAHostOffAndNoLossRestoresIt() throws {
+        let lab = try Lab.up(hosts: 2, name: "faults")
+        defer { lab.down() }
+
+        try lab.loss(host: 1, percent: 100)
+        #expect(try !lab.reachable(from: 2, to: 1), "\(lab.status())")
+        try lab.loss(host: 1, percent: 0)
+        #expect(try Lab.poll(within: 2) { try lab.reachable(from: 2, to: 1) }, "\(lab.status())")
+    }
+
+    @Test func clientsOfAStoppedAvahiDaemonFailUntilItStartsAgain() throws {
+        let lab = try Lab.up(hosts: 1, name: "faults")
+        defer { lab.down() }
+
+        try lab.avahiStop(host: 1)
+        let stopped = try lab.run(host: 1, timeout: 5, "avahi-browse", "-at")
+        #expect(!stopped.succeeded && stopped.stderr.contains("Daemon not running"), "\(stopped)")
+        try lab.avahiStart(host: 1)
+        let started = try lab.run(host: 1, timeout: 5, "avahi-browse", "-at")
+        #expect(started.succeeded, "\(started)")
+    }
+
+    @Test func aCPUQuotaAppliesToTheProcessesOfItsHost() throws {
+        let lab = try Lab.up(hosts: 1, name: "faults")
+        defer { lab.down() }
+
+        try lab.cpu(host: 1, fraction: 0.25)
+        let cgroup = try lab.run(host: 1, "cat", "/proc/self/cgroup")
+        #expect(cgroup.stdout.contains("/coalition-lab-"), "\(cgroup)")
+        #expect(lab.status().contains(" 0.25 "), "\(lab.status())")
+        try lab.cpu(host: 1, fraction: nil)
+        #expect(lab.status().contains(" max "), "\(lab.status())")
+    }
+}
