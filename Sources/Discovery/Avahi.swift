@@ -132,6 +132,10 @@ final class AvahiSession: @unchecked Sendable {
 
     private var announcement: Announcement
     private var serviceName: String
+    /// The name the node was started with.
+    private let originalName: String
+    /// Collisions since our record was last established.
+    private var collisions = 0
     private var table: PeerTable
     private var backoff: Backoff
     private var client: ClientHandle?
@@ -153,6 +157,7 @@ final class AvahiSession: @unchecked Sendable {
     ) throws(AvahiError) {
         self.announcement = announcement
         self.serviceName = announcement.name
+        self.originalName = announcement.name
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
@@ -334,9 +339,13 @@ final class AvahiSession: @unchecked Sendable {
     /// Picks the next alternative name ("name #2", "name #3", ...) and publishes under it.
     private func rename(_ groupPointer: OpaquePointer) {
         let old = serviceName
-        if let alternative = avahi_alternative_service_name(serviceName) {
-            serviceName = String(cString: alternative)
-            avahi_free(alternative)
+        collisions += 1
+        serviceName = ServiceName.afterCollision(
+            original: originalName, current: serviceName, collisions: collisions, nodeID: announcement.nodeID
+        ) { current in
+            guard let alternative = avahi_alternative_service_name(current) else { return current + " #2" }
+            defer { avahi_free(alternative) }
+            return String(cString: alternative)
         }
         if serviceName.utf8.count <= TXTRecord.maximumNameBytes { announcement.name = serviceName }
         logger.notice("service name '\(old)' is taken on the network: renaming to '\(serviceName)'")
@@ -348,6 +357,7 @@ final class AvahiSession: @unchecked Sendable {
         guard !stopping, let pointer else { return }
         switch state {
         case AVAHI_ENTRY_GROUP_ESTABLISHED:
+            collisions = 0
             logger.info("published \(configuration.serviceType) '\(serviceName)'", metadata: ["id": "\(announcement.nodeID)"])
             emit(.published(serviceName: serviceName))
         case AVAHI_ENTRY_GROUP_COLLISION:

@@ -127,3 +127,29 @@ private let key = PeerTable.Key(interfaceIndex: 2, serviceName: "peer")
         #expect(backoff.next() == .milliseconds(250))
     }
 }
+
+@Suite struct ServiceNameTests {
+    private let id = NodeID(rawValue: 0xabcd_0000_0000_0001)
+    private func next(_ current: String, _ collisions: Int, original: String = "twin") -> String {
+        ServiceName.afterCollision(original: original, current: current, collisions: collisions, nodeID: id) { $0 + "'" }
+    }
+
+    @Test func theFirstCollisionUsesTheConventionalAlternative() {
+        #expect(next("twin", 1) == "twin'")
+    }
+
+    @Test func theSecondCollisionInARowUsesTheNodeIdSoTwinsStopMovingInLockstep() {
+        #expect(next("twin #2", 2) == "twin #abcd")
+    }
+
+    @Test func laterCollisionsGoBackToTheAlternative() {
+        #expect(next("twin #abcd", 3) == "twin #abcd'")
+    }
+
+    @Test func theIdSuffixedNameFitsADNSLabel() {
+        let long = String(repeating: "é", count: 40)  // 80 bytes
+        let name = next("x", 2, original: long)
+        #expect(name.utf8.count <= TXTRecord.maximumNameBytes)
+        #expect(name.hasSuffix(" #abcd"))
+    }
+}
