@@ -18,7 +18,7 @@ struct RequestHandler: ControlHandler {
             throw ControlError(.badParams, "\(error)")
         }
         let events = await coordinator.watch()
-        let id = await coordinator.request(serviceRequest)
+        let id = await coordinator.request(serviceRequest, sequentialQueries: parameters.sequentialQueries ?? false)
         let wait = Duration.milliseconds(min(max(parameters.waitMillis ?? 5000, 0), 60_000))
         let settled = try? await withDeadline(wait, operation: "formation") {
             for await event in events where event.service == id.rawValue && event.settles { return event }

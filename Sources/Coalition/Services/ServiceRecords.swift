@@ -27,6 +27,8 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
     public var atMillis: Int64
     /// Milliseconds since the loss that started this rebuild, for `rebuilt`/`degraded`/`restored` after a loss.
     public var recoveryMillis: Double?
+    /// Milliseconds from the request to the first formation's outcome, on that first event.
+    public var formationMillis: Double?
     /// A sentence for people.
     public var message: String
 
@@ -126,6 +128,8 @@ public struct ServiceRequestParameters: Codable, Sendable {
     public var streams: Int?
     /// Keep streaming the service's events after the answer.
     public var watch: Bool?
+    /// Query peers one after the other, as the paper's Listing 1 does (for benchmarks). Default false.
+    public var sequentialQueries: Bool?
     /// How long to wait for the first outcome, in milliseconds. Default 5000.
     public var waitMillis: Int?
 

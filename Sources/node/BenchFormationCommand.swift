@@ -1,0 +1,80 @@
+import ArgumentParser
+import Coalition
+import Foundation
+
+/// `node bench formation`: asks the running daemon to form (and release) a service many times,
+/// querying its peers in parallel and, alternately in the same run, one after the other as the
+/// paper's Listing 1 does, and prints the formation latencies side by side with their ratio.
+struct BenchFormationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "formation",
+        abstract: "Formation latency: parallel queries against the paper's sequential ones, same daemon, same peers."
+    )
+
+    @Option(help: "Trials per mode.")
+    var trials: Int = 30
+
+    @Option(help: "The video level to request.")
+    var video: String = "HD"
+
+    @Option(name: .customLong("control-socket"), help: "The daemon's control socket.")
+    var controlSocket: String?
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    struct Figures: Codable {
+        var peers: Int
+        var trials: Int
+        var parallelP50Millis: Double
+        var parallelP99Millis: Double
+        var sequentialP50Millis: Double
+        var sequentialP99Millis: Double
+        var ratioP99: Double
+    }
+
+    func run() async throws {
+        let client = ControlClient(path: controlSocket ?? ControlProtocol.defaultSocketPath())
+        let status = try await client.call("status", as: StatusReport.self)
+        var parallel: [Double] = []
+        var sequential: [Double] = []
+        for trial in 0..<(2 * trials) {
+            let isSequential = trial % 2 == 1
+            let parameters = ServiceRequestParameters(
+                video: video, audio: nil, accept: nil, streams: 1, watch: false, waitMillis: 10_000)
+            var withMode = parameters
+            withMode.sequentialQueries = isSequential
+            let answer = try await client.call("request", parameters: withMode, as: ServiceRequestAnswer.self)
+            guard let event = answer.event, let millis = event.formationMillis else {
+                throw ValidationError("trial \(trial): the service did not settle: \(answer.service.phase)")
+            }
+            guard event.kind == "formed" || event.kind == "degraded" else {
+                throw ValidationError("trial \(trial): \(event.message)")
+            }
+            if isSequential { sequential.append(millis) } else { parallel.append(millis) }
+            _ = try await client.call(
+                "release", parameters: ServiceReleaseParameters(service: answer.service.id), as: ServiceSummary.self)
+        }
+        let figures = Figures(
+            peers: status.peers.count + 1, trials: trials,
+            parallelP50Millis: percentile(parallel, 0.5), parallelP99Millis: percentile(parallel, 0.99),
+            sequentialP50Millis: percentile(sequential, 0.5), sequentialP99Millis: percentile(sequential, 0.99),
+            ratioP99: percentile(sequential, 0.99) / max(percentile(parallel, 0.99), 1e-9))
+        if json {
+            print(ServiceOutput.json(figures))
+        } else {
+            print("formation of \(video) among \(figures.peers) peers, \(trials) trials per mode")
+            print(String(format: "  parallel queries (ours)        p50 %7.2f ms  p99 %7.2f ms", figures.parallelP50Millis, figures.parallelP99Millis))
+            print(String(format: "  sequential (paper's Listing 1) p50 %7.2f ms  p99 %7.2f ms", figures.sequentialP50Millis, figures.sequentialP99Millis))
+            print(String(format: "  sequential / parallel at p99: %.2fx", figures.ratioP99))
+        }
+    }
+}
+
+/// The nearest-rank percentile of `values` (0 when empty).
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
