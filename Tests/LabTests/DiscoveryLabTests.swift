@@ -1,0 +1,278 @@
+import Foundation
+import Testing
+
+/// Discovery end to end: real `node join` processes in lab hosts, each host with its own
+/// avahi-daemon, observed through `node status --json` on their control sockets.
+@Suite(.serialized, .enabled(if: Lab.isAvailable, "\(Lab.unavailableReason ?? "")"))
+struct DiscoveryLabTests {
+    @Test func threeNodesEachListTheOtherTwoWithinFiveSeconds() throws {
+        let lab = try Lab.up(hosts: 3, name: "disc-join")
+        defer { lab.down() }
+        let start = Date()
+        let nodes = try (1...3).map { try LabNode.start(in: lab, host: $0, name: "board-\($0)") }
+
+        var listedAfter: [Int: Double] = [:]
+        let allListed = Lab.poll(within: 5, every: 0.05) {
+            for node in nodes where listedAfter[node.host] == nil {
+                let others = Set(nodes.filter { $0.host != node.host }.map(\.name))
+                if let status = node.status(), Set(status.peers.map(\.name)) == others {
+                    listedAfter[node.host] = Date().timeIntervalSince(start)
+                }
+            }
+            return listedAfter.count == nodes.count
+        }
+        print("discovery: join -> listed by all, per host (s): \(listedAfter.sorted { $0.key < $1.key }.map { "h\($0.key)=\(String(format: "%.2f", $0.value))" }.joined(separator: " "))")
+        #expect(allListed, "not every node listed the other two within 5 s: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
+        for node in nodes {
+            let status = try #require(node.status())
+            #expect(status.avahi == "running")
+            #expect(status.node.published)
+            for peer in status.peers {
+                let host = try #require(Int(peer.name.dropFirst("board-".count)))
+                #expect(peer.address == lab.address(host: host), "\(peer.name) listed at \(peer.address)")
+            }
+        }
+    }
+
+    @Test func aCleanStopIsSeenByTheOthersWithinTwoSecondsAndExitsZero() throws {
+        let lab = try Lab.up(hosts: 3, name: "disc-stop")
+        defer { lab.down() }
+        let nodes = try (1...2).map { try LabNode.start(in: lab, host: $0, name: "board-\($0)") }
+        let leaving = try LabNode.startChild(in: lab, host: 3, name: "board-3")
+        defer { if leaving.process.isRunning { leaving.process.terminate() } }
+
+        let joined = Lab.poll(within: 5, every: 0.05) { nodes.allSatisfy { $0.lists("board-3") } }
+        try #require(joined, "board-3 never listed: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
+
+        let stop = Date()
+        leaving.process.terminate()  // SIGTERM
+        var goneAfter: [Int: Double] = [:]
+        let gone = Lab.poll(within: 2, every: 0.02) {
+            for node in nodes where goneAfter[node.host] == nil && !node.lists("board-3") {
+                goneAfter[node.host] = Date().timeIntervalSince(stop)
+            }
+            return goneAfter.count == nodes.count
+        }
+        print("discovery: SIGTERM -> vanished, per host (s): \(goneAfter.sorted { $0.key < $1.key }.map { "h\($0.key)=\(String(format: "%.2f", $0.value))" }.joined(separator: " "))")
+        #expect(gone, "the stopped node was still listed 2 s after SIGTERM: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
+
+        let exited = Lab.poll(within: 5, every: 0.05) { !leaving.process.isRunning }
+        try #require(exited, "node join did not exit within 5 s of SIGTERM")
+        #expect(leaving.process.terminationReason == .exit && leaving.process.terminationStatus == 0)
+        #expect(leaving.log().contains("withdrew _coalition._udp record"), "\(leaving.log())")
+    }
+
+    @Test func twoNodesWithTheSameNameAreBothListedUnderDistinctNames() throws {
+        let lab = try Lab.up(hosts: 3, name: "disc-twin")
+        defer { lab.down() }
+        let twins = try (1...2).map { try LabNode.start(in: lab, host: $0, name: "twin") }
+        let observer = try LabNode.start(in: lab, host: 3, name: "observer")
+
+        var names: [String] = []
+        let resolved = Lab.poll(within: 8, every: 0.1) {
+            guard let peers = observer.status()?.peers else { return false }
+            names = peers.map(\.name).sorted()
+            return peers.count == 2 && Set(names).count == 2
+        }
+        #expect(resolved, "observer lists \(names): \(observer.describe())")
+        #expect(names.allSatisfy { $0.hasPrefix("twin") })
+        let renamed = twins.filter { $0.log().contains("service name 'twin' is taken on the network: renaming to") }
+        #expect(!renamed.isEmpty, "a twin must rename: \(twins.map { $0.describe() }.joined(separator: "\n"))")
+        // Each twin publishes under its own name and lists the other under that name.
+        let settled = Lab.poll(within: 5, every: 0.1) {
+            let statuses = twins.compactMap { $0.status() }
+            guard statuses.count == 2, statuses.allSatisfy(\.node.published) else { return false }
+            let own = statuses.map(\.node.name)
+            return own[0] != own[1] && statuses[0].peers.contains { $0.name == own[1] }
+                && statuses[1].peers.contains { $0.name == own[0] }
+        }
+        #expect(settled, "\(twins.map { $0.describe() }.joined(separator: "\n"))")
+    }
+
+    @Test func aBogusRecordIsRejectedWithItsReasonAndTheOthersStayListed() throws {
+        let lab = try Lab.up(hosts: 3, name: "disc-bogus")
+        defer { lab.down() }
+        let nodes = try (1...3).map { try LabNode.start(in: lab, host: $0, name: "board-\($0)") }
+        let listed = Lab.poll(within: 5, every: 0.05) { nodes.allSatisfy { $0.status()?.peers.count == 2 } }
+        try #require(listed, "\(nodes.map { $0.describe() }.joined(separator: "\n"))")
+
+        try lab.spawn(
+            host: 2, logFile: "\(lab.host(2).directory)/bogus.log",
+            "avahi-publish", "-s", "bogus", "_coalition._udp", "7000", "txtvers=9", "id=0123456789abcdef")
+        try lab.spawn(
+            host: 2, logFile: "\(lab.host(2).directory)/absurd.log",
+            "avahi-publish", "-s", "absurd", "_coalition._udp", "7000", "txtvers=1", "pv=1", "id=0123456789abcdef",
+            "inc=1", "n=absurd", "c=0", "m=1024", "p=none", "hb=7000", "q=7001")
+
+        for node in [nodes[0], nodes[2]] {
+            let rejected = Lab.poll(within: 5, every: 0.1) {
+                let log = node.log()
+                return log.contains("rejected _coalition._udp record 'bogus': unknown-txtvers: txtvers 9 is unknown")
+                    && log.contains("rejected _coalition._udp record 'absurd': out-of-range: key c is 0")
+            }
+            #expect(rejected, "\(node.describe())")
+        }
+        for node in nodes {
+            let status = try #require(node.status())
+            #expect(status.peers.count == 2, "\(node.describe())")
+            #expect(!status.peers.contains { $0.name == "bogus" || $0.name == "absurd" })
+        }
+    }
+
+    @Test func withoutAvahiNodeJoinSaysSoAndRecoversWhenTheDaemonReturns() throws {
+        let lab = try Lab.up(hosts: 2, name: "disc-avahi")
+        defer { lab.down() }
+        try lab.avahiStop(host: 2)
+        let peer = try LabNode.start(in: lab, host: 1, name: "board-1")
+        let orphan = try LabNode.start(in: lab, host: 2, name: "board-2")
+
+        let reported = Lab.poll(within: 5, every: 0.1) { orphan.log().contains("avahi-daemon is not running: start it or") }
+        #expect(reported, "\(orphan.describe())")
+        let waiting = try #require(orphan.status(), "node join must keep running without avahi: \(orphan.describe())")
+        #expect(waiting.avahi == "unavailable")
+        #expect(!waiting.node.published)
+
+        try lab.avahiStart(host: 2)
+        let recovered = Lab.poll(within: 10, every: 0.1) { orphan.lists("board-1") && peer.lists("board-2") }
+        #expect(recovered, "\(orphan.describe())\n\(peer.describe())")
+        #expect(orphan.status()?.avahi == "running")
+
+        // And again: the daemon goes away under a running node and comes back.
+        try lab.avahiStop(host: 2)
+        let lost = Lab.poll(within: 5, every: 0.1) { orphan.status()?.avahi == "unavailable" }
+        #expect(lost, "\(orphan.describe())")
+        try lab.avahiStart(host: 2)
+        let republished = Lab.poll(within: 10, every: 0.1) {
+            orphan.status()?.node.published == true && peer.lists("board-2")
+        }
+        #expect(republished, "\(orphan.describe())\n\(peer.describe())")
+    }
+}
+
+// MARK: - A `node join` in a lab host
+
+/// The `node` executable built beside the test bundle (`swift build --build-tests` builds it).
+private let nodeBinary: String = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("node").path
+    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+    return Lab.packageRoot.appendingPathComponent(".build/debug/node").path
+}()
+
+/// One `node join` running in a lab host, with its log and control socket in the host's dir.
+private struct LabNode {
+    let host: Int
+    let name: String
+    let socket: String
+    let logFile: String
+    /// Set when the test is the node's parent (to read its exit status).
+    var process: Process! = nil
+
+    static func arguments(_ lab: Lab, host: Int, name: String) -> [String] {
+        [
+            nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
+            "--control-socket", "\(lab.host(host).directory)/node.sock",
+        ]
+    }
+
+    /// Spawns `node join` in the background (the lab records and reaps it).
+    static func start(in lab: Lab, host: Int, name: String) throws -> LabNode {
+        let node = LabNode(host: host, name: name, lab: lab)
+        try lab.spawn(host: host, logFile: node.logFile, arguments(lab, host: host, name: name))
+        return node
+    }
+
+    /// Starts `node join` as a child of the test, so its exit status can be checked.
+    static func startChild(in lab: Lab, host: Int, name: String) throws -> LabNode {
+        var node = LabNode(host: host, name: name, lab: lab)
+        FileManager.default.createFile(atPath: node.logFile, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: node.logFile))
+        let process = lab.process(host: host, arguments(lab, host: host, name: name))
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        node.process = process
+        return node
+    }
+
+    private init(host: Int, name: String, lab: Lab) {
+        self.host = host
+        self.name = name
+        self.socket = "\(lab.host(host).directory)/node.sock"
+        self.logFile = "\(lab.host(host).directory)/node-\(name.replacingOccurrences(of: " ", with: "_")).log"
+    }
+
+    /// `node status --json`, or nil when the daemon does not answer.
+    func status() -> Status? {
+        guard let output = try? runTool(nodeBinary, ["status", "--json", "--control-socket", socket]), output.succeeded
+        else { return nil }
+        return try? JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
+    }
+
+    func lists(_ peerName: String) -> Bool { status()?.peers.contains { $0.name == peerName } ?? false }
+
+    func log() -> String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// The node's status and log, for a failure message.
+    func describe() -> String {
+        let peers = status().map { "\($0.avahi), peers \($0.peers.map(\.name))" } ?? "no answer"
+        return "host \(host) '\(name)': \(peers)\n\(log())"
+    }
+}
+
+/// The part of `node status --json` these tests read (LabTests does not link Coalition: it
+/// reads what the real command prints).
+private struct Status: Decodable {
+    struct Node: Decodable {
+        var name: String
+        var id: String
+        var published: Bool
+    }
+    struct PeerEntry: Decodable {
+        var name: String
+        var id: String
+        var address: String
+        var cores: Int
+        var memoryMiB: Int
+        var lastSeenSecondsAgo: Double
+    }
+    var node: Node
+    var avahi: String
+    var peers: [PeerEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case node = "self"
+        case avahi, peers
+    }
+}
+
+/// Runs a program to completion, output through temporary files.
+private func runTool(_ path: String, _ arguments: [String]) throws -> CommandOutput {
+    let temporary = FileManager.default.temporaryDirectory
+    let id = UUID().uuidString
+    let outURL = temporary.appendingPathComponent("tool-\(id).out")
+    let errURL = temporary.appendingPathComponent("tool-\(id).err")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return CommandOutput(
+        status: process.terminationStatus,
+        stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+        stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+}
