@@ -1,24 +1,26 @@
 import Foundation
 import QoSModel
 
-/// One preset's figures from our decoder and from `ffmpeg -benchmark`, as medians over repeats.
+/// One preset's figures from our decoder and from `ffmpeg -benchmark`: the best (smallest) of
+/// the repeats on each side. Another process can only add CPU and wall time to a run (cache and
+/// core sharing), never remove it, so on a shared machine the minimum is the steadiest estimate.
 public struct BenchComparison: Sendable {
     public var preset: MediaPreset
     public var mediaSeconds: Double
-    /// Medians of our runs, in seconds.
+    /// Smallest of our runs, in seconds.
     public var ourUser: Double, ourCPU: Double, ourWall: Double
-    /// Medians of ffmpeg's `utime`, `utime + stime` and `rtime`, in seconds.
+    /// Smallest of ffmpeg's `utime`, `utime + stime` and `rtime`, in seconds.
     public var ffmpegUser: Double, ffmpegCPU: Double, ffmpegWall: Double
 
     public init(preset: MediaPreset, ours: [DecodeMeasurement], ffmpeg: [FFmpegBenchFigures]) {
         self.preset = preset
-        mediaSeconds = Self.median(ours.map(\.mediaSeconds))
-        ourUser = Self.median(ours.map(\.userSeconds))
-        ourCPU = Self.median(ours.map(\.cpuSeconds))
-        ourWall = Self.median(ours.map(\.wallSeconds))
-        ffmpegUser = Self.median(ffmpeg.map(\.user))
-        ffmpegCPU = Self.median(ffmpeg.map { $0.user + $0.system })
-        ffmpegWall = Self.median(ffmpeg.map(\.real))
+        mediaSeconds = ours.map(\.mediaSeconds).max() ?? 0
+        ourUser = ours.map(\.userSeconds).min() ?? 0
+        ourCPU = ours.map(\.cpuSeconds).min() ?? 0
+        ourWall = ours.map(\.wallSeconds).min() ?? 0
+        ffmpegUser = ffmpeg.map(\.user).min() ?? 0
+        ffmpegCPU = ffmpeg.map { $0.user + $0.system }.min() ?? 0
+        ffmpegWall = ffmpeg.map(\.real).min() ?? 0
     }
 
     /// Our user CPU / ffmpeg's utime.
@@ -27,13 +29,6 @@ public struct BenchComparison: Sendable {
     public var cpuRatio: Double { ffmpegCPU > 0 ? ourCPU / ffmpegCPU : .nan }
     /// Our wall time / ffmpeg's rtime.
     public var wallRatio: Double { ffmpegWall > 0 ? ourWall / ffmpegWall : .nan }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
 
     /// The side-by-side table `node bench profile` prints.
     public static func render(_ rows: [BenchComparison], repeats: Int) -> String {
@@ -51,7 +46,7 @@ public struct BenchComparison: Sendable {
             ]
         }
         var lines = [
-            "decode, 1 thread, median of \(repeats) alternating runs each; "
+            "decode, 1 thread, best of \(repeats) alternating runs each; "
                 + "ratio = ours / ffmpeg (targets: CPU within 0.95...1.05, wall <= 1.05)"
         ]
         lines += TextTable.render(header: header, rows: table)

@@ -42,9 +42,9 @@ public struct DecodeMeasurement: Sendable, Equatable {
 
 /// Decodes a whole clip once and measures it.
 ///
-/// The timed region starts after the file is opened, probed and the decoder opened, and ends
-/// after the decoder is flushed; it includes demuxing (reading packets), as `ffmpeg -benchmark`
-/// does. The decoder runs on the calling thread (plus its own worker threads when threaded).
+/// The timed region starts after the file is opened and probed, just before the decoder is
+/// opened, and ends after the decoder is flushed; it includes demuxing (reading packets), as
+/// `ffmpeg -benchmark` does (its clock starts after the inputs are opened and probed). The decoder runs on the calling thread (plus its own worker threads when threaded).
 public enum DecodeBenchmark {
     /// Decodes `path`'s first stream of `kind` with `threads` threads (0 = automatic).
     /// `expectedMediaSeconds`, when given, makes a clip that decodes to much less an error
@@ -54,13 +54,14 @@ public enum DecodeBenchmark {
         progress: (Double) -> Void = { _ in }
     ) throws(FFmpegError) -> DecodeMeasurement {
         FFmpegLibrary.quietLogging()
-        let baseline = ProcessMemory.resetPeak()
-        let decoder = try MediaDecoder(path: path, kind: kind, threads: threads)
+        let source = try MediaSource(path: path, kind: kind)
         var frameTimes: [Double] = []
         frameTimes.reserveCapacity(4096)
-        let expectedPackets = expectedMediaSeconds.map { $0 * (kind == .video ? decoder.rate : decoder.rate / 1152) }
+        let baseline = ProcessMemory.resetPeak()
 
         let start = ResourceReading.now()
+        let decoder = try MediaDecoder(source: source, threads: threads)
+        let expectedPackets = expectedMediaSeconds.map { $0 * (kind == .video ? decoder.rate : decoder.rate / 1152) }
         while try decoder.readPacket() {
             let before = MonotonicClock.nanoseconds()
             try decoder.decodePacket()

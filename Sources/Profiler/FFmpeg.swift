@@ -168,9 +168,36 @@ final class OutputFormatContext {
 
 // MARK: - Decoding
 
-/// Decodes the first stream of one kind from a media file, one packet at a time, so the caller can
-/// time each step. The canonical loop: `readPacket()` until it returns false, `decodePacket()`
-/// after each, then `flush()` once.
+/// A media file opened and probed, with its best stream of one kind and that stream's decoder
+/// found (not yet opened).
+final class MediaSource {
+    let path: String
+    let kind: MediaKind
+    fileprivate let input: InputFormatContext
+    fileprivate let streamIndex: Int32
+    fileprivate let decoder: UnsafePointer<AVCodec>
+
+    /// Opens `path` and picks its best stream of `kind`.
+    init(path: String, kind: MediaKind) throws(FFmpegError) {
+        self.path = path
+        self.kind = kind
+        input = try InputFormatContext(path: path)
+        var decoder: UnsafePointer<AVCodec>?
+        let type = kind == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
+        let index = av_find_best_stream(input.pointer, type, -1, -1, &decoder, 0)
+        guard index >= 0, let decoder else {
+            throw FFmpegError(
+                code: index < 0 ? index : FFmpegError.decoderNotFound,
+                operation: "finding a decodable \(kind.rawValue) stream (av_find_best_stream)", file: path)
+        }
+        streamIndex = index
+        self.decoder = decoder
+    }
+}
+
+/// Decodes the chosen stream of a `MediaSource`, one packet at a time, so the caller can time
+/// each step. The canonical loop: `readPacket()` until it returns false, `decodePacket()` after
+/// each, then `flush()` once.
 final class MediaDecoder {
     let path: String
     let kind: MediaKind
@@ -186,30 +213,22 @@ final class MediaDecoder {
     /// Frames the decoder flagged as corrupt.
     private(set) var corruptFrames = 0
 
-    private let input: InputFormatContext
+    private let source: MediaSource
     private let codec: CodecContext
     private let packet: Packet
     private let frame: Frame
-    private let streamIndex: Int32
+    private var streamIndex: Int32 { source.streamIndex }
+    private var input: InputFormatContext { source.input }
 
-    /// Opens `path`, picks its best stream of `kind` and opens a decoder for it with `threads`
-    /// threads (0 = FFmpeg's automatic choice). `strict` makes the decoder stop at the first
-    /// damaged bit of data (`AV_EF_EXPLODE`) instead of concealing it.
-    init(path: String, kind: MediaKind, threads: Int, strict: Bool = true) throws(FFmpegError) {
-        self.path = path
-        self.kind = kind
-        input = try InputFormatContext(path: path)
-        let format = input.pointer!
-        var decoder: UnsafePointer<AVCodec>?
-        let type = kind == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
-        let index = av_find_best_stream(format, type, -1, -1, &decoder, 0)
-        guard index >= 0, let decoder else {
-            throw FFmpegError(
-                code: index < 0 ? index : FFmpegError.decoderNotFound,
-                operation: "finding a decodable \(kind.rawValue) stream (av_find_best_stream)", file: path)
-        }
-        streamIndex = index
-        let stream = format.pointee.streams[Int(index)]!
+    /// Opens a decoder for `source`'s stream with `threads` threads (0 = FFmpeg's automatic
+    /// choice). `strict` makes the decoder stop at the first damaged bit of data
+    /// (`AV_EF_EXPLODE`) instead of concealing it.
+    init(source: MediaSource, threads: Int, strict: Bool = true) throws(FFmpegError) {
+        self.source = source
+        path = source.path
+        kind = source.kind
+        let decoder = source.decoder
+        let stream = source.input.pointer!.pointee.streams[Int(source.streamIndex)]!
         codec = try CodecContext(codec: decoder, file: path)
         let context = codec.pointer!
         let copied = avcodec_parameters_to_context(context, stream.pointee.codecpar)

@@ -89,13 +89,13 @@ public struct ProfileRunner: Sendable {
         let notes =
             [
                 "cpuSecondsPerMediaSecond: getrusage(RUSAGE_SELF) user+system time of the whole process "
-                    + "(every decoder thread) from after the decoder is opened until it is flushed, "
+                    + "(every decoder thread) from just before the decoder is opened until it is flushed, "
                     + "including demuxing, divided by the seconds of media decoded.",
                 "wallSecondsPerMediaSecond: CLOCK_MONOTONIC over the same span; real-time factor = 1 / it.",
                 "frameDecode p50/p99: nearest-rank percentiles of the time of one avcodec_send_packet plus "
                     + "the avcodec_receive_frame calls it enables, one sample per packet (one coded frame).",
                 "memoryHighWaterBytes: the larger of both runs' VmHWM minus the VmRSS baseline taken after "
-                    + "malloc_trim(0) and resetting the peak (/proc/self/clear_refs = 5) before the decoder opens.",
+                    + "malloc_trim(0) and resetting the peak (/proc/self/clear_refs = 5) after the file is opened and before the decoder opens.",
                 "Each figure is from the run with the median CPU time of \(configuration.repetitions) runs.",
                 "multiThread: thread_count 0 (FFmpeg's choice; cores + 1 frame threads for H.264); "
                     + "audio decoders are single-threaded.",

@@ -22,6 +22,14 @@ struct ResourceReading: Sendable, Equatable {
             user: seconds(usage.ru_utime), system: seconds(usage.ru_stime), wall: MonotonicClock.seconds())
     }
 
+    /// CPU seconds (user + system) of this process's terminated and waited-for children, such as
+    /// the `ffmpeg` runs of `node bench profile`.
+    static func childrenCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     private static func seconds(_ time: timeval) -> Double {
         Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000
     }
