@@ -14,6 +14,9 @@ struct BenchFormationCommand: AsyncParsableCommand {
     @Option(help: "Trials per mode.")
     var trials: Int = 30
 
+    @Option(help: "Untimed trials per mode first, so connections to the peers are open as in a running daemon.")
+    var warmup: Int = 2
+
     @Option(help: "The video level to request.")
     var video: String = "HD"
 
@@ -38,8 +41,9 @@ struct BenchFormationCommand: AsyncParsableCommand {
         let status = try await client.call("status", as: StatusReport.self)
         var parallel: [Double] = []
         var sequential: [Double] = []
-        for trial in 0..<(2 * trials) {
+        for trial in 0..<(2 * (warmup + trials)) {
             let isSequential = trial % 2 == 1
+            let counted = trial >= 2 * warmup
             let parameters = ServiceRequestParameters(
                 video: video, audio: nil, accept: nil, streams: 1, watch: false, waitMillis: 10_000)
             var withMode = parameters
@@ -51,7 +55,9 @@ struct BenchFormationCommand: AsyncParsableCommand {
             guard event.kind == "formed" || event.kind == "degraded" else {
                 throw ValidationError("trial \(trial): \(event.message)")
             }
-            if isSequential { sequential.append(millis) } else { parallel.append(millis) }
+            if counted {
+                if isSequential { sequential.append(millis) } else { parallel.append(millis) }
+            }
             _ = try await client.call(
                 "release", parameters: ServiceReleaseParameters(service: answer.service.id), as: ServiceSummary.self)
         }
