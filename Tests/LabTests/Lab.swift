@@ -144,7 +144,10 @@ struct Lab: Sendable {
     }
 
     /// The command prefix that runs a program in a host without the lab recording it
-    /// (`ip netns exec NS env DBUS_SYSTEM_BUS_ADDRESS=...`).
+    /// (`ip netns exec NS env --default-signal DBUS_SYSTEM_BUS_ADDRESS=...`). The program
+    /// is not in the host's cgroup and `kill`/`pause` do not reach it; `down` still ends it.
+    /// Keep the prefix: a process started straight from a test inherits the test thread's
+    /// blocked signal mask (libdispatch blocks them all), and `env --default-signal` clears it.
     func execPrefix(host index: Int) throws -> [String] {
         try check(["exec-env", String(index)]).stdout.split(whereSeparator: \.isWhitespace).map(String.init)
     }

@@ -42,6 +42,34 @@ struct LabSmokeTests {
         #expect(try Lab.poll(within: 2) { try lab.reachable(from: 2, to: 1) }, "\(lab.status())")
     }
 
+    /// A test runs on a libdispatch thread, which blocks every signal, and children inherit the
+    /// mask: a node started from here would never see its SIGTERM unless the lab clears it.
+    @Test func commandsRunInAHostGetEverySignalUnblockedAndAtItsDefault() throws {
+        let lab = try Lab.up(hosts: 1, name: "smoke")
+        defer { lab.down() }
+
+        let status = try lab.run(host: 1, "cat", "/proc/self/status")
+        #expect(standardSignals(status.stdout, "SigBlk") == 0, "\(status)")
+        #expect(standardSignals(status.stdout, "SigIgn") == 0, "\(status)")
+
+        let direct = Process()
+        let output = Pipe()
+        direct.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        direct.arguments = try lab.execPrefix(host: 1) + ["cat", "/proc/self/status"]
+        direct.standardOutput = output
+        try direct.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        direct.waitUntilExit()
+        #expect(standardSignals(text, "SigBlk") == 0, "the exec-env prefix left signals blocked: \(text)")
+    }
+
+    /// The signals 1-31 of a mask line (`SigBlk`, `SigIgn`) of /proc/PID/status; nil if absent.
+    private func standardSignals(_ status: String, _ key: String) -> UInt64? {
+        let line = status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+        let hex = line?.split(separator: "\t").last.map(String.init) ?? ""
+        return UInt64(hex, radix: 16).map { $0 & 0x7fff_ffff }
+    }
+
     @Test func hostsHaveNoRouteOutOfTheLab() throws {
         let lab = try Lab.up(hosts: 2, name: "smoke")
         defer { lab.down() }

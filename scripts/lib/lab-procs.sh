@@ -103,8 +103,10 @@ cpu_state() {
 }
 
 # host_env_prefix I: the command prefix that runs a program in host I (printed by exec-env).
+# `env --default-signal` unblocks and un-ignores every signal, which a caller on a libdispatch
+# thread (a Swift test) would otherwise hand down blocked: SIGTERM would never reach the program.
 host_env_prefix() {
-  echo "ip netns exec $(ns_host "$1") env DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$1")"
+  echo "ip netns exec $(ns_host "$1") env --default-signal DBUS_SYSTEM_BUS_ADDRESS=$(host_bus "$1")"
 }
 
 # procs_record I PID: adds PID to host I's records and drops the records of processes gone.
@@ -126,8 +128,7 @@ proc_enter() {
   dir=$(host_dir "$i")
   cgroup_join "$i"
   procs_record "$i" $$
-  exec ip netns exec "$(ns_host "$i")" \
-    env --default-signal=INT,QUIT DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
+  exec ip netns exec "$(ns_host "$i")" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
 }
 
 # proc_spawn I LOGFILE CMD...: starts CMD in host I in the background, in a session of its own,
