@@ -56,7 +56,8 @@ public struct ControlClient: Sendable {
                     }
                 }
         } catch {
-            throw ControlClientError(path: path, reason: "no node is running there (\(error))")
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            throw ControlClientError(path: path, reason: "cannot connect: \(reason)")
         }
         try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(bytes: request))
