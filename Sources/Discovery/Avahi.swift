@@ -203,9 +203,9 @@ final class AvahiSession: @unchecked Sendable {
         guard let pointer else {
             client = nil
             let delay = backoff.next()
-            let reason = AvahiError(code: error, operation: "connecting to the system D-Bus").description
+            let reason = AvahiError(code: error, operation: "avahi_client_new")
             reportDaemonDown(
-                "avahi-daemon is not running: start it or its system D-Bus (\(reason)); retrying in \(delay)")
+                "avahi-daemon is not running: start it, or the system D-Bus it listens on (\(reason.message), avahi error \(error)); retrying in \(delay)")
             schedule(after: delay, callback: reconnectCallback)
             return
         }
