@@ -82,7 +82,11 @@ cpu_set() {
       die "cpu must be at least 0.01 of one CPU, or max (got '$fraction')"
   fi
   case "$(cgroup_kind)" in
-    v2) echo "$quota $period" >"$dir/cpu.max" ;;
+    v2)
+      [ -f "$dir/cpu.max" ] ||
+        die "no cpu.max in $dir: the cpu controller could not be enabled for the lab's cgroups (see /sys/fs/cgroup/cgroup.subtree_control)"
+      echo "$quota $period" >"$dir/cpu.max"
+      ;;
     v1)
       echo "$period" >"$dir/cpu.cfs_period_us"
       if [ "$quota" = max ]; then echo -1 >"$dir/cpu.cfs_quota_us"; else echo "$quota" >"$dir/cpu.cfs_quota_us"; fi
@@ -96,7 +100,7 @@ cpu_state() {
   dir=$(cgroup_host "$1")
   [ -n "$dir" ] && [ -d "$dir" ] || { echo none; return; }
   case "$(cgroup_kind)" in
-    v2) read -r quota period <"$dir/cpu.max" ;;
+    v2) read -r quota period 2>/dev/null <"$dir/cpu.max" || { echo none; return; } ;;
     v1) quota=$(cat "$dir/cpu.cfs_quota_us"); period=$(cat "$dir/cpu.cfs_period_us") ;;
   esac
   if [ "$quota" = max ] || [ "$quota" = -1 ]; then echo max; else awk -v q="$quota" -v p="$period" 'BEGIN { printf "%g\n", q / p }'; fi
