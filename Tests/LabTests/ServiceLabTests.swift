@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// Services end to end: real `node join` processes in lab hosts (their own avahi-daemons),
+/// `node request` through host 1's control socket, failures made with the lab.
+@Suite(.serialized, .enabled(if: Lab.isAvailable, "\(Lab.unavailableReason ?? "")"))
+struct ServiceLabTests {
+    /// Starts `node join` on `host` with the committed build-machine profile, lending `idleCores`.
+    @discardableResult
+    func join(_ lab: Lab, host: Int, idleCores: Double, keyFile: String? = nil) throws -> String {
+        let directory = lab.host(host).directory
+        var arguments = [
+            serviceNodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
+            "--control-socket", "\(directory)/node.sock", "--profile", try committedProfile(),
+            "--emulate-idle-cores", "\(idleCores)",
+        ]
+        if let keyFile { arguments += ["--key-file", keyFile] }
+        try lab.spawn(host: host, logFile: "\(directory)/node.log", arguments)
+        return "\(directory)/node.sock"
+    }
+
+    func node(_ lab: Lab, host: Int = 1, _ arguments: [String], timeout: Double = 30) throws -> CommandOutput {
+        try lab.run(host: host, timeout: timeout, [serviceNodeBinary] + arguments + ["--control-socket", "\(lab.host(host).directory)/node.sock"])
+    }
+
+    /// Waits until host 1's daemon lists `count` peers.
+    func waitForPeers(_ lab: Lab, _ count: Int) throws {
+        let listed = Lab.poll(within: 10, every: 0.1) {
+            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded else { return false }
+            return output.stdout.components(separatedBy: "\"address\"").count - 1 >= count
+        }
+        try #require(listed, "host 1 does not list \(count) peers: \((try? node(lab, ["status"]))?.description ?? "")")
+    }
+
+    func log(_ lab: Lab, host: Int) -> String {
+        (try? String(contentsOfFile: "\(lab.host(host).directory)/node.log", encoding: .utf8)) ?? ""
+    }
+
+    @Test func aRequestNoCoalitionCanServe_getsACannotServeAnswer() throws {
+        let lab = try Lab.up(hosts: 3, name: "svc-none")
+        defer { lab.down() }
+        for host in 1...3 { try join(lab, host: host, idleCores: 0.05) }
+        try waitForPeers(lab, 2)
+        let output = try node(lab, ["request", "--video", "FHD", "--audio", "high"])
+        #expect(output.status == 2, "\(output)")
+        #expect(output.stdout.contains("cannot serve 1 stream(s) of FHD+high"), "\(output)")
+        #expect(output.stdout.contains("0.05 cores free"), "the answer says why: \(output)")
+    }
+
+    @Test func aHostWithTheWrongKey_isNeverAdmitted() throws {
+        let lab = try Lab.up(hosts: 3, name: "svc-key")
+        defer { lab.down() }
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("svc-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: keys) }
+        let good = keys.appendingPathComponent("good.key").path
+        let bad = keys.appendingPathComponent("bad.key").path
+        try Data("coalition-key-for-the-lab-0001".utf8).write(to: URL(fileURLWithPath: good))
+        try Data("somebody-elses-key-9999999999".utf8).write(to: URL(fileURLWithPath: bad))
+
+        try join(lab, host: 1, idleCores: 0, keyFile: good)
+        try join(lab, host: 2, idleCores: 0.2, keyFile: good)
+        try join(lab, host: 3, idleCores: 4, keyFile: bad)  // the strongest board, with the wrong key
+        try waitForPeers(lab, 2)
+        let output = try node(lab, ["request", "--video", "HD", "--streams", "2", "--json"])
+        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(output.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
+        let host3 = try #require(nodeID(lab, host: 3))
+        #expect(!answer.service.members.map(\.peer).contains(host3), "a board without the key was admitted: \(output)")
+        #expect(answer.service.phase == "unserved", "host 2 alone cannot carry two HD streams: \(output)")
+    }
+
+    func nodeID(_ lab: Lab, host: Int) -> String? {
+        guard let output = try? node(lab, host: host, ["status", "--json"], timeout: 5), output.succeeded,
+            let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
+        else { return nil }
+        return status.node.id
+    }
+}
+
+/// The parts of the CLI's JSON these tests read (LabTests reads what the real commands print).
+private struct MemberShare: Decodable { var peer: String; var share: Double }
+private struct ServiceSummary: Decodable {
+    var id: String
+    var phase: String
+    var level: String
+    var members: [MemberShare]
+    var reason: String?
+}
+private struct RequestAnswer: Decodable { var service: ServiceSummary }
+private struct StatusServices: Decodable {
+    struct Node: Decodable { var id: String }
+    struct Services: Decodable { var services: [ServiceSummary] }
+    var node: Node
+    var services: Services?
+    enum CodingKeys: String, CodingKey {
+        case node = "self"
+        case services
+    }
+}
+
+/// The first capability profile committed in `profiles/` (measured on a build machine).
+private func committedProfile() throws -> String {
+    let directory = Lab.packageRoot.appendingPathComponent("profiles")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+    let first = try #require(files.first, "no profile committed in profiles/")
+    return directory.appendingPathComponent(first).path
+}
+
+/// The `node` executable built beside the test bundle.
+private let serviceNodeBinary: String = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("node").path
+    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+    return Lab.packageRoot.appendingPathComponent(".build/debug/node").path
+}()
