@@ -1,53 +1,97 @@
 import Foundation
 import QoSModel
 
-/// One preset's figures from our decoder and from `ffmpeg -benchmark`: the best (smallest) of
-/// the repeats on each side. Another process can only add CPU and wall time to a run (cache and
-/// core sharing), never remove it, so on a shared machine the minimum is the steadiest estimate.
+/// The best (smallest) figures of repeated runs of one decoder over one clip, in seconds.
+///
+/// Another process can only add CPU and wall time to a run (cache and core sharing), never remove
+/// it, so on a shared machine the minimum is the steadiest estimate.
+public struct BestRun: Sendable, Equatable {
+    public var mediaSeconds: Double
+    public var user: Double
+    public var cpu: Double
+    public var wall: Double
+
+    public init(mediaSeconds: Double, user: Double, cpu: Double, wall: Double) {
+        self.mediaSeconds = mediaSeconds
+        self.user = user
+        self.cpu = cpu
+        self.wall = wall
+    }
+
+    public init(ours runs: [DecodeMeasurement]) {
+        self.init(
+            mediaSeconds: runs.map(\.mediaSeconds).max() ?? 0, user: runs.map(\.userSeconds).min() ?? 0,
+            cpu: runs.map(\.cpuSeconds).min() ?? 0, wall: runs.map(\.wallSeconds).min() ?? 0)
+    }
+
+    public init(ffmpeg runs: [FFmpegBenchFigures], mediaSeconds: Double) {
+        self.init(
+            mediaSeconds: mediaSeconds, user: runs.map(\.user).min() ?? 0,
+            cpu: runs.map { $0.user + $0.system }.min() ?? 0, wall: runs.map(\.real).min() ?? 0)
+    }
+}
+
+/// One preset's figures from our decoder and from `ffmpeg -benchmark` on the same clip, plus,
+/// when a short clip was also decoded, the marginal cost (long minus short, per extra second of
+/// media), which leaves out each side's fixed start-up costs (ffmpeg's filter graph, encoder
+/// and muxer set-up; first-touch page faults).
 public struct BenchComparison: Sendable {
     public var preset: MediaPreset
-    public var mediaSeconds: Double
-    /// Smallest of our runs, in seconds.
-    public var ourUser: Double, ourCPU: Double, ourWall: Double
-    /// Smallest of ffmpeg's `utime`, `utime + stime` and `rtime`, in seconds.
-    public var ffmpegUser: Double, ffmpegCPU: Double, ffmpegWall: Double
+    public var ours: BestRun
+    public var ffmpeg: BestRun
+    public var oursShort: BestRun?
+    public var ffmpegShort: BestRun?
 
-    public init(preset: MediaPreset, ours: [DecodeMeasurement], ffmpeg: [FFmpegBenchFigures]) {
+    public init(preset: MediaPreset, ours: BestRun, ffmpeg: BestRun, oursShort: BestRun? = nil, ffmpegShort: BestRun? = nil) {
         self.preset = preset
-        mediaSeconds = ours.map(\.mediaSeconds).max() ?? 0
-        ourUser = ours.map(\.userSeconds).min() ?? 0
-        ourCPU = ours.map(\.cpuSeconds).min() ?? 0
-        ourWall = ours.map(\.wallSeconds).min() ?? 0
-        ffmpegUser = ffmpeg.map(\.user).min() ?? 0
-        ffmpegCPU = ffmpeg.map { $0.user + $0.system }.min() ?? 0
-        ffmpegWall = ffmpeg.map(\.real).min() ?? 0
+        self.ours = ours
+        self.ffmpeg = ffmpeg
+        self.oursShort = oursShort
+        self.ffmpegShort = ffmpegShort
     }
 
     /// Our user CPU / ffmpeg's utime.
-    public var userRatio: Double { ffmpegUser > 0 ? ourUser / ffmpegUser : .nan }
+    public var userRatio: Double { ratio(ours.user, ffmpeg.user) }
     /// Our user+system CPU / ffmpeg's utime+stime.
-    public var cpuRatio: Double { ffmpegCPU > 0 ? ourCPU / ffmpegCPU : .nan }
+    public var cpuRatio: Double { ratio(ours.cpu, ffmpeg.cpu) }
     /// Our wall time / ffmpeg's rtime.
-    public var wallRatio: Double { ffmpegWall > 0 ? ourWall / ffmpegWall : .nan }
+    public var wallRatio: Double { ratio(ours.wall, ffmpeg.wall) }
+
+    /// Our marginal user CPU per media second over ffmpeg's; nil without the short runs.
+    public var marginalUserRatio: Double? {
+        guard let ourRate = Self.marginal(ours, oursShort, \.user), let theirRate = Self.marginal(ffmpeg, ffmpegShort, \.user)
+        else { return nil }
+        return ratio(ourRate, theirRate)
+    }
+
+    /// (long - short) / (media long - media short) of one figure.
+    static func marginal(_ long: BestRun, _ short: BestRun?, _ figure: KeyPath<BestRun, Double>) -> Double? {
+        guard let short, long.mediaSeconds > short.mediaSeconds else { return nil }
+        return (long[keyPath: figure] - short[keyPath: figure]) / (long.mediaSeconds - short.mediaSeconds)
+    }
+
+    private func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : .nan }
 
     /// The side-by-side table `node bench profile` prints.
     public static func render(_ rows: [BenchComparison], repeats: Int) -> String {
         func f(_ value: Double, _ decimals: Int = 4) -> String { String(format: "%.\(decimals)f", value) }
         let header = [
-            "preset", "media s", "ours user s/s", "ffmpeg utime s/s", "ratio", "ours cpu s/s", "ffmpeg u+s s/s", "ratio",
-            "ours wall s", "ffmpeg rtime s", "ratio",
+            "preset", "media s", "ours user s/s", "ffmpeg utime s/s", "ratio", "ours cpu s/s", "ffmpeg u+s s/s",
+            "ratio", "ours wall s", "ffmpeg rtime s", "ratio", "marginal user ratio",
         ]
         let table = rows.map { row -> [String] in
-            let media = max(row.mediaSeconds, 1e-9)
+            let media = max(row.ours.mediaSeconds, 1e-9)
             return [
-                row.preset.id, f(row.mediaSeconds, 1), f(row.ourUser / media), f(row.ffmpegUser / media), f(row.userRatio, 3),
-                f(row.ourCPU / media), f(row.ffmpegCPU / media), f(row.cpuRatio, 3),
-                f(row.ourWall, 3), f(row.ffmpegWall, 3), f(row.wallRatio, 3),
+                row.preset.id, f(row.ours.mediaSeconds, 1), f(row.ours.user / media), f(row.ffmpeg.user / media),
+                f(row.userRatio, 3), f(row.ours.cpu / media), f(row.ffmpeg.cpu / media), f(row.cpuRatio, 3),
+                f(row.ours.wall, 3), f(row.ffmpeg.wall, 3), f(row.wallRatio, 3),
+                row.marginalUserRatio.map { f($0, 3) } ?? "-",
             ]
         }
         var lines = [
-            "decode, 1 thread, best of \(repeats) alternating runs each; "
-                + "ratio = ours / ffmpeg (targets: CPU within 0.95...1.05, wall <= 1.05)"
+            "decode, 1 thread, best of \(repeats) alternating runs each; ratio = ours / ffmpeg "
+                + "(targets: CPU within 0.95...1.05, wall <= 1.05); marginal = (long clip - short clip) "
+                + "per extra media second, without fixed start-up costs"
         ]
         lines += TextTable.render(header: header, rows: table)
         return lines.joined(separator: "\n")

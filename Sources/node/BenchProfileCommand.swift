@@ -9,9 +9,9 @@ struct BenchProfileCommand: AsyncParsableCommand {
         commandName: "profile",
         abstract: "Compare the profiler's decode figures with `ffmpeg -benchmark` on the same clips.",
         discussion: """
-            For each preset, decodes the cached test clip with one thread in this process and with \
-            `ffmpeg -benchmark -threads 1 -i CLIP -f null -` (the clip's one stream only), several \
-            times alternately, and prints the best (smallest) CPU seconds per media second and wall \
+            For each preset, decodes the cached test clip (and one a fifth as long) with one thread \
+            in this process and with `ffmpeg -benchmark -threads 1 -i CLIP -f null -` (the clip's \
+            one stream only), several times alternately, and prints the best (smallest) CPU seconds per media second and wall \
             time of each with their ratios, and how busy other processes kept the machine. Targets: CPU within 5%, our wall time <= 1.05x ffmpeg's.
             """
     )
@@ -40,38 +40,25 @@ struct BenchProfileCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let cache = ClipCache(directory: cacheDir.map { URL(fileURLWithPath: $0) } ?? ClipCache.defaultDirectory())
+        var runner = BenchRunner()
+        runner.videoSeconds = duration
+        runner.audioSeconds = audioDuration
+        runner.repeats = repeats
+        runner.ffmpeg = ffmpeg
+        if let cacheDir { runner.cache = ClipCache(directory: URL(fileURLWithPath: cacheDir)) }
         let display = TerminalProgress()
-        var rows: [BenchComparison] = []
-        let background: BackgroundLoad
+        let rows: [BenchComparison]
+        let load: (otherCores: Double, seconds: Double)
         do {
-            background = try BackgroundLoad()
-            for preset in MediaPreset.allCases {
-                let seconds = if case .audio = preset { audioDuration } else { duration }
-                let spec = ClipSpec(preset: preset, durationSeconds: seconds)
-                let clip = try cache.clip(for: spec) { display.report(.synthesizing(preset, $0)) }
-                display.finishLine()
-                var ours: [DecodeMeasurement] = []
-                var theirs: [FFmpegBenchFigures] = []
-                for attempt in 0..<repeats {
-                    display.report(.decoding(preset, threads: 1, Double(attempt) / Double(repeats)))
-                    do {
-                        ours.append(try DecodeBenchmark.run(path: clip.path, kind: spec.kind, threads: 1))
-                    } catch {
-                        throw ClipCache.explainDamage(error)
-                    }
-                    theirs.append(try FFmpegCommandBenchmark.run(clip: clip.path, kind: spec.kind, threads: 1, executable: ffmpeg))
-                }
-                display.finishLine()
-                rows.append(BenchComparison(preset: preset, ours: ours, ffmpeg: theirs))
-            }
+            let background = try BackgroundLoad()
+            rows = try runner.run { display.report($0) }
+            display.finishLine()
+            load = try background.finish()
         } catch {
             display.finishLine()
             throw ProfilerFailure(message: "\(error)")
         }
         print(BenchComparison.render(rows, repeats: repeats))
-        if let load = try? background.finish() {
-            print(BackgroundLoad.note(otherCores: load.otherCores, cores: ProcessInfo.processInfo.activeProcessorCount, seconds: load.seconds))
-        }
+        print(BackgroundLoad.note(otherCores: load.otherCores, cores: ProcessInfo.processInfo.activeProcessorCount, seconds: load.seconds))
     }
 }

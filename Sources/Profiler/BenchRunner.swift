@@ -1,0 +1,53 @@
+import Foundation
+import QoSModel
+
+/// `node bench profile`: decodes each preset's clip with our profiler and with
+/// `ffmpeg -benchmark -threads 1`, alternately, on a long clip and on a short one (a fifth of it).
+public struct BenchRunner: Sendable {
+    /// Seconds of media of the long video clips. Default 10.
+    public var videoSeconds: Double = 10
+    /// Seconds of media of the long audio clips. Default 60: decoding 10 s of MP3 takes ~10 ms,
+    /// about ffmpeg's own fixed set-up cost.
+    public var audioSeconds: Double = 60
+    /// Runs of each decoder on each clip; the best is kept. Default 5.
+    public var repeats = 5
+    /// Where the clips are cached.
+    public var cache = ClipCache(directory: ClipCache.defaultDirectory())
+    /// The ffmpeg executable; nil = `ffmpeg` on `PATH`.
+    public var ffmpeg: String?
+
+    public init() {}
+
+    public func run(progress: (ProfileProgress) -> Void = { _ in }) throws -> [BenchComparison] {
+        var rows: [BenchComparison] = []
+        for preset in MediaPreset.allCases {
+            let seconds = if case .audio = preset { audioSeconds } else { videoSeconds }
+            let long = ClipSpec(preset: preset, durationSeconds: seconds)
+            let short = ClipSpec(preset: preset, durationSeconds: seconds / 5)
+            let longClip = try cache.clip(for: long) { progress(.synthesizing(preset, $0)) }
+            let shortClip = try cache.clip(for: short) { progress(.synthesizing(preset, $0)) }
+            var ours: [[DecodeMeasurement]] = [[], []]
+            var theirs: [[FFmpegBenchFigures]] = [[], []]
+            for attempt in 0..<repeats {
+                progress(.decoding(preset, threads: 1, Double(attempt) / Double(repeats)))
+                for (index, clip) in [longClip, shortClip].enumerated() {
+                    do {
+                        ours[index].append(try DecodeBenchmark.run(path: clip.path, kind: long.kind, threads: 1))
+                    } catch {
+                        throw ClipCache.explainDamage(error)
+                    }
+                    theirs[index].append(
+                        try FFmpegCommandBenchmark.run(clip: clip.path, kind: long.kind, threads: 1, executable: ffmpeg))
+                }
+            }
+            progress(.decoding(preset, threads: 1, 1))
+            let oursLong = BestRun(ours: ours[0])
+            let oursShort = BestRun(ours: ours[1])
+            rows.append(
+                BenchComparison(
+                    preset: preset, ours: oursLong, ffmpeg: BestRun(ffmpeg: theirs[0], mediaSeconds: oursLong.mediaSeconds),
+                    oursShort: oursShort, ffmpegShort: BestRun(ffmpeg: theirs[1], mediaSeconds: oursShort.mediaSeconds)))
+        }
+        return rows
+    }
+}
