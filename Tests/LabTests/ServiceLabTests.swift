@@ -69,6 +69,35 @@ struct ServiceLabTests {
         #expect(answer.service.phase == "unserved", "host 2 alone cannot carry two HD streams: \(output)")
     }
 
+    @Test func cuttingAMembersLink_rebuildsTheSubClusterAtTheSameLevel() throws {
+        let lab = try Lab.up(hosts: 5, name: "svc-cut")
+        defer { lab.down() }
+        try join(lab, host: 1, idleCores: 0)
+        for host in 2...5 { try join(lab, host: host, idleCores: 0.15) }
+        try waitForPeers(lab, 4)
+        let formed = try node(lab, ["request", "--video", "HD", "--json"])
+        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(formed.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
+        try #require(answer.service.phase == "serving", "\(formed)")
+        let member = try #require(answer.service.members.first?.peer)
+        let memberHost = try #require((2...5).first { nodeID(lab, host: $0) == member })
+
+        let cut = Date()
+        try lab.cut(host: memberHost)
+        var rebuilt: ServiceSummary?
+        let back = Lab.poll(within: 5, every: 0.05) {
+            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
+                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8)),
+                let service = status.services?.services.first(where: { $0.id == answer.service.id })
+            else { return false }
+            rebuilt = service
+            return service.phase == "serving" && !service.members.contains { $0.peer == member }
+        }
+        let elapsed = Date().timeIntervalSince(cut)
+        print("services: link cut -> sub-cluster reserved again after \(String(format: "%.2f", elapsed)) s (as polled)")
+        #expect(back, "not rebuilt 5 s after the cut: \(String(describing: rebuilt))\n\(log(lab, host: 1))")
+        #expect(rebuilt?.level == "HD", "the level must be kept: \(String(describing: rebuilt))")
+    }
+
     func nodeID(_ lab: Lab, host: Int) -> String? {
         guard let output = try? node(lab, host: host, ["status", "--json"], timeout: 5), output.succeeded,
             let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))

@@ -109,10 +109,30 @@ public struct NodeDaemon: Sendable {
         case .vanished(let peer):
             guard let id = MemberID(peer.nodeID.description) else { return }
             membership.peerVanished(id)
-            await coordinator.peerDown(id, reason: "withdrew its mDNS record")
+            await coordinator.peerGone(id, reason: "withdrew its mDNS record")
             _ = await host.requesterDied(id)
         case .rejected, .published, .daemonUnavailable:
             break
+        }
+    }
+
+    /// Membership's verdicts drive the services: a member declared dead (or gone) is lost to
+    /// every sub-cluster at once, and what it had reserved here as a requester is released; one
+    /// back with a new incarnation is queried again.
+    private func followMembership() async {
+        for await change in membership.changes() {
+            let event = change.event
+            switch event.kind {
+            case .dead, .left:
+                await coordinator.peerDown(event.member, reason: "\(event.kind == .dead ? "declared dead" : "left"): \(event.reason)")
+                for reservation in await host.requesterDied(event.member) {
+                    logger.info("released a dead requester's reservation", metadata: ["service": "\(reservation.service)"])
+                }
+            case .alive, .rejoined:
+                await coordinator.peerAlive(event.member)
+            case .suspect:
+                break
+            }
         }
     }
 
@@ -133,6 +153,7 @@ public struct NodeDaemon: Sendable {
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),
+            .init(service: MembershipFollower(follow: { await self.followMembership() }), serviceName: "membership-to-services"),
             .init(
                 service: DiscoveryService(agent: agent, state: state, onEvent: { event in await self.discoveryChanged(event) }),
                 serviceName: "discovery"),
@@ -147,5 +168,14 @@ public struct NodeDaemon: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Runs `follow` (a loop over a stream that ends at shutdown) as a service of the group.
+struct MembershipFollower: Service {
+    let follow: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelOnGracefulShutdown { await follow() }
     }
 }

@@ -38,6 +38,8 @@ public actor ServiceCoordinator: Service {
     private let logger: Logger
     private var supervisors: [ServiceID: ServiceSupervisor] = [:]
     private var live: [MemberID: ServiceEndpoint] = [:]
+    /// Peers declared dead, kept so a rejoin (a new incarnation) makes them queryable again.
+    private var dormant: [MemberID: ServiceEndpoint] = [:]
     private var history: [ServiceID: [ServiceEventRecord]] = [:]
     private var lostAt: [ServiceID: ContinuousClock.Instant] = [:]
     /// When each service still forming for the first time was requested.
@@ -166,13 +168,28 @@ public actor ServiceCoordinator: Service {
     public func peerUp(_ endpoint: ServiceEndpoint) {
         let isNew = live[endpoint.id] != endpoint
         live[endpoint.id] = endpoint
+        dormant.removeValue(forKey: endpoint.id)
         if isNew { retryUnserved() }
     }
 
-    /// A peer was declared dead or left.
+    /// Membership says a peer declared dead is alive again (a new incarnation, or a refuted
+    /// suspicion): it is queried again, at the endpoint it last announced.
+    public func peerAlive(_ peer: MemberID) {
+        guard let endpoint = dormant[peer] else { return }
+        peerUp(endpoint)
+    }
+
+    /// A peer was declared dead or left: every service it was a member of is rebuilt.
     public func peerDown(_ peer: MemberID, reason: String) {
-        guard live.removeValue(forKey: peer) != nil else { return }
+        guard let endpoint = live.removeValue(forKey: peer) else { return }
+        dormant[peer] = endpoint
         for id in supervisors.keys.sorted() { lose(peer, in: id, reason: reason) }
+    }
+
+    /// A peer withdrew its announcement: forget it entirely.
+    public func peerGone(_ peer: MemberID, reason: String) {
+        peerDown(peer, reason: reason)
+        dormant.removeValue(forKey: peer)
     }
 
     public var livePeers: [ServiceEndpoint] { live.values.sorted { $0.id < $1.id } }
