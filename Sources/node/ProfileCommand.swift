@@ -21,7 +21,7 @@ struct ProfileCommand: AsyncParsableCommand {
     @Option(help: "Seconds of media per test clip (default 10, or 2 with --quick).")
     var duration: Double?
 
-    @Option(help: "Where to write the profile: a .json file, or a directory (default: profiles).")
+    @Option(help: "Where to write the profile: a .json file, or a directory.")
     var out: String = "profiles"
 
     @Option(help: "Where test clips are cached (default: $XDG_CACHE_HOME/coalition/clips or ~/.cache/coalition/clips).")
