@@ -63,7 +63,7 @@ struct MembershipServiceTests {
             try await Self.eventually {
                 let snapshots = try await services.asyncMap { try await $0.snapshot() }
                 return snapshots.allSatisfy { snapshot in
-                    snapshot.peers.count == 2 && snapshot.peers.allSatisfy { $0.state == .alive && ($0.lastHeard ?? .seconds(9)) < .milliseconds(500) }
+                    snapshot.peers.count == 2 && snapshot.peers.allSatisfy { $0.state == .alive && ($0.lastHeard ?? .seconds(9)) < .seconds(1) }
                 }
             }
             try await Self.eventually {

@@ -48,8 +48,9 @@ public struct MembershipConfiguration: Hashable, Sendable {
     public var lateTickTolerance: Duration = .milliseconds(50)
 
     /// The largest local-health score (memberlist's "awareness"). While it is above zero we
-    /// accuse nobody and every timeout is multiplied by `1 + score`. Default 8.
-    public var maximumHealthScore: Int = 8
+    /// accuse nobody and every timeout is multiplied by `1 + score`. Default 4: a
+    /// starvation spike blinds us for at most about 4 s (one point per `healthRecoveryTicks`).
+    public var maximumHealthScore: Int = 4
 
     /// On-time ticks needed to lower the local-health score by one. Default 10 (1 s at 100 ms).
     public var healthRecoveryTicks: Int = 10

@@ -38,6 +38,35 @@ final class MembershipDriver {
 
     static var wallClockMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
+    private var nextTick: Scheduled<Void>?
+
+    /// Ticks now, then at every multiple of the heartbeat interval on the wall clock: members
+    /// whose clocks agree (NTP on a LAN) then send their heartbeats at the same instants, so a
+    /// member's three incoming heartbeats arrive together and wake it once, not three times.
+    /// Clocks that disagree only lose that saving.
+    func startTicking() {
+        tick()
+        scheduleNextTick()
+    }
+
+    func stopTicking() {
+        nextTick?.cancel()
+        nextTick = nil
+    }
+
+    private func scheduleNextTick() {
+        guard let channel else { return }
+        let interval = max(1, instance.configuration.heartbeatInterval.nanoseconds)
+        let wallClock = Int64(Date().timeIntervalSince1970 * 1e9)
+        var delay = interval - wallClock % interval
+        if delay < interval / 4 { delay += interval }  // never two ticks in a row
+        let driver = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        nextTick = channel.eventLoop.scheduleTask(in: .nanoseconds(delay)) {
+            driver.value.tick()
+            driver.value.scheduleNextTick()
+        }
+    }
+
     func tick() {
         if let capacitySource {
             if ticksUntilCapacityRead <= 0 {

@@ -24,7 +24,7 @@ extension MembershipInstance {
         }
         repeatBroadcasts(&out)
         probeDeadMembers(now: now, &out)
-        relays = relays.filter { $0.value.expires > now }
+        if !relays.isEmpty { relays = relays.filter { $0.value.expires > now } }
         return out
     }
 

@@ -75,6 +75,11 @@ public final class MembershipService: Service, Sendable {
         do {
             channel = try await DatagramBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                // Heartbeats arrive together (ticks are aligned): read them with one recvmmsg.
+                .channelOption(.datagramVectorReadMessageCount, value: 4)
+                // The largest membership frame is about 300 bytes; a longer datagram is cut
+                // short and dropped as truncated.
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 512))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(MembershipChannelHandler(driver: driver, logger: logger))
@@ -93,30 +98,26 @@ public final class MembershipService: Service, Sendable {
                 "heartbeat_ms": "\(configuration.membership.heartbeatInterval.milliseconds)",
                 "authenticated": "\(configuration.authenticator != nil)",
             ])
-        let interval = TimeAmount.nanoseconds(configuration.membership.heartbeatInterval.nanoseconds)
-        let ticks = try await eventLoop.submit {
+        try await eventLoop.submit {
             driver.value.channel = channel
-            driver.value.tick()
-            return self.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-                driver.value.tick()
-            }
+            driver.value.startTicking()
         }.get()
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 try? await channel.closeFuture.get()
             } onCancel: {
-                self.stop(channel: channel, ticks: ticks)
+                self.stop(channel: channel)
             }
         } onGracefulShutdown: {
-            self.stop(channel: channel, ticks: ticks)
+            self.stop(channel: channel)
         }
         broadcaster.finish()
     }
 
-    private func stop(channel: Channel, ticks: RepeatedTask) {
+    private func stop(channel: Channel) {
         let driver = self.driver
         eventLoop.execute {
-            ticks.cancel()
+            driver.value.stopTicking()
             driver.value.leave()
             driver.value.channel = nil
             channel.close(promise: nil)
