@@ -70,10 +70,10 @@ struct RequestCommand: AsyncParsableCommand {
         do {
             try await ControlClient(path: path).stream("request", parameters: parameters, as: ServiceEventLine.self) { line in
                 if let answer = line.answer {
-                    print(json ? ServiceOutput.json(answer) : ServiceOutput.describe(answer))
+                    ServiceOutput.emit(json ? ServiceOutput.json(answer) : ServiceOutput.describe(answer))
                     await outcome.set(answer)
                 } else if let event = line.event {
-                    print(json ? ServiceOutput.json(event) : ServiceOutput.describe(event))
+                    ServiceOutput.emit(json ? ServiceOutput.json(event) : ServiceOutput.describe(event))
                 }
                 return watch
             }

@@ -3,6 +3,12 @@ import Foundation
 
 /// How `node request`, `node release` and `node status` show services.
 enum ServiceOutput {
+    /// Prints a line and flushes it at once, so `--watch` into a pipe or file shows each event
+    /// as it happens.
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -26,8 +26,10 @@ struct ServiceLabTests {
     /// Waits until host 1's daemon lists `count` peers.
     func waitForPeers(_ lab: Lab, _ count: Int) throws {
         let listed = Lab.poll(within: 10, every: 0.1) {
-            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded else { return false }
-            return output.stdout.components(separatedBy: "\"address\"").count - 1 >= count
+            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
+                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
+            else { return false }
+            return status.peers.count >= count
         }
         try #require(listed, "host 1 does not list \(count) peers: \((try? node(lab, ["status"]))?.description ?? "")")
     }
@@ -119,11 +121,13 @@ private struct RequestAnswer: Decodable { var service: ServiceSummary }
 private struct StatusServices: Decodable {
     struct Node: Decodable { var id: String }
     struct Services: Decodable { var services: [ServiceSummary] }
+    struct Peer: Decodable { var id: String }
     var node: Node
+    var peers: [Peer]
     var services: Services?
     enum CodingKeys: String, CodingKey {
         case node = "self"
-        case services
+        case services, peers
     }
 }
 

@@ -37,7 +37,7 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         self.atMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         self.recoveryMillis = recoveryMillis
         func list(_ members: [SubClusterMember]) -> String { members.map(\.description).joined(separator: ", ") }
-        let after = recoveryMillis.map { String(format: " %.0f ms after the loss", $0) } ?? ""
+        let after = recoveryMillis.map { String(format: ", %.0f ms after the loss was known", $0) } ?? ""
         switch event {
         case .formed(let level, let members, let capable):
             (kind, self.level, from, self.members, reason) = ("formed", level.description, nil, members.map(MemberShareRecord.init), nil)
