@@ -95,7 +95,9 @@ public struct ProfileRunner: Sendable {
                 "frameDecode p50/p99: nearest-rank percentiles of the time of one avcodec_send_packet plus "
                     + "the avcodec_receive_frame calls it enables, one sample per packet (one coded frame).",
                 "memoryHighWaterBytes: the larger of both runs' VmHWM minus the VmRSS baseline taken after "
-                    + "malloc_trim(0) and resetting the peak (/proc/self/clear_refs = 5) after the file is opened and before the decoder opens.",
+                    + "malloc_trim(0) and resetting the peak (/proc/self/clear_refs = 5) after the file is opened and before the decoder opens; "
+                    + "resident pages have 4 KiB granularity and reuse pages the heap already holds, so a decoder needing "
+                    + "less than that (MP3) can read 0 and is recorded as one page (4096 bytes).",
                 "Each figure is from the run with the median CPU time of \(configuration.repetitions) runs.",
                 "multiThread: thread_count 0 (FFmpeg's choice; cores + 1 frame threads for H.264); "
                     + "audio decoders are single-threaded.",
