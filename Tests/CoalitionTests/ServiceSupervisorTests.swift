@@ -55,6 +55,26 @@ import Testing
         }
     }
 
+    @Test func servicesAreAddedBesideExistingOnes_untilTheCoalitionIsFull() {
+        // Algorithm 2: each new service goes where it can be accommodated next to what is held.
+        var lab = ServiceHarness()
+        lab.addMember("a", cores: 2.0)
+        lab.addMember("b", cores: 1.0)
+        for number in 1...4 {
+            lab.request("s\(number)", by: "a", hd)
+            lab.run()
+        }
+        let phases = (1...4).map { lab.supervisors[ServiceID("s\($0)")]!.phase }
+        #expect(phases[0...2].allSatisfy { $0 == .serving })
+        guard case .unserved(let reason) = phases[3] else {
+            Issue.record("the fourth HD stream was accepted on boards with room for three: \(phases[3])")
+            return
+        }
+        #expect(reason.contains("no peer can carry any part of it"))
+        #expect(lab.members[id("a")]!.ledger.reservations.count == 2)
+        #expect(lab.members[id("b")]!.ledger.reservations.count == 1)
+    }
+
     @Test func aFailedMember_isReplaced_andSurvivorsKeepTheirReservations() throws {
         var lab = ServiceHarness()
         for name in ["a", "b", "c"] { lab.addMember(name, cores: 1.0) }
