@@ -57,21 +57,10 @@ public enum MediaKind: String, Sendable, Codable {
 
 /// Library-wide FFmpeg facts and settings.
 enum FFmpegLibrary {
-    /// e.g. `libavcodec 59.37.100, libavformat 59.27.100, libavutil 57.28.100`.
-    static var versions: String {
-        func text(_ v: UInt32) -> String { "\(v >> 16).\((v >> 8) & 0xff).\(v & 0xff)" }
-        return "libavcodec \(text(avcodec_version())), libavformat \(text(avformat_version())), "
-            + "libavutil \(text(avutil_version()))"
-    }
-
     /// Quiets FFmpeg's own logging (corrupt input would otherwise print over the progress bar);
     /// errors still reach the caller as `FFmpegError`.
     static func quietLogging() {
         av_log_set_level(AV_LOG_FATAL)
-    }
-
-    static func hasEncoder(named name: String) -> Bool {
-        avcodec_find_encoder_by_name(name) != nil
     }
 }
 
