@@ -51,9 +51,10 @@ public struct ClipCache: Sendable {
 }
 
 extension ClipCache {
-    /// Adds to an invalid-data error on a cached clip how to get a good one again.
+    /// Adds to an invalid-data or missing-stream error on a cached clip how to get a good one
+    /// again.
     public static func explainDamage(_ error: FFmpegError) -> FFmpegError {
-        guard error.isInvalidData else { return error }
+        guard error.isInvalidData || error.code == FFmpegError.streamNotFound else { return error }
         var explained = error
         explained.message += "; this cached test clip is damaged: delete it and it will be made again"
         return explained

@@ -35,6 +35,8 @@ public struct FFmpegError: Error, Equatable, CustomStringConvertible {
 
     /// `AVERROR_INVALIDDATA`.
     public static var invalidData: Int32 { CFFmpeg_AVERROR_INVALIDDATA() }
+    /// `AVERROR_STREAM_NOT_FOUND`: the file has no stream of the kind asked for.
+    public static var streamNotFound: Int32 { CFFmpeg_AVERROR_STREAM_NOT_FOUND() }
     /// `AVERROR_ENCODER_NOT_FOUND`.
     public static var encoderNotFound: Int32 { CFFmpeg_AVERROR_ENCODER_NOT_FOUND() }
     /// `AVERROR_DECODER_NOT_FOUND`.

@@ -79,6 +79,23 @@ struct CorruptMediaTests {
             try DecodeBenchmark.run(path: clip.path, kind: .video, threads: 1)
         }
         #expect(error?.operation.contains("video stream") == true)
+        #expect(error?.code == FFmpegError.streamNotFound)
+    }
+
+    @Test("random bytes under a clip's name are an error naming the file, with a hint to delete it")
+    func randomBytesAreNamed() throws {
+        let clip = TestClips.directory.appendingPathComponent("random-\(UUID().uuidString).mp3")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: clip)
+        let error = #expect(throws: FFmpegError.self) {
+            do throws(FFmpegError) {
+                _ = try DecodeBenchmark.run(path: clip.path, kind: .audio, threads: 1, expectedMediaSeconds: 1)
+            } catch {
+                throw ClipCache.explainDamage(error)
+            }
+        }
+        #expect(error?.file == clip.path)
+        #expect(error?.message.contains("delete it") == true)
     }
 
     @Test("an encoder FFmpeg lacks is an encoder-not-found error naming it")
