@@ -126,9 +126,12 @@ import Testing
         #expect(reason.hasPrefix("cannot serve 1 stream(s) of HD: at HD, 1 capable peer(s) can carry 0.50 of the 1.00 stream(s) needed"))
         #expect(lab.reservedShare(of: service) == 0, "nothing stays reserved for an unserved service")
 
+        let eventsBefore = lab.events[service]!.count
         lab.retryAll()
         lab.run()
         #expect(lab.supervisors[service]!.phase == .unserved(reason: reason), "still not enough")
+        #expect(lab.events[service]!.count == eventsBefore, "an unchanged verdict is not repeated at every retry")
+        #expect(lab.retries == [service], "it keeps retrying")
 
         lab.addMember("c", cores: 0.6)
         lab.retryAll()

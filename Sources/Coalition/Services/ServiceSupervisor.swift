@@ -158,8 +158,9 @@ public struct ServiceSupervisor: Sendable {
         refused = []
         levelIndex = 0
         servedLevel = nil
+        let alreadySaid = phase == .unserved(reason: reason)
         phase = .unserved(reason: reason)
-        directives.append(.emit(.unserved(reason: reason)))
+        if !alreadySaid { directives.append(.emit(.unserved(reason: reason))) }
         directives.append(.scheduleRetry(after: configuration.retryInterval))
         return directives
     }
