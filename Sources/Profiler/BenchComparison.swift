@@ -41,14 +41,24 @@ public struct BenchComparison: Sendable {
     public var ffmpeg: BestRun
     public var oursShort: BestRun?
     public var ffmpegShort: BestRun?
+    /// ffmpeg's CPU seconds inside its decoder calls alone on the long clip (best run), from
+    /// `-benchmark_all`; nil when not measured.
+    public var ffmpegDecodeOnlyCPU: Double?
 
-    public init(preset: MediaPreset, ours: BestRun, ffmpeg: BestRun, oursShort: BestRun? = nil, ffmpegShort: BestRun? = nil) {
+    public init(
+        preset: MediaPreset, ours: BestRun, ffmpeg: BestRun, oursShort: BestRun? = nil, ffmpegShort: BestRun? = nil,
+        ffmpegDecodeOnlyCPU: Double? = nil
+    ) {
         self.preset = preset
         self.ours = ours
         self.ffmpeg = ffmpeg
         self.oursShort = oursShort
         self.ffmpegShort = ffmpegShort
+        self.ffmpegDecodeOnlyCPU = ffmpegDecodeOnlyCPU
     }
+
+    /// Our user+system CPU / ffmpeg's CPU inside its decode steps; nil when not measured.
+    public var decodeOnlyRatio: Double? { ffmpegDecodeOnlyCPU.map { ratio(ours.cpu, $0) } }
 
     /// Our user CPU / ffmpeg's utime.
     public var userRatio: Double { ratio(ours.user, ffmpeg.user) }
@@ -77,7 +87,8 @@ public struct BenchComparison: Sendable {
         func f(_ value: Double, _ decimals: Int = 4) -> String { String(format: "%.\(decimals)f", value) }
         let header = [
             "preset", "media s", "ours user s/s", "ffmpeg utime s/s", "ratio", "ours cpu s/s", "ffmpeg u+s s/s",
-            "ratio", "ours wall s", "ffmpeg rtime s", "ratio", "marginal user ratio",
+            "ratio", "ours wall s", "ffmpeg rtime s", "ratio", "marginal user ratio", "ffmpeg decode-only s/s",
+            "ratio",
         ]
         let table = rows.map { row -> [String] in
             let media = max(row.ours.mediaSeconds, 1e-9)
@@ -86,12 +97,14 @@ public struct BenchComparison: Sendable {
                 f(row.userRatio, 3), f(row.ours.cpu / media), f(row.ffmpeg.cpu / media), f(row.cpuRatio, 3),
                 f(row.ours.wall, 3), f(row.ffmpeg.wall, 3), f(row.wallRatio, 3),
                 row.marginalUserRatio.map { f($0, 3) } ?? "-",
+                row.ffmpegDecodeOnlyCPU.map { f($0 / media) } ?? "-", row.decodeOnlyRatio.map { f($0, 3) } ?? "-",
             ]
         }
         var lines = [
             "decode, 1 thread, best of \(repeats) alternating runs each; ratio = ours / ffmpeg "
                 + "(targets: CPU within 0.95...1.05, wall <= 1.05); marginal = (long clip - short clip) "
-                + "per extra media second, without fixed start-up costs"
+                + "per extra media second, without fixed start-up costs; decode-only = ffmpeg's CPU inside its "
+                + "decoder calls (-benchmark_all), without its filter graph, encoder and muxer"
         ]
         lines += TextTable.render(header: header, rows: table)
         return lines.joined(separator: "\n")

@@ -2,7 +2,8 @@ import Foundation
 import QoSModel
 
 /// `node bench profile`: decodes each preset's clip with our profiler and with
-/// `ffmpeg -benchmark -threads 1`, alternately, on a long clip and on a short one (a fifth of it).
+/// `ffmpeg -benchmark -threads 1`, alternately, on a long clip and on a short one (a fifth of it),
+/// and once more per repeat with `ffmpeg -benchmark_all` for ffmpeg's decode-only CPU time.
 public struct BenchRunner: Sendable {
     /// Seconds of media of the long video clips. Default 10.
     public var videoSeconds: Double = 10
@@ -28,6 +29,7 @@ public struct BenchRunner: Sendable {
             let shortClip = try cache.clip(for: short) { progress(.synthesizing(preset, $0)) }
             var ours: [[DecodeMeasurement]] = [[], []]
             var theirs: [[FFmpegBenchFigures]] = [[], []]
+            var decodeOnly: [Double] = []
             for attempt in 0..<repeats {
                 progress(.decoding(preset, threads: 1, Double(attempt) / Double(repeats)))
                 for (index, clip) in [longClip, shortClip].enumerated() {
@@ -39,6 +41,10 @@ public struct BenchRunner: Sendable {
                     theirs[index].append(
                         try FFmpegCommandBenchmark.run(clip: clip.path, kind: long.kind, threads: 1, executable: ffmpeg))
                 }
+                decodeOnly.append(
+                    try FFmpegCommandBenchmark.runDecodeSteps(
+                        clip: longClip.path, kind: long.kind, threads: 1, executable: ffmpeg
+                    ).cpu)
             }
             progress(.decoding(preset, threads: 1, 1))
             let oursLong = BestRun(ours: ours[0])
@@ -46,7 +52,8 @@ public struct BenchRunner: Sendable {
             rows.append(
                 BenchComparison(
                     preset: preset, ours: oursLong, ffmpeg: BestRun(ffmpeg: theirs[0], mediaSeconds: oursLong.mediaSeconds),
-                    oursShort: oursShort, ffmpegShort: BestRun(ffmpeg: theirs[1], mediaSeconds: oursShort.mediaSeconds)))
+                    oursShort: oursShort, ffmpegShort: BestRun(ffmpeg: theirs[1], mediaSeconds: oursShort.mediaSeconds),
+                    ffmpegDecodeOnlyCPU: decodeOnly.min()))
         }
         return rows
     }

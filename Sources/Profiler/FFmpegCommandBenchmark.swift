@@ -6,6 +6,12 @@ public struct FFmpegBenchFigures: Sendable, Equatable {
     public var system: Double
     public var real: Double
 
+    public init(user: Double, system: Double, real: Double) {
+        self.user = user
+        self.system = system
+        self.real = real
+    }
+
     /// Parses `bench: utime=1.234s stime=0.010s rtime=1.250s` from ffmpeg's output (the last
     /// such line). Nil when there is none.
     public static func parse(_ output: String) -> FFmpegBenchFigures? {
@@ -25,6 +31,37 @@ public struct FFmpegBenchFigures: Sendable, Equatable {
     }
 }
 
+/// ffmpeg's CPU time inside its decoder calls alone, summed from the per-step lines
+/// `-benchmark_all` prints (`bench:  133 user  0 sys  133 real decode_video 0.0`, microseconds):
+/// the ffmpeg figure without its filter graph, encoder and muxer.
+public struct FFmpegDecodeOnlyFigures: Sendable, Equatable {
+    /// User + system seconds inside `decode_video` / `decode_audio` steps.
+    public var cpu: Double
+    /// Steps summed.
+    public var steps: Int
+
+    public init(cpu: Double, steps: Int) {
+        self.cpu = cpu
+        self.steps = steps
+    }
+
+    /// Nil when the output has no decode step line.
+    public static func parse(_ output: String) -> FFmpegDecodeOnlyFigures? {
+        var microseconds = 0
+        var steps = 0
+        for line in output.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: " ")
+            guard let bench = fields.firstIndex(of: "bench:"), fields.count >= bench + 8,
+                fields[bench + 2] == "user", fields[bench + 4] == "sys", fields[bench + 7].hasPrefix("decode_"),
+                let user = Int(fields[bench + 1]), let system = Int(fields[bench + 3])
+            else { continue }
+            microseconds += user + system
+            steps += 1
+        }
+        return steps > 0 ? FFmpegDecodeOnlyFigures(cpu: Double(microseconds) / 1_000_000, steps: steps) : nil
+    }
+}
+
 /// Runs the ffmpeg command line on a clip the way the paper profiled its boards:
 /// `ffmpeg -benchmark -threads N -i CLIP -f null -`.
 public enum FFmpegCommandBenchmark {
@@ -32,8 +69,12 @@ public enum FFmpegCommandBenchmark {
     /// `-map 0:a:0`). Audio goes to `pcm_f32le`, the cheapest conversion from the MP3 decoder's
     /// planar float (the null muxer insists on an encoder; its default, `pcm_s16le`, would add a
     /// float-to-integer conversion our decoder never does).
-    public static func arguments(clip: String, kind: MediaKind, threads: Int) -> [String] {
-        var arguments = ["-hide_banner", "-nostdin", "-nostats", "-benchmark", "-threads", "\(threads)", "-i", clip]
+    /// With `decodeSteps`, `-benchmark_all` replaces `-benchmark`, for `FFmpegDecodeOnlyFigures`.
+    public static func arguments(clip: String, kind: MediaKind, threads: Int, decodeSteps: Bool = false) -> [String] {
+        var arguments = [
+            "-hide_banner", "-nostdin", "-nostats", decodeSteps ? "-benchmark_all" : "-benchmark", "-threads", "\(threads)",
+            "-i", clip,
+        ]
         switch kind {
         case .video: arguments += ["-map", "0:v:0"]
         case .audio: arguments += ["-map", "0:a:0", "-c:a", "pcm_f32le"]
@@ -46,10 +87,31 @@ public enum FFmpegCommandBenchmark {
     public static func run(
         clip: String, kind: MediaKind, threads: Int, executable: String? = nil
     ) throws -> FFmpegBenchFigures {
+        let output = try execute(arguments(clip: clip, kind: kind, threads: threads), clip: clip, executable: executable)
+        guard let figures = FFmpegBenchFigures.parse(output) else {
+            throw FileError(path: clip, operation: "decoding with ffmpeg", reason: "ffmpeg printed no `bench:` line")
+        }
+        return figures
+    }
+
+    /// Runs ffmpeg with `-benchmark_all` and sums the CPU time of its decode steps.
+    public static func runDecodeSteps(
+        clip: String, kind: MediaKind, threads: Int, executable: String? = nil
+    ) throws -> FFmpegDecodeOnlyFigures {
+        let output = try execute(
+            arguments(clip: clip, kind: kind, threads: threads, decodeSteps: true), clip: clip, executable: executable)
+        guard let figures = FFmpegDecodeOnlyFigures.parse(output) else {
+            throw FileError(path: clip, operation: "decoding with ffmpeg", reason: "ffmpeg printed no decode step")
+        }
+        return figures
+    }
+
+    /// Runs ffmpeg and returns what it printed.
+    private static func execute(_ arguments: [String], clip: String, executable: String?) throws -> String {
         let tool = executable ?? findOnPath("ffmpeg") ?? "/usr/bin/ffmpeg"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments(clip: clip, kind: kind, threads: threads)
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
@@ -67,10 +129,7 @@ public enum FFmpegCommandBenchmark {
                 path: clip, operation: "decoding with ffmpeg",
                 reason: "ffmpeg exited with status \(process.terminationStatus): \(tail)")
         }
-        guard let figures = FFmpegBenchFigures.parse(output) else {
-            throw FileError(path: clip, operation: "decoding with ffmpeg", reason: "ffmpeg printed no `bench:` line")
-        }
-        return figures
+        return output
     }
 
     static func findOnPath(_ name: String) -> String? {

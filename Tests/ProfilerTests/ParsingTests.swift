@@ -17,6 +17,19 @@ struct ParsingTests {
         #expect(FFmpegBenchFigures.parse("no bench here") == nil)
     }
 
+    @Test("ffmpeg's -benchmark_all decode steps sum to its decode-only CPU time")
+    func ffmpegDecodeSteps() {
+        let output = """
+            bench:      133 user        0 sys      133 real decode_audio 0.0
+            bench:        8 user        0 sys        7 real encode_audio 0.0
+            bench:       49 user        2 sys       49 real decode_video 0.0
+            bench: utime=0.073s stime=0.000s rtime=0.073s
+            """
+        #expect(FFmpegDecodeOnlyFigures.parse(output) == FFmpegDecodeOnlyFigures(cpu: 0.000184, steps: 2))
+        #expect(FFmpegDecodeOnlyFigures.parse("bench: utime=0.073s stime=0.000s rtime=0.073s") == nil)
+        #expect(FFmpegCommandBenchmark.arguments(clip: "/c.mp4", kind: .video, threads: 1, decodeSteps: true).contains("-benchmark_all"))
+    }
+
     @Test("the ffmpeg command decodes only the clip's one stream with the given threads")
     func ffmpegArguments() {
         let video = FFmpegCommandBenchmark.arguments(clip: "/c.mp4", kind: .video, threads: 1)
