@@ -151,13 +151,6 @@ struct DiscoveryLabTests {
 
 // MARK: - A `node join` in a lab host
 
-/// The `node` executable built beside the test bundle (`swift build --build-tests` builds it).
-private let nodeBinary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("node").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return Lab.packageRoot.appendingPathComponent(".build/debug/node").path
-}()
 
 /// One `node join` running in a lab host, with its log and control socket in the host's dir.
 private struct LabNode {
@@ -170,7 +163,7 @@ private struct LabNode {
 
     static func arguments(_ lab: Lab, host: Int, name: String) -> [String] {
         [
-            nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
+            Lab.nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
             "--control-socket", "\(lab.host(host).directory)/node.sock",
         ]
     }
@@ -205,7 +198,7 @@ private struct LabNode {
 
     /// `node status --json`, or nil when the daemon does not answer.
     func status() -> Status? {
-        guard let output = try? runTool(nodeBinary, ["status", "--json", "--control-socket", socket]), output.succeeded
+        guard let output = try? Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", socket]), output.succeeded
         else { return nil }
         return try? JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
     }
@@ -247,32 +240,3 @@ private struct Status: Decodable {
     }
 }
 
-/// Runs a program to completion, output through temporary files.
-private func runTool(_ path: String, _ arguments: [String]) throws -> CommandOutput {
-    let temporary = FileManager.default.temporaryDirectory
-    let id = UUID().uuidString
-    let outURL = temporary.appendingPathComponent("tool-\(id).out")
-    let errURL = temporary.appendingPathComponent("tool-\(id).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return CommandOutput(
-        status: process.terminationStatus,
-        stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-        stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
-}

@@ -262,9 +262,22 @@ struct Lab: Sendable {
         return environment
     }
 
-    /// Runs `scripts/lab ARGUMENTS` to completion. Output goes through temporary files rather
-    /// than pipes, so a daemon that inherits them can never keep us waiting.
+    /// Runs `scripts/lab ARGUMENTS` to completion.
     static func invoke(_ arguments: [String], directory: String) throws -> CommandOutput {
+        try runProgram(script, arguments, environment: environment(directory: directory))
+    }
+
+    /// The `node` executable built beside the test bundle (`swift build --build-tests` builds it).
+    static let nodeBinary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("node").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return packageRoot.appendingPathComponent(".build/debug/node").path
+    }()
+
+    /// Runs a program to completion. Output goes through temporary files rather than pipes, so
+    /// a daemon that inherits them can never keep us waiting.
+    static func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandOutput {
         let temporary = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         let outURL = temporary.appendingPathComponent("lab-\(id).out")
@@ -278,9 +291,9 @@ struct Lab: Sendable {
         let outHandle = try FileHandle(forWritingTo: outURL)
         let errHandle = try FileHandle(forWritingTo: errURL)
         let process = Process()
-        process.executableURL = script
+        process.executableURL = executable
         process.arguments = arguments
-        process.environment = environment(directory: directory)
+        if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = outHandle
         process.standardError = errHandle

@@ -10,7 +10,7 @@ struct ServiceLabTests {
     func join(_ lab: Lab, host: Int, idleCores: Double, keyFile: String? = nil) throws -> String {
         let directory = lab.host(host).directory
         var arguments = [
-            serviceNodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
+            Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
             "--control-socket", "\(directory)/node.sock", "--profile", try committedProfile(),
             "--emulate-idle-cores", "\(idleCores)",
         ]
@@ -20,7 +20,7 @@ struct ServiceLabTests {
     }
 
     func node(_ lab: Lab, host: Int = 1, _ arguments: [String], timeout: Double = 30) throws -> CommandOutput {
-        try lab.run(host: host, timeout: timeout, [serviceNodeBinary] + arguments + ["--control-socket", "\(lab.host(host).directory)/node.sock"])
+        try lab.run(host: host, timeout: timeout, [Lab.nodeBinary] + arguments + ["--control-socket", "\(lab.host(host).directory)/node.sock"])
     }
 
     /// Waits until host 1's daemon lists `count` peers.
@@ -138,10 +138,3 @@ private func committedProfile() throws -> String {
     let first = try #require(files.first, "no profile committed in profiles/")
     return directory.appendingPathComponent(first).path
 }
-
-/// The `node` executable built beside the test bundle.
-private let serviceNodeBinary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("node").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return Lab.packageRoot.appendingPathComponent(".build/debug/node").path
-}()
