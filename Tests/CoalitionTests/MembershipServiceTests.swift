@@ -23,7 +23,9 @@ struct MembershipServiceTests {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
             defer { group.cancelAll() }
-            try await eventually { services.allSatisfy { $0.localAddress != nil } }
+            // Binding is quick, but the whole suite runs in parallel on two cores: allow for it.
+            try await eventually(within: .seconds(30)) { services.allSatisfy { $0.localAddress != nil } }
+            try #require(services.allSatisfy { $0.localAddress != nil }, "a membership socket never bound")
             for service in services {
                 for other in services where other !== service {
                     service.peerDiscovered(other.member, address: other.peerAddress, incarnation: 1)
