@@ -153,6 +153,30 @@ import Testing
         }
     }
 
+    @Test func aPeerThatAcceptsButNeverAnswers_doesNotHoldUpFormation() async throws {
+        // A board cut off after its connection was opened: TCP stays up, nothing comes back.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        try await withMembers([1.0]) { nodes in
+            let client = ServiceClient(me: MemberID("requester")!)
+            let coordinator = ServiceCoordinator(me: MemberID("requester")!, transport: client, logger: Self.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await coordinator.run() }
+                await coordinator.peerUp(ServiceEndpoint(id: MemberID("silent")!, host: "127.0.0.1", port: UInt16(silent.localAddress!.port!)))
+                await coordinator.peerUp(endpoint(nodes[0]))
+                var events = await coordinator.watch().makeAsyncIterator()
+                let started = ContinuousClock.now
+                _ = await coordinator.request(try ServiceRequest(QoSLevel(video: .hd)))
+                let formed = await next(&events, kind: "formed")
+                #expect(formed?.members.map(\.peer) == ["m0"])
+                #expect(ContinuousClock.now - started < .seconds(2), "the silent peer held formation up")
+                group.cancelAll()
+            }
+            await client.close()
+        }
+    }
+
     /// Writes raw bytes; returns true when the peer then closes the connection.
     func sendRaw(_ bytes: [UInt8], to port: Int) async throws -> Bool {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -64,7 +64,12 @@ public struct NodeDaemon: Sendable {
             profile: configuration.profile, configuration: configuration.host, spare: { capacity.spare },
             now: { MembershipInstant(nanoseconds: Int64((clock.now - origin) / .nanoseconds(1))) })
         self.coordinator = ServiceCoordinator(
-            me: me, transport: ServiceClient(me: me, configuration: .init(authenticator: configuration.authenticator)),
+            me: me,
+            transport: ServiceClient(
+                me: me,
+                configuration: .init(
+                    requestTimeout: max(configuration.coordinator.queryDeadline, configuration.coordinator.reserveDeadline),
+                    authenticator: configuration.authenticator)),
             configuration: configuration.coordinator, logger: logger)
         self.membership = MembershipService(
             member: me, incarnation: configuration.announcement.incarnation,
@@ -176,6 +181,6 @@ struct MembershipFollower: Service {
     let follow: @Sendable () async -> Void
 
     func run() async throws {
-        await cancelOnGracefulShutdown { await follow() }
+        await cancelWhenGracefulShutdown { await follow() }
     }
 }

@@ -9,11 +9,19 @@ public actor ServiceClient: ServiceTransport {
     public struct Configuration: Sendable {
         /// How long a connection attempt may take. Default 250 ms (a LAN answers in well under one).
         public var connectTimeout: Duration
+        /// How long a request waits for its answer before failing. Default 300 ms. A member cut
+        /// off without a word never answers: its requests fail after this, and no caller waits
+        /// longer for it.
+        public var requestTimeout: Duration
         /// The coalition key; nil sends untagged frames.
         public var authenticator: WireAuthenticator?
 
-        public init(connectTimeout: Duration = .milliseconds(250), authenticator: WireAuthenticator? = nil) {
+        public init(
+            connectTimeout: Duration = .milliseconds(250), requestTimeout: Duration = .milliseconds(300),
+            authenticator: WireAuthenticator? = nil
+        ) {
             self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
             self.authenticator = authenticator
         }
     }
@@ -87,7 +95,9 @@ public actor ServiceClient: ServiceTransport {
             throw ServiceClientError(peer: peer, reason: "cannot connect: \(error)")
         }
         let promise = channel.eventLoop.makePromise(of: ServiceMessage.self)
-        channel.writeAndFlush(ServiceClientHandler.Outbound(message: message, answer: promise), promise: nil)
+        channel.writeAndFlush(
+            ServiceClientHandler.Outbound(message: message, answer: promise, timeout: TimeAmount(configuration.requestTimeout)),
+            promise: nil)
         do {
             return try await promise.futureResult.get()
         } catch {
@@ -128,6 +138,8 @@ final class ServiceClientHandler: ChannelDuplexHandler {
     struct Outbound {
         var message: ServiceMessage
         var answer: EventLoopPromise<ServiceMessage>
+        /// The request fails with `ServiceProtocolError.timedOut` if no answer came by then.
+        var timeout: TimeAmount
     }
 
     typealias InboundIn = WireStreamEvent
@@ -136,6 +148,7 @@ final class ServiceClientHandler: ChannelDuplexHandler {
 
     private let encoder: WireFrameEncoder
     private var pending: [UInt32: EventLoopPromise<ServiceMessage>] = [:]
+    private var timers: [UInt32: Scheduled<Void>] = [:]
 
     init(authenticator: WireAuthenticator?) {
         encoder = WireFrameEncoder(authenticator: authenticator)
@@ -143,7 +156,12 @@ final class ServiceClientHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        pending[request.message.request] = request.answer
+        let number = request.message.request
+        pending[number] = request.answer
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timers[number] = context.eventLoop.scheduleTask(in: request.timeout) {
+            handler.value.complete(number, with: .failure(ServiceProtocolError.timedOut))
+        }
         var buffer = context.channel.allocator.buffer(capacity: 128)
         encoder.encode(
             request.message.type, body: request.message.body(allocator: context.channel.allocator), into: &buffer,
@@ -159,7 +177,7 @@ final class ServiceClientHandler: ChannelDuplexHandler {
         case .frame(let frame):
             switch ServiceMessage.decode(frame) {
             case .success(let message):
-                pending.removeValue(forKey: message.request)?.succeed(message)
+                complete(message.request, with: .success(message))
             case .failure(let reason):
                 failAll(ServiceProtocolError.dropped(reason))
                 context.close(promise: nil)
@@ -177,9 +195,16 @@ final class ServiceClientHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    private func complete(_ number: UInt32, with result: Result<ServiceMessage, any Error>) {
+        timers.removeValue(forKey: number)?.cancel()
+        pending.removeValue(forKey: number)?.completeWith(result)
+    }
+
     private func failAll(_ error: any Error) {
         let waiting = pending
         pending = [:]
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
         for promise in waiting.values { promise.fail(error) }
     }
 }
@@ -187,11 +212,13 @@ final class ServiceClientHandler: ChannelDuplexHandler {
 enum ServiceProtocolError: Error, CustomStringConvertible {
     case dropped(WireDropReason)
     case connectionClosed
+    case timedOut
 
     var description: String {
         switch self {
         case .dropped(let reason): "the peer sent a frame we dropped (\(reason)); disconnected"
         case .connectionClosed: "the connection closed before the answer"
+        case .timedOut: "no answer in time"
         }
     }
 }

@@ -62,7 +62,7 @@ public struct ServiceServer: Service {
         let port = server.channel.localAddress?.port ?? configuration.port
         logger.info("query listener up", metadata: ["address": "\(configuration.host):\(port)"])
         onListening(port)
-        await cancelOnGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 do {
                     try await server.executeThenClose { inbound in
