@@ -59,6 +59,10 @@ enum ServiceOutput {
                 lines.append("  \(held.service) for \(held.requester): \(held.level) \(figures)\(held.memoryMiB) MiB)")
             }
         }
+        if !report.queryDrops.isEmpty {
+            let counts = report.queryDrops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("query port dropped: " + counts.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -69,6 +69,9 @@ struct ServiceLabTests {
         let host3 = try #require(nodeID(lab, host: 3))
         #expect(!answer.service.members.map(\.peer).contains(host3), "a board without the key was admitted: \(output)")
         #expect(answer.service.phase == "unserved", "host 2 alone cannot carry two HD streams: \(output)")
+        let host3Status = try node(lab, host: 3, ["status", "--json"])
+        let drops = try JSONDecoder().decode(StatusServices.self, from: Data(host3Status.stdout.utf8)).services?.queryDrops ?? [:]
+        #expect((drops["badTag"] ?? 0) >= 1, "host 3 must have dropped host 1's query for its tag: \(host3Status)")
     }
 
     @Test func cuttingAMembersLink_rebuildsTheSubClusterAtTheSameLevel() throws {
@@ -120,7 +123,10 @@ private struct ServiceSummary: Decodable {
 private struct RequestAnswer: Decodable { var service: ServiceSummary }
 private struct StatusServices: Decodable {
     struct Node: Decodable { var id: String }
-    struct Services: Decodable { var services: [ServiceSummary] }
+    struct Services: Decodable {
+        var services: [ServiceSummary]
+        var queryDrops: [String: Int]
+    }
     struct Peer: Decodable { var id: String }
     var node: Node
     var peers: [Peer]

@@ -45,6 +45,8 @@ public struct NodeDaemon: Sendable {
     public let capacity: CapacityMonitor
     public let host: ServiceHost
     public let coordinator: ServiceCoordinator
+    /// Frames dropped on the query port, per reason.
+    public let queryDrops = ServiceDropCounter()
     /// Heartbeats and failure detection on the heartbeat port.
     public let membership: MembershipService
 
@@ -87,7 +89,7 @@ public struct NodeDaemon: Sendable {
             StatusHandler(report: { await state.statusReport() }),
             RequestHandler(coordinator: coordinator),
             ReleaseHandler(coordinator: coordinator),
-            ServicesHandler(coordinator: coordinator, host: host, spare: { capacity.spare }),
+            ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }),
             WatchServicesHandler(coordinator: coordinator),
             MembershipStatusHandler(service: membership),
             WatchMembershipHandler(service: membership),
@@ -154,7 +156,7 @@ public struct NodeDaemon: Sendable {
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
                         authenticator: configuration.authenticator),
-                    host: host, me: me, logger: logger),
+                    host: host, me: me, drops: queryDrops, logger: logger),
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),

@@ -63,7 +63,7 @@ struct ServicesHandler: ControlHandler {
     let op = "services"
     let coordinator: ServiceCoordinator
     let host: ServiceHost
-
+    let drops: ServiceDropCounter
     let spare: @Sendable () -> QoSModel.SpareCapacity
 
     func handle(_ request: ControlRequest, reply: ControlReply) async throws {
@@ -71,7 +71,8 @@ struct ServicesHandler: ControlHandler {
         try await reply.send(
             ServicesReport(
                 services: await coordinator.summaries(), reservations: await host.reservations.map(HeldReservationRecord.init),
-                spareCores: spare.cores, spareMemoryMiB: spare.memoryAvailableBytes >> 20))
+                spareCores: spare.cores, spareMemoryMiB: spare.memoryAvailableBytes >> 20,
+                queryDrops: Dictionary(uniqueKeysWithValues: drops.snapshot.counts.map { ($0.key.rawValue, $0.value) })))
     }
 }
 

@@ -164,4 +164,6 @@ public struct ServicesReport: Codable, Sendable {
     /// What this node can lend now, in cores.
     public var spareCores: Double
     public var spareMemoryMiB: UInt64
+    /// Frames dropped on the query port, per reason (`badTag`, `malformedBody`, ...).
+    public var queryDrops: [String: Int]
 }
