@@ -108,10 +108,6 @@ public struct ServiceSupervisor: Sendable {
         guard answered == round, awaitingOffers, phase != .released else { return [] }
         awaitingOffers = false
         let usable = offers.filter { !refused.contains($0.peer) }
-        if case .unserved = phase {
-            // A retry: nothing is held, start again from the best level.
-            levelIndex = 0
-        }
         capableCount = Formation.capable(usable, atLevel: levelIndex, configuration: configuration.formation).count
 
         // 1. Cover what is missing at the current level, survivors keeping their shares and
