@@ -42,19 +42,8 @@ public struct ControlServer: Service {
             }
         logger.info("control socket listening", metadata: ["path": "\(path)", "ops": "\(router.ops.joined(separator: ","))"])
         defer { unlink(path) }
-        await cancelOnGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
-                        }
-                    }
-                } catch {
-                    if !Task.isCancelled { logger.error("control socket failed: \(error)") }
-                }
-                group.cancelAll()
-            }
+        await acceptConnections(on: server, name: "control socket", logger: logger) { connection in
+            await self.serve(connection)
         }
         logger.info("control socket closed", metadata: ["path": "\(path)"])
     }

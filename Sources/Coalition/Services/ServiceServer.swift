@@ -62,19 +62,8 @@ public struct ServiceServer: Service {
         let port = server.channel.localAddress?.port ?? configuration.port
         logger.info("query listener up", metadata: ["address": "\(configuration.host):\(port)"])
         onListening(port)
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
-                        }
-                    }
-                } catch {
-                    if !Task.isCancelled { logger.error("query listener failed: \(error)") }
-                }
-                group.cancelAll()
-            }
+        await acceptConnections(on: server, name: "query listener", logger: logger) { connection in
+            await self.serve(connection)
         }
     }
 
