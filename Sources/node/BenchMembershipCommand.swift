@@ -57,7 +57,7 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             let lab = try BenchLab(script: script, hosts: count)
             defer { lab.down() }
             print("\n== \(count) hosts")
-            let ours = try CoalitionUnderTest(lab: lab, binary: binary)
+            let ours = CoalitionUnderTest(lab: lab, binary: binary)
             let oursFigures = try measure(ours, in: lab, label: "coalition")
             ours.stop()
             var serfFigures: MembershipFigures?
@@ -322,11 +322,23 @@ struct CoalitionUnderTest: SystemUnderTest {
                 "--node-id", id(host), "--bind", lab.addresses[host]!, "--control-socket", socket(host), "--log-level", "warning",
             ])
         }
-        for host in 1...lab.count {
-            let deadline = Date().addingTimeInterval(10)
+        for host in 1...lab.count { try startWatcher(host) }
+    }
+
+    /// `node status --watch --json` on a host's control socket, appending to its events log;
+    /// started again (up to 30 s) until its first status shows in the log.
+    private func startWatcher(_ host: Int) throws {
+        let deadline = Date().addingTimeInterval(30)
+        repeat {
             while !FileManager.default.fileExists(atPath: socket(host)), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             try lab.run(["spawn", "\(host)", events(host), binary, "status", "--watch", "--json", "--control-socket", socket(host)])
-        }
+            let started = Date().addingTimeInterval(3)
+            while Date() < started {
+                if ((try? String(contentsOfFile: events(host), encoding: .utf8)) ?? "").contains("\"membership\"") { return }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        } while Date() < deadline
+        throw BenchFailure("the membership watcher of host \(host) never connected to \(socket(host))")
     }
 
     func stop() {
@@ -436,7 +448,7 @@ struct SerfUnderTest: SystemUnderTest {
     private func failures(_ host: Int) -> [(node: String, date: Date)] {
         let text = (try? String(contentsOfFile: events(host), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 3, fields[1] == "member-failed", let ms = Double(fields[0]) else { return nil }
             return (String(fields[2]), Date(timeIntervalSince1970: ms / 1000))
         }

@@ -143,12 +143,11 @@ final class MembershipDriver {
             statistics.sendFailures += 1
             return false
         }
-        var body = channel.allocator.buffer(capacity: 64)
-        message.encodeBody(into: &body)
-        var frame = channel.allocator.buffer(capacity: WireFormat.headerLength + body.readableBytes + WireFormat.trailerLength)
+        var frame = channel.allocator.buffer(capacity: 128)
         encoder.encode(
-            message.wireType, body: body, into: &frame,
-            timestampMilliseconds: encoder.authenticator == nil ? 0 : Self.wallClockMilliseconds, nonce: random.next())
+            message.wireType, into: &frame,
+            timestampMilliseconds: encoder.authenticator == nil ? 0 : Self.wallClockMilliseconds, nonce: random.next()
+        ) { message.encodeBody(into: &$0) }
         statistics.datagramsSent += 1
         statistics.bytesSent += frame.readableBytes
         channel.write(AddressedEnvelope(remoteAddress: socketAddress, data: frame), promise: nil)
@@ -215,6 +214,6 @@ final class MembershipChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("membership socket error (ignored)", metadata: ["error": "\(error)"])
+        logger.debug("membership socket error", metadata: ["error": "\(error)"])
     }
 }

@@ -41,6 +41,7 @@ public final class MembershipService: Service, Sendable {
     private let broadcaster = MembershipEventBroadcaster()
     private let logger: Logger
     private let bound = Mutex<SocketAddress?>(nil)
+    private let stopping = Mutex(false)
 
     /// - Parameters:
     ///   - member: our id (Discovery's node id).
@@ -68,12 +69,58 @@ public final class MembershipService: Service, Sendable {
 
     /// Binds, ticks every heartbeat interval, and runs until graceful shutdown or cancellation;
     /// then sends `leave` to every live peer and closes. Throws if the address cannot be bound.
+    ///
+    /// A socket that NIO closes on a send error it deems fatal (a firewall's DROP on OUTPUT
+    /// makes `sendmsg` fail with EPERM) is rebound at once: the membership state lives in the
+    /// driver, not the socket, so only the datagrams of that instant are lost.
     public func run() async throws {
+        var channel = try await bind()
+        var rebinds = 0
+        var lastRebindLog: ContinuousClock.Instant?
+        bound.withLock { $0 = channel.localAddress }
+        logger.info(
+            "membership up",
+            metadata: [
+                "member": "\(member)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                "heartbeat_ms": "\(configuration.membership.heartbeatInterval.milliseconds)",
+                "authenticated": "\(configuration.authenticator != nil)",
+            ])
+        while true {
+            try await attach(channel)
+            let current = channel
+            await withGracefulShutdownHandler {
+                await withTaskCancellationHandler {
+                    try? await current.closeFuture.get()
+                } onCancel: {
+                    self.stop()
+                }
+            } onGracefulShutdown: {
+                self.stop()
+            }
+            if stopping.withLock({ $0 }) || Task.isCancelled || Task.isShuttingDownGracefully { break }
+            rebinds += 1
+            // A firewall dropping our datagrams makes this happen every few seconds: say it once a minute.
+            if lastRebindLog.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
+                lastRebindLog = ContinuousClock.now
+                logger.warning(
+                    "the membership socket was closed by a send or receive error (EPERM from a firewall DROP, ...); binding it again",
+                    metadata: ["rebinds": "\(rebinds)"])
+            }
+            do {
+                channel = try await bind()
+            } catch {
+                try? await Task.sleep(for: .milliseconds(100))
+                channel = try await bind()
+            }
+        }
+        broadcaster.finish()
+    }
+
+    private func bind() async throws -> Channel {
         let driver = self.driver
         let logger = self.logger
-        let channel: Channel
         do {
-            channel = try await DatagramBootstrap(group: eventLoop)
+            return try await DatagramBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 // Heartbeats arrive together (ticks are aligned): read them with one recvmmsg.
                 .channelOption(.datagramVectorReadMessageCount, value: 4)
@@ -90,37 +137,27 @@ public final class MembershipService: Service, Sendable {
             throw MembershipServiceError(
                 reason: "cannot bind the membership socket to \(configuration.host):\(configuration.port): \(error)")
         }
-        bound.withLock { $0 = channel.localAddress }
-        logger.info(
-            "membership up",
-            metadata: [
-                "member": "\(member)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
-                "heartbeat_ms": "\(configuration.membership.heartbeatInterval.milliseconds)",
-                "authenticated": "\(configuration.authenticator != nil)",
-            ])
+    }
+
+    /// Makes `channel` the driver's socket and (re)starts the ticks on it.
+    private func attach(_ channel: Channel) async throws {
+        let driver = self.driver
         try await eventLoop.submit {
+            driver.value.stopTicking()
             driver.value.channel = channel
             driver.value.startTicking()
         }.get()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                try? await channel.closeFuture.get()
-            } onCancel: {
-                self.stop(channel: channel)
-            }
-        } onGracefulShutdown: {
-            self.stop(channel: channel)
-        }
-        broadcaster.finish()
     }
 
-    private func stop(channel: Channel) {
+    private func stop() {
+        stopping.withLock { $0 = true }
         let driver = self.driver
         eventLoop.execute {
             driver.value.stopTicking()
             driver.value.leave()
+            let channel = driver.value.channel
             driver.value.channel = nil
-            channel.close(promise: nil)
+            channel?.close(promise: nil)
         }
     }
 

@@ -28,15 +28,27 @@ public struct WireFrameEncoder: Sendable {
         _ type: WireMessageType, body: ByteBuffer, into buffer: inout ByteBuffer,
         timestampMilliseconds: UInt64, nonce: UInt64
     ) {
-        precondition(body.readableBytes <= type.maximumBodyLength, "\(type) body of \(body.readableBytes) bytes exceeds its limit")
+        var body = body
+        encode(type, into: &buffer, timestampMilliseconds: timestampMilliseconds, nonce: nonce) { $0.writeBuffer(&body) }
+    }
+
+    /// Appends one frame of `type` whose body `writeBody` writes in place (no intermediate
+    /// buffer). The body MUST respect the type's limit.
+    public func encode(
+        _ type: WireMessageType, into buffer: inout ByteBuffer, timestampMilliseconds: UInt64, nonce: UInt64,
+        writeBody: (inout ByteBuffer) -> Void
+    ) {
         let start = buffer.writerIndex
         buffer.writeInteger(WireFormat.magic)
         buffer.writeInteger(WireFormat.version)
         buffer.writeInteger(type.rawValue)
         buffer.writeInteger(authenticator == nil ? 0 : WireFormat.authenticatedFlag)
-        buffer.writeInteger(UInt32(body.readableBytes))
-        var body = body
-        buffer.writeBuffer(&body)
+        let lengthIndex = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        writeBody(&buffer)
+        let length = buffer.writerIndex - lengthIndex - 4
+        precondition(length <= type.maximumBodyLength, "\(type) body of \(length) bytes exceeds its limit")
+        buffer.setInteger(UInt32(length), at: lengthIndex)
         guard let authenticator else { return }
         buffer.writeInteger(timestampMilliseconds)
         buffer.writeInteger(nonce)
