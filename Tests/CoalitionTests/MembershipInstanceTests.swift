@@ -139,6 +139,19 @@ struct MembershipInstanceTests {
         #expect(Self.events(out).map(\.kind) == [.rejoined])
     }
 
+    @Test func aDeathAtAnOlderIncarnationIsBelievedOnlyWhenWeHaveNotHeardFromTheMemberLately() {
+        var (instance, now) = Self.instance(peers: 4)
+        let newer = MembershipMessage(sender: Self.peer(1), incarnation: 5, body: .alive)
+        _ = instance.onMessage(newer, from: Self.address(1), now: now)
+        let stale = MembershipMessage(sender: Self.peer(2), incarnation: 1, body: .dead(subject: Self.peer(1), subjectIncarnation: 4))
+        _ = instance.onMessage(stale, from: Self.address(2), now: now + .milliseconds(100))
+        #expect(instance.state(of: Self.peer(1)) == .alive, "heard from it 100 ms ago")
+        now = now + .seconds(2)
+        let out = instance.onMessage(stale, from: Self.address(2), now: now)
+        #expect(instance.state(of: Self.peer(1)) == .dead)
+        #expect(Self.events(out).first?.reason.contains("older incarnation") == true)
+    }
+
     @Test func aProbeIsAckedWithOurCapacityAndMakesTheProberAMonitor() {
         var (instance, now) = Self.instance(peers: 8)
         let capacity = SpareCapacity(cores: 1.25, memoryAvailableBytes: 512_000 * 1024)
