@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coalition
 import Foundation
+import Profiler
 
 /// `node bench formation`: asks the running daemon to form (and release) a service many times,
 /// querying its peers in parallel and, alternately in the same run, one after the other as the
@@ -63,9 +64,9 @@ struct BenchFormationCommand: AsyncParsableCommand {
         }
         let figures = Figures(
             peers: status.peers.count + 1, trials: trials,
-            parallelP50Millis: percentile(parallel, 0.5), parallelP99Millis: percentile(parallel, 0.99),
-            sequentialP50Millis: percentile(sequential, 0.5), sequentialP99Millis: percentile(sequential, 0.99),
-            ratioP99: percentile(sequential, 0.99) / max(percentile(parallel, 0.99), 1e-9))
+            parallelP50Millis: Percentiles.nearestRank(50, of: parallel.sorted()), parallelP99Millis: Percentiles.nearestRank(99, of: parallel.sorted()),
+            sequentialP50Millis: Percentiles.nearestRank(50, of: sequential.sorted()), sequentialP99Millis: Percentiles.nearestRank(99, of: sequential.sorted()),
+            ratioP99: Percentiles.nearestRank(99, of: sequential.sorted()) / max(Percentiles.nearestRank(99, of: parallel.sorted()), 1e-9))
         if json {
             print(ServiceOutput.json(figures))
         } else {
@@ -75,12 +76,4 @@ struct BenchFormationCommand: AsyncParsableCommand {
             print(String(format: "  sequential / parallel at p99: %.2fx", figures.ratioP99))
         }
     }
-}
-
-/// The nearest-rank percentile of `values` (0 when empty).
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    guard !values.isEmpty else { return 0 }
-    let sorted = values.sorted()
-    let rank = Int((fraction * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
 }

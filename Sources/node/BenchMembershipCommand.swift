@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Profiler
 
 /// `node bench membership`: failure detection and idle cost, ours beside HashiCorp Serf
 /// (`serf agent -profile=lan`), on the same lab hosts in the same run (needs root and the lab).
@@ -164,11 +165,9 @@ struct MembershipFigures {
     var bytesPerSecondOut = 0.0
     var bytesPerSecondIn = 0.0
 
+    /// The nearest-rank percentile (`p` in 0...1) of the detection times; NaN when there are none.
     func percentile(_ p: Double) -> Double {
-        let sorted = detections.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
+        detections.isEmpty ? .nan : Percentiles.nearestRank(p * 100, of: detections.sorted())
     }
 
     static func table(_ rows: [(Int, MembershipFigures, MembershipFigures?)], lossPercent: Double, lossSeconds: Int) -> String {
