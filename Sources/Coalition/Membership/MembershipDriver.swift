@@ -36,8 +36,6 @@ final class MembershipDriver {
 
     static var now: MembershipInstant { MembershipInstant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
 
-    static var wallClockMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
-
     private var nextTick: Scheduled<Void>?
 
     /// Ticks now, then at every multiple of the heartbeat interval on the wall clock: members
@@ -105,7 +103,7 @@ final class MembershipDriver {
         else { return }
         let message: MembershipMessage
         do {
-            let frame = try decoder.decode(datagram: envelope.data, nowMilliseconds: Self.wallClockMilliseconds).get()
+            let frame = try decoder.decode(datagram: envelope.data, nowMilliseconds: WireFormat.nowMilliseconds()).get()
             message = try MembershipMessage(frame: frame)
         } catch {
             drop(error, from: envelope.remoteAddress)
@@ -146,7 +144,7 @@ final class MembershipDriver {
         var frame = channel.allocator.buffer(capacity: 128)
         encoder.encode(
             message.wireType, into: &frame,
-            timestampMilliseconds: encoder.authenticator == nil ? 0 : Self.wallClockMilliseconds, nonce: random.next()
+            timestampMilliseconds: encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds(), nonce: random.next()
         ) { message.encodeBody(into: &$0) }
         statistics.datagramsSent += 1
         statistics.bytesSent += frame.readableBytes

@@ -60,7 +60,7 @@ public final class MembershipService: Service, Sendable {
         self.eventLoop = eventLoopGroup.next()
         let driver = MembershipDriver(
             instance: MembershipInstance(
-                member: member, incarnation: incarnation ?? MembershipDriver.wallClockMilliseconds,
+                member: member, incarnation: incarnation ?? WireFormat.nowMilliseconds(),
                 configuration: configuration.membership),
             authenticator: configuration.authenticator, broadcaster: broadcaster, logger: logger)
         driver.capacitySource = spareCapacity

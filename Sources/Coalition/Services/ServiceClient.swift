@@ -165,7 +165,7 @@ final class ServiceClientHandler: ChannelDuplexHandler {
         var buffer = context.channel.allocator.buffer(capacity: 128)
         encoder.encode(
             request.message.type, body: request.message.body(allocator: context.channel.allocator), into: &buffer,
-            timestampMilliseconds: wallClockMilliseconds(), nonce: frameNonce())
+            timestampMilliseconds: WireFormat.nowMilliseconds(), nonce: frameNonce())
         context.write(wrapOutboundOut(buffer), promise: promise)
     }
 

@@ -96,7 +96,7 @@ public struct ServiceServer: Service {
                     }
                     var buffer = connection.channel.allocator.buffer(capacity: 128)
                     encoder.encode(
-                        answer.type, body: answer.body(), into: &buffer, timestampMilliseconds: wallClockMilliseconds(),
+                        answer.type, body: answer.body(), into: &buffer, timestampMilliseconds: WireFormat.nowMilliseconds(),
                         nonce: frameNonce())
                     try await outbound.write(buffer)
                 }

@@ -24,7 +24,7 @@ struct WireStreamDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
         }
-        switch decoder.decode(stream: &buffer, nowMilliseconds: wallClockMilliseconds()) {
+        switch decoder.decode(stream: &buffer, nowMilliseconds: WireFormat.nowMilliseconds()) {
         case .frame(let frame):
             context.fireChannelRead(wrapInboundOut(.frame(frame)))
             return .continue
@@ -43,9 +43,6 @@ struct WireStreamDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 }
-
-/// Milliseconds since 1970, for the replay window of authenticated frames.
-func wallClockMilliseconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 
 /// A random nonce per frame, for the replay window.
 func frameNonce() -> UInt64 { UInt64.random(in: .min ... .max) }

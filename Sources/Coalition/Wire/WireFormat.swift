@@ -1,3 +1,5 @@
+import Foundation
+
 /// The frame layout shared by every Coalition message, on UDP and TCP alike (big-endian):
 ///
 /// ```
@@ -26,6 +28,9 @@ public enum WireFormat {
     public static let nonceLength = 8
     public static let tagLength = 16
     public static let trailerLength = timestampLength + nonceLength + tagLength
+
+    /// The wall clock of the replay window: milliseconds since the Unix epoch.
+    public static func nowMilliseconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 }
 
 /// Why a frame was dropped. Each is counted; none is ever fatal.
