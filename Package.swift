@@ -21,9 +21,10 @@ let package = Package(
         .systemLibrary(
             name: "CAvahi", path: "Sources/CAvahi", pkgConfig: "avahi-client",
             providers: [.apt(["libavahi-client-dev"])]),
-        .systemLibrary(
-            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libavutil",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+        // Headers only (libavformat-dev, libavcodec-dev, libavutil-dev): the Profiler opens the
+        // libraries at run time with dlopen, so `node join` never loads FFmpeg (see its shim.h).
+        // No pkgConfig, because pkg-config would add the libraries to the link.
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg"),
         .systemLibrary(
             name: "CProc2", path: "Sources/CProc2", pkgConfig: "libproc2",
             providers: [.apt(["libproc2-dev"])]),

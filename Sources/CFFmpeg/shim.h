@@ -2,6 +2,11 @@
 #define COALITION_CFFMPEG_SHIM_H
 // FFmpeg's libavformat/libavcodec/libavutil. Macros Swift cannot import get a
 // `CFFmpeg_` static inline wrapper here, each with the reason it exists.
+//
+// The libraries are not linked: they are opened with dlopen() the first time the Profiler needs
+// them (`CFFmpeg_load`). FFmpeg pulls in about a hundred libraries (x265, librsvg, gnutls, ...),
+// whose relocated data alone costs a process about 2.5 MB of private memory; the daemon
+// (`node join`) never decodes, so it must not pay that. Only the headers are used at build time.
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/avutil.h>
@@ -35,5 +40,66 @@ static inline int CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER(void) { return AV_CODEC_FL
 /// kernel, so a following resident-memory baseline is not inflated by memory a decoder left
 /// behind. Not a macro, but <malloc.h> is not part of Swift's Glibc module.
 static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
+
+#include <dlfcn.h>
+#include <stdio.h>
+
+/// Every FFmpeg function the Profiler calls, with the library that defines it.
+#define CFFMPEG_FUNCTIONS(X) \
+    X(avutil, avutil_version) X(avutil, av_strerror) X(avutil, av_log_set_level) \
+    X(avutil, av_opt_set) X(avutil, av_frame_alloc) X(avutil, av_frame_free) \
+    X(avutil, av_frame_unref) X(avutil, av_frame_get_buffer) X(avutil, av_frame_make_writable) \
+    X(avutil, av_channel_layout_default) X(avutil, av_channel_layout_copy) \
+    X(avcodec, avcodec_version) X(avcodec, avcodec_alloc_context3) X(avcodec, avcodec_free_context) \
+    X(avcodec, avcodec_parameters_to_context) X(avcodec, avcodec_parameters_from_context) \
+    X(avcodec, avcodec_open2) X(avcodec, avcodec_send_packet) X(avcodec, avcodec_receive_frame) \
+    X(avcodec, avcodec_send_frame) X(avcodec, avcodec_receive_packet) \
+    X(avcodec, avcodec_find_encoder_by_name) X(avcodec, av_packet_alloc) X(avcodec, av_packet_free) \
+    X(avcodec, av_packet_unref) X(avcodec, av_packet_rescale_ts) \
+    X(avformat, avformat_version) X(avformat, avformat_open_input) \
+    X(avformat, avformat_find_stream_info) X(avformat, avformat_close_input) \
+    X(avformat, av_find_best_stream) X(avformat, av_read_frame) \
+    X(avformat, avformat_alloc_output_context2) X(avformat, avformat_free_context) \
+    X(avformat, avformat_new_stream) X(avformat, avformat_write_header) \
+    X(avformat, av_interleaved_write_frame) X(avformat, av_write_trailer) \
+    X(avformat, avio_open) X(avformat, avio_closep)
+
+#define CFFMPEG_FIELD(library, name) __typeof__(&name) _Nonnull name;
+/// The FFmpeg functions, resolved with dlsym. Field types are taken from FFmpeg's own
+/// declarations, so a signature can never drift from the headers the build saw.
+typedef struct CFFmpegFunctions {
+    CFFMPEG_FUNCTIONS(CFFMPEG_FIELD)
+} CFFmpegFunctions;
+#undef CFFMPEG_FIELD
+
+#define CFFMPEG_STRING2(x) #x
+#define CFFMPEG_STRING(x) CFFMPEG_STRING2(x)
+/// The sonames of the major versions the headers describe (e.g. `libavcodec.so.59` on Debian 12).
+#define CFFMPEG_SONAME_avutil "libavutil.so." CFFMPEG_STRING(LIBAVUTIL_VERSION_MAJOR)
+#define CFFMPEG_SONAME_avcodec "libavcodec.so." CFFMPEG_STRING(LIBAVCODEC_VERSION_MAJOR)
+#define CFFMPEG_SONAME_avformat "libavformat.so." CFFMPEG_STRING(LIBAVFORMAT_VERSION_MAJOR)
+
+/// Opens libavutil, libavcodec and libavformat and fills `functions`. Returns 0, or -1 with a
+/// message naming the library or symbol that is missing in `error` (`capacity` bytes).
+/// The libraries stay loaded for the life of the process. Not thread-safe; call once.
+static inline int CFFmpeg_load(CFFmpegFunctions *functions, char *error, size_t capacity) {
+    void *avutil = dlopen(CFFMPEG_SONAME_avutil, RTLD_NOW | RTLD_LOCAL);
+    void *avcodec = avutil ? dlopen(CFFMPEG_SONAME_avcodec, RTLD_NOW | RTLD_LOCAL) : NULL;
+    void *avformat = avcodec ? dlopen(CFFMPEG_SONAME_avformat, RTLD_NOW | RTLD_LOCAL) : NULL;
+    if (!avformat) {
+        const char *reason = dlerror();
+        snprintf(error, capacity, "%s", reason ? reason : "dlopen failed");
+        return -1;
+    }
+#define CFFMPEG_RESOLVE(library, name) \
+    *(void **)&functions->name = dlsym(library, #name); \
+    if (!functions->name) { \
+        snprintf(error, capacity, "%s has no symbol %s", CFFMPEG_SONAME_##library, #name); \
+        return -1; \
+    }
+    CFFMPEG_FUNCTIONS(CFFMPEG_RESOLVE)
+#undef CFFMPEG_RESOLVE
+    return 0;
+}
 
 #endif

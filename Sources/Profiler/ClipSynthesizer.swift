@@ -3,7 +3,7 @@
 enum ClipSynthesizer {
     /// Writes the clip of `spec` to `path`; `progress` gets the share done (0...1).
     static func write(_ spec: ClipSpec, to path: String, progress: (Double) -> Void = { _ in }) throws(FFmpegError) {
-        FFmpegLibrary.quietLogging()
+        try FFmpegLibrary.prepare()
         if let video = spec.videoEncoding {
             let pattern = VideoPattern(width: video.width, height: video.height)
             try MediaEncoder.writeVideo(to: path, video) { index, image in

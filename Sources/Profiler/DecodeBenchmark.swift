@@ -53,7 +53,7 @@ public enum DecodeBenchmark {
         path: String, kind: MediaKind, threads: Int, expectedMediaSeconds: Double? = nil,
         progress: (Double) -> Void = { _ in }
     ) throws(FFmpegError) -> DecodeMeasurement {
-        FFmpegLibrary.quietLogging()
+        try FFmpegLibrary.prepare()
         let source = try MediaSource(path: path, kind: kind)
         var frameTimes: [Double] = []
         frameTimes.reserveCapacity(4096)

@@ -1,5 +1,6 @@
 // All unsafe FFmpeg (libavformat, libavcodec, libavutil) code of the Profiler lives in this file:
-// the owned handles (one `final class` each, freed in `deinit`), the decoder loop, the encoders.
+// the libraries opened on first use (dlopen, through `CFFmpeg_load`), the owned handles (one
+// `final class` each, freed in `deinit`), the decoder loop, the encoders.
 // Everything outside this file sees safe Swift types and `FFmpegError`.
 import CFFmpeg
 
@@ -44,8 +45,9 @@ public struct FFmpegError: Error, Equatable, CustomStringConvertible {
 
     /// FFmpeg's text for an error code.
     static func describe(_ code: Int32) -> String {
+        guard let functions = FFmpegLibrary.functionsIfLoaded else { return "FFmpeg error \(code)" }
         var buffer = [CChar](repeating: 0, count: 256)
-        if av_strerror(code, &buffer, buffer.count) < 0 {
+        if functions.av_strerror(code, &buffer, buffer.count) < 0 {
             return "unknown FFmpeg error \(code)"
         }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -57,13 +59,46 @@ public enum MediaKind: String, Sendable, Codable {
     case video, audio
 }
 
-/// Library-wide FFmpeg facts and settings.
+/// Library-wide FFmpeg facts and settings, and the libraries themselves, opened on first use.
 enum FFmpegLibrary {
-    /// Quiets FFmpeg's own logging (corrupt input would otherwise print over the progress bar);
-    /// errors still reach the caller as `FFmpegError`.
-    static func quietLogging() {
-        av_log_set_level(AV_LOG_FATAL)
+    /// Opens the libraries (once per process) and quiets FFmpeg's own logging (corrupt input
+    /// would otherwise print over the progress bar); errors still reach the caller as
+    /// `FFmpegError`. Every entry point of the Profiler that uses FFmpeg calls this first.
+    static func prepare() throws(FFmpegError) {
+        try loadedFunctions.get().av_log_set_level(AV_LOG_FATAL)
     }
+
+    /// The functions, or nil when the libraries are not (or could not be) loaded.
+    static var functionsIfLoaded: CFFmpegFunctions? { try? loadedFunctions.get() }
+
+    /// Opens libavutil, libavcodec and libavformat with dlopen and resolves every function.
+    fileprivate static func open() -> Result<CFFmpegFunctions, FFmpegError> {
+        var reason = [CChar](repeating: 0, count: 512)
+        let functions = withUnsafeTemporaryAllocation(of: CFFmpegFunctions.self, capacity: 1) { slot in
+            // Zeroed first, so the table never holds garbage; CFFmpeg_load fills every field or fails.
+            UnsafeMutableRawBufferPointer(slot).initializeMemory(as: UInt8.self, repeating: 0)
+            return CFFmpeg_load(slot.baseAddress!, &reason, reason.count) == 0 ? slot[0] : nil
+        }
+        guard let functions else {
+            let text = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(FFmpegError(
+                code: 0, operation: "loading FFmpeg's libraries (is libavformat installed?)",
+                file: "libavformat", message: text))
+        }
+        return .success(functions)
+    }
+}
+
+/// The FFmpeg libraries, opened on first access (a global is initialised once, thread-safely).
+private let loadedFunctions = FFmpegLibrary.open()
+
+/// The FFmpeg functions. Only reached after `FFmpegLibrary.prepare()` succeeded: every handle
+/// below is created after it.
+private var ff: CFFmpegFunctions {
+    guard let functions = FFmpegLibrary.functionsIfLoaded else {
+        preconditionFailure("FFmpeg used before FFmpegLibrary.prepare()")
+    }
+    return functions
 }
 
 // MARK: - Owned handles
@@ -74,20 +109,21 @@ final class InputFormatContext {
     let path: String
 
     init(path: String) throws(FFmpegError) {
+        try FFmpegLibrary.prepare()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
-        let status = avformat_open_input(&context, path, nil, nil)
+        let status = ff.avformat_open_input(&context, path, nil, nil)
         guard status >= 0, context != nil else {
             throw FFmpegError(code: status, operation: "opening the media (avformat_open_input)", file: path)
         }
         pointer = context
-        let probe = avformat_find_stream_info(context, nil)
+        let probe = ff.avformat_find_stream_info(context, nil)
         guard probe >= 0 else {
             throw FFmpegError(code: probe, operation: "reading stream information (avformat_find_stream_info)", file: path)
         }
     }
 
-    deinit { avformat_close_input(&pointer) }
+    deinit { ff.avformat_close_input(&pointer) }
 }
 
 /// An `AVCodecContext`; freed in `deinit`.
@@ -95,13 +131,13 @@ final class CodecContext {
     fileprivate var pointer: UnsafeMutablePointer<AVCodecContext>?
 
     fileprivate init(codec: UnsafePointer<AVCodec>, file: String) throws(FFmpegError) {
-        guard let context = avcodec_alloc_context3(codec) else {
+        guard let context = ff.avcodec_alloc_context3(codec) else {
             throw FFmpegError(code: CFFmpeg_AVERROR(ENOMEM), operation: "allocating a codec context", file: file)
         }
         pointer = context
     }
 
-    deinit { avcodec_free_context(&pointer) }
+    deinit { ff.avcodec_free_context(&pointer) }
 }
 
 /// An `AVPacket`; freed in `deinit`.
@@ -109,13 +145,13 @@ final class Packet {
     fileprivate var pointer: UnsafeMutablePointer<AVPacket>?
 
     init(file: String) throws(FFmpegError) {
-        guard let packet = av_packet_alloc() else {
+        guard let packet = ff.av_packet_alloc() else {
             throw FFmpegError(code: CFFmpeg_AVERROR(ENOMEM), operation: "allocating a packet", file: file)
         }
         pointer = packet
     }
 
-    deinit { av_packet_free(&pointer) }
+    deinit { ff.av_packet_free(&pointer) }
 }
 
 /// An `AVFrame`; freed in `deinit`.
@@ -123,13 +159,13 @@ final class Frame {
     fileprivate var pointer: UnsafeMutablePointer<AVFrame>?
 
     init(file: String) throws(FFmpegError) {
-        guard let frame = av_frame_alloc() else {
+        guard let frame = ff.av_frame_alloc() else {
             throw FFmpegError(code: CFFmpeg_AVERROR(ENOMEM), operation: "allocating a frame", file: file)
         }
         pointer = frame
     }
 
-    deinit { av_frame_free(&pointer) }
+    deinit { ff.av_frame_free(&pointer) }
 }
 
 /// An `AVFormatContext` for writing, with its `AVIOContext` once opened; both closed in `deinit`
@@ -142,7 +178,7 @@ final class OutputFormatContext {
     init(path: String, format: String) throws(FFmpegError) {
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
-        let status = avformat_alloc_output_context2(&context, nil, format, path)
+        let status = ff.avformat_alloc_output_context2(&context, nil, format, path)
         guard status >= 0, let context else {
             throw FFmpegError(code: status, operation: "creating a \(format) container", file: path)
         }
@@ -151,8 +187,8 @@ final class OutputFormatContext {
 
     deinit {
         if let context = pointer {
-            if context.pointee.pb != nil { avio_closep(&context.pointee.pb) }
-            avformat_free_context(context)
+            if context.pointee.pb != nil { ff.avio_closep(&context.pointee.pb) }
+            ff.avformat_free_context(context)
         }
     }
 }
@@ -175,7 +211,7 @@ final class MediaSource {
         input = try InputFormatContext(path: path)
         var decoder: UnsafePointer<AVCodec>?
         let type = kind == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
-        let index = av_find_best_stream(input.pointer, type, -1, -1, &decoder, 0)
+        let index = ff.av_find_best_stream(input.pointer, type, -1, -1, &decoder, 0)
         guard index >= 0, let decoder else {
             throw FFmpegError(
                 code: index < 0 ? index : FFmpegError.decoderNotFound,
@@ -222,13 +258,13 @@ final class MediaDecoder {
         let stream = source.input.pointer!.pointee.streams[Int(source.streamIndex)]!
         codec = try CodecContext(codec: decoder, file: path)
         let context = codec.pointer!
-        let copied = avcodec_parameters_to_context(context, stream.pointee.codecpar)
+        let copied = ff.avcodec_parameters_to_context(context, stream.pointee.codecpar)
         guard copied >= 0 else {
             throw FFmpegError(code: copied, operation: "copying stream parameters to the decoder", file: path)
         }
         context.pointee.thread_count = Int32(threads)
         if strict { context.pointee.err_recognition |= AV_EF_EXPLODE }
-        let opened = avcodec_open2(context, decoder, nil)
+        let opened = ff.avcodec_open2(context, decoder, nil)
         guard opened >= 0 else {
             let name = String(cString: decoder.pointee.name)
             throw FFmpegError(code: opened, operation: "opening the \(name) decoder (avcodec_open2)", file: path)
@@ -255,8 +291,8 @@ final class MediaDecoder {
     func readPacket() throws(FFmpegError) -> Bool {
         let packet = packet.pointer!
         while true {
-            av_packet_unref(packet)
-            let status = av_read_frame(input.pointer, packet)
+            ff.av_packet_unref(packet)
+            let status = ff.av_read_frame(input.pointer, packet)
             if status == CFFmpeg_AVERROR_EOF() { return false }
             guard status >= 0 else {
                 throw FFmpegError(code: status, operation: "reading a packet (av_read_frame)", file: path)
@@ -272,7 +308,7 @@ final class MediaDecoder {
         let context = codec.pointer!
         var received = 0
         while true {
-            let sent = avcodec_send_packet(context, packet.pointer)
+            let sent = ff.avcodec_send_packet(context, packet.pointer)
             if sent == CFFmpeg_AVERROR_EAGAIN() {
                 // The decoder's output is full: drain it, then send the same packet again.
                 let drained = try receiveFrames()
@@ -287,14 +323,14 @@ final class MediaDecoder {
             }
             break
         }
-        av_packet_unref(packet.pointer)
+        ff.av_packet_unref(packet.pointer)
         return received + (try receiveFrames())
     }
 
     /// Signals the end of the stream and receives the frames the decoder still holds.
     @discardableResult
     func flush() throws(FFmpegError) -> Int {
-        let sent = avcodec_send_packet(codec.pointer, nil)
+        let sent = ff.avcodec_send_packet(codec.pointer, nil)
         guard sent >= 0 || sent == CFFmpeg_AVERROR_EOF() else {
             throw FFmpegError(code: sent, operation: "flushing the decoder", file: path)
         }
@@ -306,7 +342,7 @@ final class MediaDecoder {
         let frame = frame.pointer!
         var received = 0
         while true {
-            let status = avcodec_receive_frame(context, frame)
+            let status = ff.avcodec_receive_frame(context, frame)
             if status == CFFmpeg_AVERROR_EAGAIN() || status == CFFmpeg_AVERROR_EOF() { return received }
             guard status >= 0 else {
                 throw FFmpegError(code: status, operation: "decoding a frame (avcodec_receive_frame)", file: path)
@@ -317,7 +353,7 @@ final class MediaDecoder {
             if frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0 {
                 corruptFrames += 1
             }
-            av_frame_unref(frame)
+            ff.av_frame_unref(frame)
         }
     }
 }
@@ -361,7 +397,8 @@ enum MediaEncoder {
     static func writeVideo(
         to path: String, _ encoding: VideoEncoding, draw: (Int, inout PlanarImage) -> Void
     ) throws(FFmpegError) {
-        guard let codec = avcodec_find_encoder_by_name(encoding.encoder) else {
+        try FFmpegLibrary.prepare()
+        guard let codec = ff.avcodec_find_encoder_by_name(encoding.encoder) else {
             throw FFmpegError(
                 code: FFmpegError.encoderNotFound,
                 operation: "finding the \(encoding.encoder) encoder (is FFmpeg built with it?)", file: path)
@@ -378,7 +415,7 @@ enum MediaEncoder {
         context.pointee.bit_rate = Int64(encoding.bitRate)
         context.pointee.gop_size = Int32(encoding.gopFrames)
         context.pointee.thread_count = 0
-        av_opt_set(context.pointee.priv_data, "preset", encoding.speedPreset, 0)
+        ff.av_opt_set(context.pointee.priv_data, "preset", encoding.speedPreset, 0)
         if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
             context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
         }
@@ -389,12 +426,12 @@ enum MediaEncoder {
         frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         frame.pointee.width = Int32(encoding.width)
         frame.pointee.height = Int32(encoding.height)
-        try check(av_frame_get_buffer(frame, 0), "allocating a video frame", path)
+        try check(ff.av_frame_get_buffer(frame, 0), "allocating a video frame", path)
         var image = PlanarImage(width: encoding.width, height: encoding.height)
         let packet = try Packet(file: path)
         for index in 0..<encoding.frameCount {
             draw(index, &image)
-            try check(av_frame_make_writable(frame), "making a frame writable", path)
+            try check(ff.av_frame_make_writable(frame), "making a frame writable", path)
             copy(image.luma, width: image.width, height: image.height, to: frame.pointee.data.0, stride: frame.pointee.linesize.0)
             copy(image.blue, width: image.chromaWidth, height: image.chromaHeight, to: frame.pointee.data.1, stride: frame.pointee.linesize.1)
             copy(image.red, width: image.chromaWidth, height: image.chromaHeight, to: frame.pointee.data.2, stride: frame.pointee.linesize.2)
@@ -402,7 +439,7 @@ enum MediaEncoder {
             try encode(frame, context, stream, output, packet)
         }
         try encode(nil, context, stream, output, packet)
-        try check(av_write_trailer(format), "writing the container trailer", path)
+        try check(ff.av_write_trailer(format), "writing the container trailer", path)
     }
 
     /// Encodes `encoding.sampleCount` samples per channel drawn by `draw` (first sample index,
@@ -410,7 +447,8 @@ enum MediaEncoder {
     static func writeAudio(
         to path: String, _ encoding: AudioEncoding, draw: (Int, inout [[Float]]) -> Void
     ) throws(FFmpegError) {
-        guard let codec = avcodec_find_encoder_by_name(encoding.encoder) else {
+        try FFmpegLibrary.prepare()
+        guard let codec = ff.avcodec_find_encoder_by_name(encoding.encoder) else {
             throw FFmpegError(
                 code: FFmpegError.encoderNotFound,
                 operation: "finding the \(encoding.encoder) encoder (is FFmpeg built with it?)", file: path)
@@ -423,7 +461,7 @@ enum MediaEncoder {
         context.pointee.sample_rate = Int32(encoding.sampleRate)
         context.pointee.bit_rate = Int64(encoding.bitRate)
         context.pointee.time_base = AVRational(num: 1, den: Int32(encoding.sampleRate))
-        av_channel_layout_default(&context.pointee.ch_layout, Int32(encoding.channels))
+        ff.av_channel_layout_default(&context.pointee.ch_layout, Int32(encoding.channels))
         if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
             context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
         }
@@ -437,12 +475,12 @@ enum MediaEncoder {
         var start = 0
         while start < encoding.sampleCount {
             let count = min(frameSamples, encoding.sampleCount - start)
-            av_frame_unref(frame)
+            ff.av_frame_unref(frame)
             frame.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
             frame.pointee.nb_samples = Int32(count)
             frame.pointee.sample_rate = Int32(encoding.sampleRate)
-            try check(av_channel_layout_copy(&frame.pointee.ch_layout, &context.pointee.ch_layout), "setting the channel layout", path)
-            try check(av_frame_get_buffer(frame, 0), "allocating an audio frame", path)
+            try check(ff.av_channel_layout_copy(&frame.pointee.ch_layout, &context.pointee.ch_layout), "setting the channel layout", path)
+            try check(ff.av_frame_get_buffer(frame, 0), "allocating an audio frame", path)
             for channel in buffers.indices where buffers[channel].count != count {
                 buffers[channel] = [Float](repeating: 0, count: count)
             }
@@ -456,7 +494,7 @@ enum MediaEncoder {
             start += count
         }
         try encode(nil, context, stream, output, packet)
-        try check(av_write_trailer(format), "writing the container trailer", path)
+        try check(ff.av_write_trailer(format), "writing the container trailer", path)
     }
 
     private static func openEncoder(
@@ -465,14 +503,14 @@ enum MediaEncoder {
         let path = output.path
         let format = output.pointer!
         let name = String(cString: codec.pointee.name)
-        try check(avcodec_open2(context, codec, nil), "opening the \(name) encoder (avcodec_open2)", path)
-        guard let stream = avformat_new_stream(format, nil) else {
+        try check(ff.avcodec_open2(context, codec, nil), "opening the \(name) encoder (avcodec_open2)", path)
+        guard let stream = ff.avformat_new_stream(format, nil) else {
             throw FFmpegError(code: CFFmpeg_AVERROR(ENOMEM), operation: "adding a stream to the container", file: path)
         }
-        try check(avcodec_parameters_from_context(stream.pointee.codecpar, context), "copying encoder parameters", path)
+        try check(ff.avcodec_parameters_from_context(stream.pointee.codecpar, context), "copying encoder parameters", path)
         stream.pointee.time_base = context.pointee.time_base
-        try check(avio_open(&format.pointee.pb, path, AVIO_FLAG_WRITE), "creating the file (avio_open)", path)
-        try check(avformat_write_header(format, nil), "writing the container header", path)
+        try check(ff.avio_open(&format.pointee.pb, path, AVIO_FLAG_WRITE), "creating the file (avio_open)", path)
+        try check(ff.avformat_write_header(format, nil), "writing the container header", path)
         return stream
     }
 
@@ -482,15 +520,15 @@ enum MediaEncoder {
         _ stream: UnsafeMutablePointer<AVStream>, _ output: OutputFormatContext, _ packetHandle: Packet
     ) throws(FFmpegError) {
         let path = output.path
-        try check(avcodec_send_frame(context, frame), "encoding a frame (avcodec_send_frame)", path)
+        try check(ff.avcodec_send_frame(context, frame), "encoding a frame (avcodec_send_frame)", path)
         let packet = packetHandle.pointer!
         while true {
-            let status = avcodec_receive_packet(context, packet)
+            let status = ff.avcodec_receive_packet(context, packet)
             if status == CFFmpeg_AVERROR_EAGAIN() || status == CFFmpeg_AVERROR_EOF() { return }
             try check(status, "encoding a packet (avcodec_receive_packet)", path)
-            av_packet_rescale_ts(packet, context.pointee.time_base, stream.pointee.time_base)
+            ff.av_packet_rescale_ts(packet, context.pointee.time_base, stream.pointee.time_base)
             packet.pointee.stream_index = stream.pointee.index
-            try check(av_interleaved_write_frame(output.pointer, packet), "writing a packet", path)
+            try check(ff.av_interleaved_write_frame(output.pointer, packet), "writing a packet", path)
         }
     }
 
@@ -522,9 +560,10 @@ extension FFmpegLibrary {
     /// `["libavcodec": "59.37.100", "libavformat": ..., "libavutil": ...]`.
     static var versionMap: [String: String] {
         func text(_ v: UInt32) -> String { "\(v >> 16).\((v >> 8) & 0xff).\(v & 0xff)" }
+        guard let functions = FFmpegLibrary.functionsIfLoaded else { return [:] }
         return [
-            "libavcodec": text(avcodec_version()), "libavformat": text(avformat_version()),
-            "libavutil": text(avutil_version()),
+            "libavcodec": text(functions.avcodec_version()), "libavformat": text(functions.avformat_version()),
+            "libavutil": text(functions.avutil_version()),
         ]
     }
 }

@@ -24,6 +24,12 @@ struct DiscoveryLabTests {
         print("discovery: join -> listed by all, per host (s): \(listedAfter.sorted { $0.key < $1.key }.map { "h\($0.key)=\(String(format: "%.2f", $0.value))" }.joined(separator: " "))")
         #expect(allListed, "not every node listed the other two within 5 s: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
         for node in nodes {
+            // The daemon never decodes: the Profiler opens FFmpeg with dlopen only when it
+            // profiles, so none of FFmpeg's ~100 libraries (and their private memory) is mapped.
+            let libraries = try node.mappedLibraries()
+            #expect(libraries.contains { $0.contains("libavahi-client") }, "the maps of board-\(node.host) were not read")
+            let ffmpeg = libraries.filter { $0.contains("libavcodec") || $0.contains("libavformat") }
+            #expect(ffmpeg.isEmpty, "board-\(node.host) maps \(ffmpeg)")
             let status = try #require(node.status())
             #expect(status.avahi == "running")
             #expect(status.node.published)
@@ -160,6 +166,8 @@ private struct LabNode {
     let logFile: String
     /// Set when the test is the node's parent (to read its exit status).
     var process: Process! = nil
+    /// The daemon's pid, when started with `start` (the lab's spawn).
+    var pid: pid_t? = nil
 
     static func arguments(_ lab: Lab, host: Int, name: String) -> [String] {
         [
@@ -170,8 +178,8 @@ private struct LabNode {
 
     /// Spawns `node join` in the background (the lab records and reaps it).
     static func start(in lab: Lab, host: Int, name: String) throws -> LabNode {
-        let node = LabNode(host: host, name: name, lab: lab)
-        try lab.spawn(host: host, logFile: node.logFile, arguments(lab, host: host, name: name))
+        var node = LabNode(host: host, name: name, lab: lab)
+        node.pid = try lab.spawn(host: host, logFile: node.logFile, arguments(lab, host: host, name: name))
         return node
     }
 
@@ -201,6 +209,18 @@ private struct LabNode {
         guard let output = try? Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", socket]), output.succeeded
         else { return nil }
         return try? JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
+    }
+
+    /// The shared libraries mapped into the daemon (from `/proc/PID/maps`).
+    func mappedLibraries() throws -> Set<String> {
+        let pid = try #require(pid, "only a node started with `start` has a known pid")
+        // Read to the end: /proc files report size 0, which String(contentsOfFile:) would trust.
+        let file = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/maps"), "node pid \(pid) is gone")
+        defer { try? file.close() }
+        let maps = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+        return Set(maps.split(separator: "\n").compactMap { line in
+            line.split(separator: " ", omittingEmptySubsequences: true).last.flatMap { $0.hasSuffix(".so") || $0.contains(".so.") ? String($0) : nil }
+        })
     }
 
     func lists(_ peerName: String) -> Bool { status()?.peers.contains { $0.name == peerName } ?? false }
