@@ -326,6 +326,7 @@ struct CoalitionUnderTest: SystemUnderTest {
             try lab.run([
                 "spawn", "\(host)", "\(lab.directories[host]!)/bench-node.log", binary, "join", "--name", "bench-\(host)",
                 "--node-id", id(host), "--bind", lab.addresses[host]!, "--control-socket", socket(host), "--log-level", "warning",
+                "--skip-profiling", "--profiles-dir", "/nonexistent",
             ])
         }
         for host in 1...lab.count { try startWatcher(host) }

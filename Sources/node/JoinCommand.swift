@@ -4,6 +4,7 @@ import Discovery
 import Foundation
 import Logging
 import NIOCore
+import Profiler
 import QoSModel
 
 struct JoinCommand: AsyncParsableCommand {
@@ -37,8 +38,20 @@ struct JoinCommand: AsyncParsableCommand {
         valueName: "path"))
     var controlSocket: String?
 
-    @Option(help: ArgumentHelp("The capability profile (written by `node profile`) to load and announce.", valueName: "path"))
+    @Option(help: ArgumentHelp(
+        "The capability profile (written by `node profile`) to load and announce. Default: this device's file in --profiles-dir, measured first when missing.",
+        valueName: "path"))
     var profile: String?
+
+    @Option(name: .customLong("profiles-dir"), help: ArgumentHelp(
+        "Where this device's profile is looked for, and written when it has to be measured.", valueName: "directory"))
+    var profilesDirectory: String = "profiles"
+
+    @Flag(name: .customLong("skip-profiling"), help: "Do not measure a missing profile: announce none and answer every QoS query with share 0.")
+    var skipProfiling = false
+
+    @Flag(name: .customLong("quick-profile"), help: "When a profile must be measured, use 2 s clips (`node profile --quick`): faster, rougher.")
+    var quickProfile = false
 
     @Option(help: "CPU cores to announce. Default: the cores this process may use.")
     var cores: Int?
@@ -98,7 +111,7 @@ struct JoinCommand: AsyncParsableCommand {
         var logger = Logger(label: "node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let capabilities = try loadProfile()
+        let capabilities = try capabilityProfile(logger: logger)
         let announcement = Announcement(
             nodeID: nodeID.flatMap { NodeID(hex: $0) } ?? .random(),
             incarnation: UInt64(Date().timeIntervalSince1970 * 1000),
@@ -128,9 +141,6 @@ struct JoinCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        if capabilities == nil {
-            logger.warning("no --profile given: this node answers every QoS query with share 0 (run `node profile`)")
-        }
         if let bind {
             configuration.discovery.interfaceIndex = try Self.interfaceIndex(of: bind)
         }
@@ -144,12 +154,40 @@ struct JoinCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    private func loadProfile() throws -> CapabilityProfile? {
-        guard let profile else { return nil }
-        do {
-            return try CapabilityProfile.load(from: URL(fileURLWithPath: profile))
-        } catch {
-            throw ValidationError("cannot load --profile: \(error)")
+    /// Profiles or loads: the plan of `CapabilityPlan`, carried out. A profile named with
+    /// `--profile` must load; a measurement that fails leaves the node without one (it still
+    /// takes part, answering every QoS query with share 0), and says why.
+    private func capabilityProfile(logger: Logger) throws -> CapabilityProfile? {
+        let device = try DeviceProbe.current(isBuildMachine: false)
+        let plan = CapabilityPlan.decide(
+            explicitPath: profile, directory: profilesDirectory,
+            deviceID: ProfileNaming.id(model: device.model, hostname: device.hostname),
+            skipProfiling: skipProfiling, fileExists: { FileManager.default.isReadableFile(atPath: $0) })
+        switch plan {
+        case .load(let path):
+            do {
+                return try CapabilityProfile.load(from: URL(fileURLWithPath: path))
+            } catch {
+                throw ValidationError("cannot load the capability profile: \(error)")
+            }
+        case .measure(let directory, let path):
+            logger.notice(
+                "no capability profile for this device: measuring one with `node profile` (a few minutes on a small board)",
+                metadata: ["device": "\(device.model)", "profile": "\(path)"])
+            do {
+                try ProfileMeasurement.run(directory: directory, quick: quickProfile)
+                let measured = try CapabilityProfile.load(from: URL(fileURLWithPath: path))
+                logger.notice("measured and loaded the capability profile", metadata: ["profile": "\(path)"])
+                return measured
+            } catch {
+                logger.error(
+                    "no capability profile: this node answers every QoS query with share 0",
+                    metadata: ["reason": "\(error)"])
+                return nil
+            }
+        case .none(let reason):
+            logger.warning("no capability profile: this node answers every QoS query with share 0", metadata: ["reason": "\(reason)"])
+            return nil
         }
     }
 

@@ -125,6 +125,33 @@ struct DiscoveryLabTests {
         }
     }
 
+    @Test func aNodeWithoutAProfileMeasuresOneInAChildProcessThenAnnouncesIt() throws {
+        let lab = try Lab.up(hosts: 2, name: "disc-profile")
+        defer { lab.down() }
+        let directory = "\(lab.host(1).directory)/profiles"
+        let measuring = try LabNode.start(
+            in: lab, host: 1, name: "board-1", profiling: ["--profiles-dir", directory, "--quick-profile"])
+        let watcher = try LabNode.start(in: lab, host: 2, name: "board-2")
+
+        // The daemon announces once its profile is measured (2 s clips; longer on a first run,
+        // which synthesises them).
+        var announced: String?
+        let listed = Lab.poll(within: 300, every: 0.5) {
+            announced = watcher.status()?.peers.first { $0.name == "board-1" }?.profile
+            return announced != nil
+        }
+        #expect(listed, "\(measuring.describe())")
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+        #expect(written.count == 1, "profiles written: \(written)")
+        let file = try #require(written.first)
+        #expect(announced == String(file.dropLast(".json".count)), "announced \(announced ?? "nothing") for \(file)")
+        #expect(measuring.log().contains("measured and loaded the capability profile"), "\(measuring.describe())")
+        // The decoding happened in the child: the daemon still maps no FFmpeg library.
+        let libraries = try measuring.mappedLibraries()
+        #expect(libraries.contains { $0.contains("libavahi-client") })
+        #expect(!libraries.contains { $0.contains("libavcodec") }, "the daemon maps \(libraries.filter { $0.contains("libav") })")
+    }
+
     @Test func withoutAvahiNodeJoinSaysSoAndRecoversWhenTheDaemonReturns() throws {
         let lab = try Lab.up(hosts: 2, name: "disc-avahi")
         defer { lab.down() }
@@ -169,17 +196,20 @@ private struct LabNode {
     /// The daemon's pid, when started with `start` (the lab's spawn).
     var pid: pid_t? = nil
 
-    static func arguments(_ lab: Lab, host: Int, name: String) -> [String] {
+    /// Discovery needs no capability profile, so by default none is measured.
+    static let withoutProfile = ["--skip-profiling", "--profiles-dir", "/nonexistent"]
+
+    static func arguments(_ lab: Lab, host: Int, name: String, profiling: [String] = withoutProfile) -> [String] {
         [
             Lab.nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
             "--control-socket", "\(lab.host(host).directory)/node.sock",
-        ]
+        ] + profiling
     }
 
     /// Spawns `node join` in the background (the lab records and reaps it).
-    static func start(in lab: Lab, host: Int, name: String) throws -> LabNode {
+    static func start(in lab: Lab, host: Int, name: String, profiling: [String] = withoutProfile) throws -> LabNode {
         var node = LabNode(host: host, name: name, lab: lab)
-        node.pid = try lab.spawn(host: host, logFile: node.logFile, arguments(lab, host: host, name: name))
+        node.pid = try lab.spawn(host: host, logFile: node.logFile, arguments(lab, host: host, name: name, profiling: profiling))
         return node
     }
 
@@ -249,6 +279,7 @@ private struct Status: Decodable {
         var cores: Int
         var memoryMiB: Int
         var lastSeenSecondsAgo: Double
+        var profile: String
     }
     var node: Node
     var avahi: String

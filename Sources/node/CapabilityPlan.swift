@@ -1,0 +1,65 @@
+import Foundation
+
+/// How `node join` gets the capability table it announces: the file given with `--profile`,
+/// else this device's file in the profiles directory, else one measured now by `node profile`.
+/// Pure: the caller says which files exist.
+enum CapabilityPlan: Equatable {
+    /// Load this file.
+    case load(path: String)
+    /// No profile for this device yet: run `node profile --out directory`, which writes `path`,
+    /// then load it.
+    case measure(directory: String, path: String)
+    /// No profile and measuring is not wanted (`--skip-profiling`): announce none and answer
+    /// every QoS query with share 0.
+    case none(reason: String)
+
+    /// Decides where the table comes from.
+    /// - Parameters:
+    ///   - explicitPath: `--profile`, which always wins (and must load).
+    ///   - directory: `--profiles-dir` (default `profiles`).
+    ///   - deviceID: this device's profile id (`ProfileNaming.id`), the file's base name.
+    ///   - skipProfiling: `--skip-profiling`.
+    ///   - fileExists: whether a path names a readable file.
+    static func decide(
+        explicitPath: String?, directory: String, deviceID: String, skipProfiling: Bool,
+        fileExists: (String) -> Bool
+    ) -> CapabilityPlan {
+        if let explicitPath { return .load(path: explicitPath) }
+        let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(deviceID).json"
+        if fileExists(path) { return .load(path: path) }
+        if skipProfiling {
+            return .none(reason: "no profile at \(path) and --skip-profiling given")
+        }
+        return .measure(directory: directory, path: path)
+    }
+}
+
+/// Runs `node profile` as a child process, so the daemon itself never loads FFmpeg: the
+/// decoders' memory goes away with the child.
+enum ProfileMeasurement {
+    /// A measurement that did not produce a profile.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs `<this executable> profile --out directory [--quick]` with its output on our
+    /// standard error (the daemon's log) and waits for it.
+    static func run(directory: String, quick: Bool) throws(Failure) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["profile", "--out", directory] + (quick ? ["--quick"] : [])
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot start `node profile`: \(error)")
+        }
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let how = process.terminationReason == .exit ? "exited with status" : "was killed by signal"
+            throw Failure(description: "`node profile --out \(directory)` \(how) \(process.terminationStatus)")
+        }
+    }
+}
