@@ -119,7 +119,7 @@ struct ServiceHarness {
         let due = retries
         retries = []
         for service in due {
-            let directives = supervisors[service]!.onRetry()
+            let directives = supervisors[service]!.onRetryTimer()
             enqueue(service, directives)
         }
     }

@@ -169,7 +169,7 @@ public actor ServiceCoordinator: Service {
         let isNew = live[endpoint.id] != endpoint
         live[endpoint.id] = endpoint
         dormant.removeValue(forKey: endpoint.id)
-        if isNew { retryUnserved() }
+        if isNew { retryWaiting() }
     }
 
     /// Membership says a peer declared dead is alive again (a new incarnation, or a refuted
@@ -203,9 +203,10 @@ public actor ServiceCoordinator: Service {
         execute(id, directives)
     }
 
-    private func retryUnserved() {
+    /// A peer appeared: unserved services query again, degraded ones probe for a better level.
+    private func retryWaiting() {
         for id in supervisors.keys.sorted() {
-            guard var supervisor = supervisors[id], case .unserved = supervisor.phase else { continue }
+            guard var supervisor = supervisors[id] else { continue }
             let directives = supervisor.onRetry()
             supervisors[id] = supervisor
             execute(id, directives)
@@ -305,7 +306,7 @@ public actor ServiceCoordinator: Service {
     }
 
     private func retry(_ id: ServiceID) {
-        execute(id, mutate(id) { $0.onRetry() })
+        execute(id, mutate(id) { $0.onRetryTimer() })
     }
 
     private func record(_ id: ServiceID, _ event: ServiceEvent) {

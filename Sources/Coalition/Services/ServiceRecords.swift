@@ -16,10 +16,10 @@ public struct MemberShareRecord: Codable, Hashable, Sendable {
 /// One service event, as `node request --watch` and `node status` show it.
 public struct ServiceEventRecord: Codable, Hashable, Sendable {
     public var service: String
-    /// `formed`, `member-lost`, `rebuilt`, `degraded`, `unserved`, `restored`, `released`.
+    /// `formed`, `member-lost`, `rebuilt`, `degraded`, `upgraded`, `unserved`, `restored`, `released`.
     public var kind: String
     public var level: String?
-    /// The level before a degradation.
+    /// The level before a degradation or an upgrade.
     public var from: String?
     public var members: [MemberShareRecord]
     public var reason: String?
@@ -51,6 +51,9 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         case .degraded(let old, let level, let members):
             (kind, self.level, from, self.members, reason) = ("degraded", level.description, old.description, members.map(MemberShareRecord.init), nil)
             message = "degraded from \(old) to \(level) with \(list(members))\(after)"
+        case .upgraded(let old, let level, let members):
+            (kind, self.level, from, self.members, reason) = ("upgraded", level.description, old.description, members.map(MemberShareRecord.init), nil)
+            message = "upgraded from \(old) to \(level) with \(list(members))"
         case .unserved(let why):
             (kind, level, from, members, reason) = ("unserved", nil, nil, [], why)
             message = why
@@ -64,7 +67,7 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
     }
 
     /// True for the events that end a formation attempt (the service is served, or cannot be).
-    public var settles: Bool { ["formed", "rebuilt", "degraded", "unserved", "restored", "released"].contains(kind) }
+    public var settles: Bool { ["formed", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released"].contains(kind) }
 }
 
 /// A service as `node status` and `node request` show it.

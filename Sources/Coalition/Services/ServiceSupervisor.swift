@@ -10,6 +10,9 @@ public enum ServiceEvent: Hashable, Sendable {
     case rebuilt(level: QoSLevel, members: [SubClusterMember])
     /// The sub-cluster is whole again, but at a lower level of the user's ladder.
     case degraded(from: QoSLevel, to: QoSLevel, members: [SubClusterMember])
+    /// Room appeared: a service served below its preferred level moved back up the ladder
+    /// (the new reservations were in place before the old ones were released).
+    case upgraded(from: QoSLevel, to: QoSLevel, members: [SubClusterMember])
     /// No level of the ladder can be served; retried when capacity appears.
     case unserved(reason: String)
     /// Served again after having been unserved.
@@ -29,7 +32,8 @@ public enum ServiceDirective: Hashable, Sendable {
     /// Tell `peer` to release what it holds for this service.
     case release(peer: MemberID)
     case emit(ServiceEvent)
-    /// Call `onRetry()` after this long (while unserved).
+    /// Call `onRetryTimer()` after this long (while unserved, or served below the preferred
+    /// level). At most one is outstanding per service.
     case scheduleRetry(after: Duration)
 }
 
@@ -51,16 +55,35 @@ public enum ServicePhase: Hashable, Sendable {
 /// Survivors of a loss keep their reservations; only the lost share is re-queried and reserved
 /// (a survivor with room may grow). When the level cannot be covered any more, the service is
 /// re-formed from scratch at the next level of the ladder the user accepted, in order.
+///
+/// A service served below its preferred level keeps looking for room to go back up (every
+/// `upgradeInterval`, and whenever a peer appears): make before break, the better level's
+/// reservations are all accepted before the old members are released; if one is refused, the
+/// service stays at (or is rebuilt at) the level it had.
 public struct ServiceSupervisor: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var formation: FormationConfiguration
         /// How often an unserved service is retried even without news. Default 1 s.
         public var retryInterval: Duration
+        /// How often a service served below its preferred level asks whether a better level
+        /// fits now, even without news. Default 5 s.
+        public var upgradeInterval: Duration
 
-        public init(formation: FormationConfiguration = .init(), retryInterval: Duration = .seconds(1)) {
+        public init(
+            formation: FormationConfiguration = .init(), retryInterval: Duration = .seconds(1),
+            upgradeInterval: Duration = .seconds(5)
+        ) {
             self.formation = formation
             self.retryInterval = retryInterval
+            self.upgradeInterval = upgradeInterval
         }
+    }
+
+    /// A move up the ladder under way: the service is still served by `fallback` at
+    /// `fromIndex` while the better level's reservations are asked for.
+    private struct UpgradeAttempt: Sendable {
+        var fromIndex: Int
+        var fallback: [MemberID: Double]
     }
 
     public let id: ServiceID
@@ -79,6 +102,8 @@ public struct ServiceSupervisor: Sendable {
     private var capableCount = 0
     private var servedLevel: Int?
     private var everServed = false
+    private var upgrade: UpgradeAttempt?
+    private var retryScheduled = false
 
     public init(id: ServiceID, request: ServiceRequest, configuration: Configuration = .init()) {
         self.id = id
@@ -108,6 +133,7 @@ public struct ServiceSupervisor: Sendable {
         guard answered == round, awaitingOffers, phase != .released else { return [] }
         awaitingOffers = false
         let usable = offers.filter { !refused.contains($0.peer) }
+        if phase == .serving { return considerUpgrade(usable) }
         capableCount = Formation.capable(usable, atLevel: levelIndex, configuration: configuration.formation).count
 
         // 1. Cover what is missing at the current level, survivors keeping their shares and
@@ -157,8 +183,44 @@ public struct ServiceSupervisor: Sendable {
         let alreadySaid = phase == .unserved(reason: reason)
         phase = .unserved(reason: reason)
         if !alreadySaid { directives.append(.emit(.unserved(reason: reason))) }
-        directives.append(.scheduleRetry(after: configuration.retryInterval))
-        return directives
+        return directives + scheduleRetry(after: configuration.retryInterval)
+    }
+
+    /// The answers to an upgrade probe: reserve the best level above the current one that the
+    /// offers cover in full, or wait for the next probe.
+    private mutating func considerUpgrade(_ offers: [PeerOffer]) -> [ServiceDirective] {
+        for better in 0..<levelIndex {
+            guard case .success(let chosen) = Formation.choose(
+                needed: Double(request.streams), from: offers, atLevel: better, configuration: configuration.formation)
+            else { continue }
+            upgrade = UpgradeAttempt(fromIndex: levelIndex, fallback: held)
+            held = [:]
+            levelIndex = better
+            capableCount = Formation.capable(offers, atLevel: better, configuration: configuration.formation).count
+            return reserve(chosen)
+        }
+        return scheduleRetry(after: configuration.upgradeInterval)
+    }
+
+    /// Every answer of an upgrade's reservations is in.
+    private mutating func finishUpgrade(_ attempt: UpgradeAttempt) -> [ServiceDirective] {
+        upgrade = nil
+        if isCovered {
+            // Made before break: only now do the old members that are not in the new
+            // sub-cluster let go.
+            let releases = attempt.fallback.keys.filter { held[$0] == nil }.sorted().map { ServiceDirective.release(peer: $0) }
+            return releases + completeFormation()
+        }
+        // Refused somewhere: back to the level served. A peer that accepted the better level
+        // replaced its old reservation, so it no longer counts; one that was not a member lets go.
+        let accepted = held
+        let releases = accepted.keys.filter { attempt.fallback[$0] == nil }.sorted().map { ServiceDirective.release(peer: $0) }
+        held = attempt.fallback.filter { accepted[$0.key] == nil }
+        levelIndex = attempt.fromIndex
+        refused = []
+        if isCovered { return releases + scheduleRetry(after: configuration.upgradeInterval) }
+        phase = .rebuilding
+        return releases + newQuery()
     }
 
     /// MUST be called with each answer to a `.reserve` (a timeout counts as refused).
@@ -176,6 +238,7 @@ public struct ServiceSupervisor: Sendable {
             refused.insert(peer)
         }
         guard pending.isEmpty else { return [] }
+        if let attempt = upgrade { return finishUpgrade(attempt) }
         if isCovered { return completeFormation() }
         return newQuery()
     }
@@ -184,6 +247,7 @@ public struct ServiceSupervisor: Sendable {
     /// finds its reservation gone.
     public mutating func onMemberLost(_ peer: MemberID, reason: String) -> [ServiceDirective] {
         guard phase != .released else { return [] }
+        if upgrade != nil { return loseDuringUpgrade(peer, reason: reason) }
         if pending.removeValue(forKey: peer) != nil {
             refused.insert(peer)
             if pending.isEmpty { return isCovered ? completeFormation() : newQuery() }
@@ -199,11 +263,34 @@ public struct ServiceSupervisor: Sendable {
         return directives
     }
 
-    /// MUST be called on a `.scheduleRetry` timer, and may be called whenever a peer appears or
-    /// announces more capacity.
+    /// A peer is lost while an upgrade is under way: it leaves both the sub-cluster served now
+    /// and the one being reserved; the attempt ends once its last answer is in.
+    private mutating func loseDuringUpgrade(_ peer: MemberID, reason: String) -> [ServiceDirective] {
+        let wasServing = upgrade?.fallback.removeValue(forKey: peer) != nil
+        held.removeValue(forKey: peer)
+        var directives: [ServiceDirective] = wasServing ? [.emit(.memberLost(peer: peer, reason: reason))] : []
+        if pending.removeValue(forKey: peer) != nil {
+            refused.insert(peer)
+            if pending.isEmpty, let attempt = upgrade { directives += finishUpgrade(attempt) }
+        }
+        return directives
+    }
+
+    /// MUST be called when a `.scheduleRetry` timer fires.
+    public mutating func onRetryTimer() -> [ServiceDirective] {
+        retryScheduled = false
+        return onRetry()
+    }
+
+    /// May be called whenever a peer appears or announces more capacity: an unserved service
+    /// queries again, and one served below its preferred level probes for a better one.
     public mutating func onRetry() -> [ServiceDirective] {
-        guard case .unserved = phase, !awaitingOffers else { return [] }
-        return newQuery()
+        guard !awaitingOffers, pending.isEmpty, upgrade == nil else { return [] }
+        switch phase {
+        case .unserved: return newQuery()
+        case .serving where levelIndex > 0: return newQuery()
+        default: return []
+        }
     }
 
     /// The user released the service: every reservation is released.
@@ -212,11 +299,19 @@ public struct ServiceSupervisor: Sendable {
         let peers = Set(held.keys).union(pending.keys).sorted()
         held = [:]
         pending = [:]
+        let fallback = upgrade?.fallback.keys.sorted() ?? []
+        upgrade = nil
         phase = .released
-        return peers.map { ServiceDirective.release(peer: $0) } + [.emit(.released)]
+        return (peers + fallback.filter { !peers.contains($0) }).map { ServiceDirective.release(peer: $0) } + [.emit(.released)]
     }
 
     // MARK: - Steps
+
+    private mutating func scheduleRetry(after delay: Duration) -> [ServiceDirective] {
+        guard !retryScheduled else { return [] }
+        retryScheduled = true
+        return [.scheduleRetry(after: delay)]
+    }
 
     private mutating func newQuery() -> [ServiceDirective] {
         round += 1
@@ -239,6 +334,8 @@ public struct ServiceSupervisor: Sendable {
         let event: ServiceEvent
         if case .unserved = previousPhase, everServed {
             event = .restored(level: level, members: members)
+        } else if let previousLevel, previousLevel > levelIndex, previousPhase == .serving {
+            event = .upgraded(from: request.ladder[previousLevel], to: level, members: members)
         } else if let previousLevel, previousLevel != levelIndex {
             event = .degraded(from: request.ladder[previousLevel], to: level, members: members)
         } else if previousPhase == .rebuilding {
@@ -249,7 +346,8 @@ public struct ServiceSupervisor: Sendable {
             event = .formed(level: level, members: members, capable: capableCount)
         }
         everServed = true
-        return [.emit(event)]
+        // Below the preferred level, keep looking for room to go back up.
+        return [.emit(event)] + (levelIndex > 0 ? scheduleRetry(after: configuration.upgradeInterval) : [])
     }
 
     private func cannotServeReason(shortfall: FormationShortfall?, offers: [PeerOffer]) -> String {
