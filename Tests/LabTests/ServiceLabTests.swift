@@ -103,6 +103,63 @@ struct ServiceLabTests {
         #expect(rebuilt?.level == "HD", "the level must be kept: \(String(describing: rebuilt))")
     }
 
+    @Test func aMemberLost_degradesAlongTheLadder_andTheServiceGoesBackUpWhenItReturns() throws {
+        // Host 3 alone can carry HD; host 2 can carry an SD stream but only 0.6 of an HD one.
+        let profile = try ProfileCosts(path: committedProfile())
+        let lab = try Lab.up(hosts: 3, name: "svc-ladder")
+        defer { lab.down() }
+        try join(lab, host: 1, idleCores: 0)
+        try join(lab, host: 2, idleCores: 0.6 * profile.hdCoresWithHeadroom)
+        try join(lab, host: 3, idleCores: 3 * profile.hdCoresWithHeadroom)
+        try #require(0.6 * profile.hdCoresWithHeadroom > 1.1 * profile.sdCoresWithHeadroom, "the profile's SD is too dear for this test")
+        try waitForPeers(lab, 2)
+        let host2 = try #require(nodeID(lab, host: 2))
+        let host3 = try #require(nodeID(lab, host: 3))
+
+        let formed = try node(lab, ["request", "--video", "HD", "--accept", "SD", "--json"])
+        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(formed.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
+        try #require(answer.service.phase == "serving" && answer.service.level == "HD", "\(formed)")
+        #expect(answer.service.members.map(\.peer) == [host3], "\(formed)")
+
+        func service() -> ServiceSummary? {
+            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
+                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
+            else { return nil }
+            return status.services?.services.first { $0.id == answer.service.id }
+        }
+        let cut = Date()
+        try lab.cut(host: 3)
+        var seen: ServiceSummary?
+        let degraded = Lab.poll(within: 5, every: 0.1) {
+            seen = service()
+            return seen?.phase == "serving" && seen?.level == "SD"
+        }
+        #expect(degraded, "not degraded to SD on host 2: \(String(describing: seen))\n\(log(lab, host: 1))")
+        #expect(seen?.members.map(\.peer) == [host2])
+        #expect(seen?.lastEvent?.kind == "degraded")
+        let degradedAfter = Date().timeIntervalSince(cut)
+
+        // Host 3 comes back: the service returns to HD on it, and host 2 lets go of its SD share.
+        let heal = Date()
+        try lab.heal(host: 3)
+        let upgraded = Lab.poll(within: 15, every: 0.1) {
+            seen = service()
+            return seen?.phase == "serving" && seen?.level == "HD"
+        }
+        print(String(format: "services: link cut -> degraded to SD after %.2f s; healed -> back to HD after %.2f s (as polled)",
+                     degradedAfter, Date().timeIntervalSince(heal)))
+        #expect(upgraded, "not back to HD: \(String(describing: seen))\n\(log(lab, host: 1))")
+        #expect(seen?.lastEvent?.kind == "upgraded", "\(String(describing: seen))")
+        #expect(seen?.members.map(\.peer) == [host3])
+        let released = Lab.poll(within: 2, every: 0.1) {
+            guard let output = try? node(lab, host: 2, ["status", "--json"], timeout: 5), output.succeeded,
+                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
+            else { return false }
+            return status.services?.reservations.isEmpty == true
+        }
+        #expect(released, "host 2 still holds the SD reservation")
+    }
+
     func nodeID(_ lab: Lab, host: Int) -> String? {
         guard let output = try? node(lab, host: host, ["status", "--json"], timeout: 5), output.succeeded,
             let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
@@ -114,17 +171,21 @@ struct ServiceLabTests {
 /// The parts of the CLI's JSON these tests read (LabTests reads what the real commands print).
 private struct MemberShare: Decodable { var peer: String; var share: Double }
 private struct ServiceSummary: Decodable {
+    struct Event: Decodable { var kind: String }
     var id: String
     var phase: String
     var level: String
     var members: [MemberShare]
     var reason: String?
+    var lastEvent: Event?
 }
 private struct RequestAnswer: Decodable { var service: ServiceSummary }
 private struct StatusServices: Decodable {
     struct Node: Decodable { var id: String }
+    struct Held: Decodable { var service: String; var level: String }
     struct Services: Decodable {
         var services: [ServiceSummary]
+        var reservations: [Held]
         var queryDrops: [String: Int]
     }
     struct Peer: Decodable { var id: String }
@@ -143,4 +204,29 @@ private func committedProfile() throws -> String {
     let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
     let first = try #require(files.first, "no profile committed in profiles/")
     return directory.appendingPathComponent(first).path
+}
+
+/// CPU cores one stream holds on the committed profile's board (single-threaded decode plus
+/// the evaluation's default 25% headroom).
+private struct ProfileCosts {
+    var hdCoresWithHeadroom: Double
+    var sdCoresWithHeadroom: Double
+
+    init(path: String) throws {
+        struct Document: Decodable {
+            struct Preset: Decodable {
+                struct Run: Decodable { var cpuSecondsPerMediaSecond: Double }
+                var preset: String
+                var singleThread: Run
+            }
+            var presets: [Preset]
+        }
+        let document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        func cost(_ id: String) throws -> Double {
+            let preset = try #require(document.presets.first { $0.preset == id }, "\(path) has no \(id)")
+            return preset.singleThread.cpuSecondsPerMediaSecond * 1.25
+        }
+        hdCoresWithHeadroom = try cost("video.HD")
+        sdCoresWithHeadroom = try cost("video.SD")
+    }
 }
