@@ -71,7 +71,7 @@ public struct ControlClient: Sendable {
         }
     }
 
-    /// True when a daemon answers on `path`.
+    /// True when a daemon answers `ping` on `path` (a socket file left by a dead daemon does not).
     public static func probe(path: String) async throws -> Bool {
         do {
             _ = try await ControlClient(path: path).exchange(Data("{\"v\":1,\"op\":\"ping\"}\n".utf8))

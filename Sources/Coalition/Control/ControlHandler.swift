@@ -9,3 +9,13 @@ public protocol ControlHandler: Sendable {
     /// Answers `request`. Throwing a `ControlError` sends it as the error line.
     func handle(_ request: ControlRequest, reply: ControlReply) async throws
 }
+
+/// `ping`: answers `{"alive":true}`. Every router has it; a client uses it to tell a live
+/// daemon from a stale socket file.
+struct PingHandler: ControlHandler {
+    static let name = "ping"
+    let op = PingHandler.name
+    func handle(_ request: ControlRequest, reply: ControlReply) async throws {
+        try await reply.send(["alive": true])
+    }
+}

@@ -5,9 +5,9 @@ import Foundation
 public struct ControlRouter: Sendable {
     private let handlers: [String: any ControlHandler]
 
-    /// - Precondition: op names are unique.
+    /// - Precondition: op names are unique. `ping` is always there (see `PingHandler`).
     public init(_ handlers: [any ControlHandler]) {
-        var table: [String: any ControlHandler] = [:]
+        var table: [String: any ControlHandler] = [PingHandler.name: PingHandler()]
         for handler in handlers {
             precondition(table[handler.op] == nil, "two control handlers for op \(handler.op)")
             table[handler.op] = handler

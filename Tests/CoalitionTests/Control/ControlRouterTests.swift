@@ -31,6 +31,11 @@ private func answer(_ request: String) async -> [String] {
         #expect(lines == [#"{"ok":true,"op":"echo","result":{"text":"hi"},"v":1}"# + "\n"])
     }
 
+    @Test func everyRouterAnswersPing() async {
+        let lines = await answer(#"{"v":1,"op":"ping"}"#)
+        #expect(lines == [#"{"ok":true,"op":"ping","result":{"alive":true},"v":1}"# + "\n"])
+    }
+
     @Test func aLineThatIsNotJSONGetsBadJSON() async {
         let lines = await answer("status please")
         #expect(lines.count == 1 && lines[0].contains(#""code":"bad-json""#))
