@@ -384,8 +384,11 @@ struct CoalitionUnderTest: SystemUnderTest {
 
     private func changes(_ host: Int) -> [Change] {
         let text = (try? String(contentsOfFile: events(host), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { $0.hasPrefix("{\"id\"") }.compactMap {
-            try? JSONDecoder().decode(Change.self, from: Data($0.utf8))
+        // A change line may follow other output on the same line (the status printed before
+        // watching): each line is read from its first `{"id"` on.
+        return text.split(separator: "\n").compactMap { line in
+            guard let start = line.range(of: "{\"id\"")?.lowerBound else { return nil }
+            return try? JSONDecoder().decode(Change.self, from: Data(line[start...].utf8))
         }
     }
 

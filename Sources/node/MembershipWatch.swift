@@ -11,6 +11,11 @@ enum MembershipWatch {
 
     static func run(path: String, json: Bool) async throws {
         let request = Data("{\"v\":\(ControlProtocol.version),\"op\":\"watch-membership\"}\n".utf8)
+        // Whatever `print` left in stdio's buffer (the status shown before watching) goes out
+        // now: the changes below are written past that buffer, and a change written before it
+        // was flushed landed in the middle of the status text, where no reader finds it (the
+        // first change seen by each host went missing from the membership bench).
+        fflush(nil)
         try await ControlClient(path: path).exchangeLines(request) { data in
             let line = try JSONDecoder().decode(Line.self, from: data)
             if let error = line.error { throw error }
