@@ -218,6 +218,17 @@ import Testing
         }
     }
 
+    @Test func anOverlongReason_isCutBetweenCharacters_notDropped() throws {
+        let reason = String(repeating: "é", count: 400)  // 800 bytes of UTF-8, two per character
+        let message = ServiceMessage.reserveAnswer(request: 4, accepted: false, available: 0, reason: reason)
+        guard case .reserveAnswer(_, _, _, let received) = try ServiceMessage.decode(WireFrame(type: .serviceReserveAnswer, body: message.body())).get()
+        else {
+            Issue.record("not a reserve answer")
+            return
+        }
+        #expect(received == String(repeating: "é", count: ServiceMessage.maximumReasonBytes / 2))
+    }
+
     @Test func truncatedOrPaddedBodies_areMalformed() throws {
         let message = ServiceMessage.reserve(request: 3, sender: MemberID("a")!, service: ServiceID("a/1"), level: QoSLevel(video: .hd), share: 0.5)
         var body = message.body()

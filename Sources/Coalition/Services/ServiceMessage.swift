@@ -67,36 +67,36 @@ public enum ServiceMessage: Hashable, Sendable {
         buffer.writeInteger(request)
         switch self {
         case .query(_, let sender, let service, let ladder):
-            buffer.writeID(sender.rawValue)
-            buffer.writeID(service.rawValue)
+            buffer.writeShortString(sender.rawValue)
+            buffer.writeShortString(service.rawValue)
             buffer.writeInteger(UInt8(ladder.count))
             for level in ladder { buffer.writeLevel(level) }
         case .offer(_, let responder, let shares, let reasons):
-            buffer.writeID(responder.rawValue)
+            buffer.writeShortString(responder.rawValue)
             buffer.writeInteger(UInt8(shares.count))
             for (share, reason) in zip(shares, reasons + Array(repeating: "", count: max(0, shares.count - reasons.count))) {
                 buffer.writeInteger(share.bitPattern)
-                buffer.writeText(String(reason.utf8.prefix(Self.maximumReasonBytes)) ?? "")
+                buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
             }
         case .reserve(_, let sender, let service, let level, let share):
-            buffer.writeID(sender.rawValue)
-            buffer.writeID(service.rawValue)
+            buffer.writeShortString(sender.rawValue)
+            buffer.writeShortString(service.rawValue)
             buffer.writeLevel(level)
             buffer.writeInteger(share.bitPattern)
         case .reserveAnswer(_, let accepted, let available, let reason):
             buffer.writeInteger(UInt8(accepted ? 1 : 0))
             buffer.writeInteger(available.bitPattern)
-            buffer.writeText(String(reason.utf8.prefix(Self.maximumReasonBytes)) ?? "")
+            buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
         case .renew(_, let sender, let services):
-            buffer.writeID(sender.rawValue)
+            buffer.writeShortString(sender.rawValue)
             buffer.writeInteger(UInt16(services.count))
-            for service in services { buffer.writeID(service.rawValue) }
+            for service in services { buffer.writeShortString(service.rawValue) }
         case .renewAnswer(_, let unknown):
             buffer.writeInteger(UInt16(unknown.count))
-            for service in unknown { buffer.writeID(service.rawValue) }
+            for service in unknown { buffer.writeShortString(service.rawValue) }
         case .release(_, let sender, let service):
-            buffer.writeID(sender.rawValue)
-            buffer.writeID(service.rawValue)
+            buffer.writeShortString(sender.rawValue)
+            buffer.writeShortString(service.rawValue)
         case .releaseAnswer:
             break
         }
@@ -179,6 +179,18 @@ public enum ServiceMessage: Hashable, Sendable {
 
 }
 
+extension String {
+    /// The longest prefix whose UTF-8 fits in `maximumBytes`, cut between characters.
+    fileprivate func prefixOfUTF8(maximumBytes: Int) -> String {
+        guard utf8.count > maximumBytes else { return self }
+        var bytes = 0
+        return String(prefix { character in
+            bytes += character.utf8.count
+            return bytes <= maximumBytes
+        })
+    }
+}
+
 extension ByteBuffer {
     /// Writes text of up to 65535 bytes of UTF-8 after a two-byte length (for reasons, which may
     /// be longer than a short string).
@@ -194,25 +206,13 @@ extension ByteBuffer {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    /// Ids (member, service) are at most 255 bytes of UTF-8 after a one-byte length.
-    fileprivate mutating func writeID(_ id: String) {
-        let bytes = Array(id.utf8.prefix(255))
-        writeInteger(UInt8(bytes.count))
-        writeBytes(bytes)
-    }
-
-    fileprivate mutating func readID(limit: Int) -> String? {
-        guard let length = readInteger(as: UInt8.self), Int(length) <= limit, let bytes = readBytes(length: Int(length))
-        else { return nil }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
+    // Ids (member, service) are short strings (`ByteBuffer+Wire`).
     fileprivate mutating func readMemberID() -> MemberID? {
-        readID(limit: MemberID.maximumByteCount).flatMap(MemberID.init)
+        (try? readShortString(maximumBytes: MemberID.maximumByteCount)).flatMap(MemberID.init)
     }
 
     fileprivate mutating func readServiceID() -> ServiceID? {
-        guard let text = readID(limit: ServiceMessage.maximumServiceIDBytes), !text.isEmpty
+        guard let text = try? readShortString(maximumBytes: ServiceMessage.maximumServiceIDBytes), !text.isEmpty
         else { return nil }
         return ServiceID(text)
     }
