@@ -21,8 +21,13 @@ struct JoinCommand: AsyncParsableCommand {
     @Option(help: "The name peers see (a DNS-SD instance name, 1-63 bytes). Default: the host name.")
     var name: String?
 
-    @Option(name: .customLong("node-id"), help: "This node's id, 16 hex digits. Default: random at each start.")
+    @Option(name: .customLong("node-id"), help: "This node's id, 16 hex digits. Default: the one kept in --state-dir (random the first time).")
     var nodeID: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp(
+        "Where the node id is kept across restarts (locked while the daemon runs). Default: /var/lib/coalition as root, else $XDG_STATE_HOME/coalition.",
+        valueName: "directory"))
+    var stateDirectory: String?
 
     @Option(help: ArgumentHelp("Bind and announce only on the interface that has this IPv4 address.", valueName: "address"))
     var bind: String?
@@ -111,9 +116,23 @@ struct JoinCommand: AsyncParsableCommand {
         var logger = Logger(label: "node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
+        // Held (and locked) until the daemon stops.
+        var state: StateDirectory?
+        let identity: NodeID
+        if let given = nodeID.flatMap({ NodeID(hex: $0) }) {
+            identity = given
+        } else {
+            do {
+                let opened = try StateDirectory(path: stateDirectory ?? StateDirectory.defaultPath())
+                identity = try opened.nodeID()
+                state = opened
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         let capabilities = try capabilityProfile(logger: logger)
         let announcement = Announcement(
-            nodeID: nodeID.flatMap { NodeID(hex: $0) } ?? .random(),
+            nodeID: identity,
             incarnation: UInt64(Date().timeIntervalSince1970 * 1000),
             name: name ?? Self.defaultName(),
             cores: cores ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -151,6 +170,7 @@ struct JoinCommand: AsyncParsableCommand {
                 "bind": "\(bind ?? "*")", "control": "\(configuration.control.path)",
             ])
         try await NodeDaemon(configuration: configuration, logger: logger).run()
+        withExtendedLifetime(state) {}
         logger.info("stopped")
     }
 

@@ -152,6 +152,24 @@ struct DiscoveryLabTests {
         #expect(!libraries.contains { $0.contains("libavcodec") }, "the daemon maps \(libraries.filter { $0.contains("libav") })")
     }
 
+    @Test func aNodeRestartedAfterACrashKeepsItsId() throws {
+        let lab = try Lab.up(hosts: 2, name: "disc-restart")
+        defer { lab.down() }
+        let watcher = try LabNode.start(in: lab, host: 1, name: "board-1")
+        _ = try LabNode.start(in: lab, host: 2, name: "board-2")
+        func listedID() -> String? { watcher.status()?.peers.first { $0.name == "board-2" }?.id }
+        var before: String?
+        try #require(Lab.poll(within: 5, every: 0.1) { before = listedID(); return before != nil }, "\(watcher.describe())")
+
+        try lab.kill(host: 2)  // SIGKILL: the kernel drops the state directory's lock with the process
+        #expect(Lab.poll(within: 10, every: 0.1) { listedID() == nil }, "board-2 still listed after the crash")
+        let restarted = try LabNode.start(in: lab, host: 2, name: "board-2")
+        var after: String?
+        let back = Lab.poll(within: 5, every: 0.1) { after = listedID(); return after != nil }
+        #expect(back, "\(restarted.describe())")
+        #expect(after == before, "restarted as \(after ?? "nothing"), was \(before ?? "nothing")")
+    }
+
     @Test func withoutAvahiNodeJoinSaysSoAndRecoversWhenTheDaemonReturns() throws {
         let lab = try Lab.up(hosts: 2, name: "disc-avahi")
         defer { lab.down() }
@@ -203,6 +221,7 @@ private struct LabNode {
         [
             Lab.nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
             "--control-socket", "\(lab.host(host).directory)/node.sock",
+            "--state-dir", "\(lab.host(host).directory)/state",
         ] + profiling
     }
 

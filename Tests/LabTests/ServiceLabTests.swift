@@ -11,7 +11,7 @@ struct ServiceLabTests {
         let directory = lab.host(host).directory
         var arguments = [
             Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", "\(directory)/node.sock", "--profile", try committedProfile(),
+            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try committedProfile(),
             "--emulate-idle-cores", "\(idleCores)",
         ]
         if let keyFile { arguments += ["--key-file", keyFile] }
