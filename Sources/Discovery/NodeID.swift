@@ -1,7 +1,8 @@
 /// A node's identity in the coalition: 64 random bits, written as 16 lowercase hex digits.
 ///
-/// It is chosen when `node join` starts (or given with `--node-id`), published in the TXT
-/// record under `id`, and used to recognise our own record when browsing.
+/// It is chosen at random the first time `node join` runs and kept in its state directory
+/// (or given with `--node-id`), published in the TXT record under `id`, and used to recognise
+/// our own record when browsing.
 public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let rawValue: UInt64
 
