@@ -160,6 +160,23 @@ struct ServiceLabTests {
         #expect(released, "host 2 still holds the SD reservation")
     }
 
+    @Test func aBoardUnderACPUQuota_lendsNoMoreThanItsQuota() throws {
+        let lab = try Lab.up(hosts: 1, name: "svc-quota")
+        defer { lab.down() }
+        try lab.cpu(host: 1, fraction: 0.3)
+        try join(lab, host: 1, idleCores: 4)  // idle as four cores, but the cgroup allows 0.3
+        var spare: Double?
+        let read = Lab.poll(within: 10, every: 0.1) {
+            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
+                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
+            else { return false }
+            spare = status.services?.spareCores
+            return spare != nil
+        }
+        try #require(read, "\(log(lab, host: 1))")
+        #expect(abs((spare ?? 0) - 0.3) < 1e-6, "lends \(spare ?? -1) cores under a 0.3-core quota")
+    }
+
     func nodeID(_ lab: Lab, host: Int) -> String? {
         guard let output = try? node(lab, host: host, ["status", "--json"], timeout: 5), output.succeeded,
             let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
@@ -187,6 +204,7 @@ private struct StatusServices: Decodable {
         var services: [ServiceSummary]
         var reservations: [Held]
         var queryDrops: [String: Int]
+        var spareCores: Double
     }
     struct Peer: Decodable { var id: String }
     var node: Node

@@ -126,13 +126,16 @@ procs_record() {
 
 # proc_enter I CMD...: becomes CMD in host I: records this pid, joins the host's cgroup, and
 # execs into the namespace with the host's bus. The pid stays the same through every exec.
+# nsenter, not `ip netns exec`: the latter mounts a fresh /sys without /sys/fs/cgroup, and the
+# program could then not see the CPU quota `lab cpu` gives its host (a node would lend CPU it
+# does not have).
 proc_enter() {
   local i=$1 dir
   shift
   dir=$(host_dir "$i")
   cgroup_join "$i"
   procs_record "$i" $$
-  exec ip netns exec "$(ns_host "$i")" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
+  exec nsenter --net="/run/netns/$(ns_host "$i")" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
 }
 
 # proc_spawn I LOGFILE CMD...: starts CMD in host I in the background, in a session of its own,
