@@ -187,7 +187,7 @@ final class OutputFormatContext {
 
     deinit {
         if let context = pointer {
-            if context.pointee.pb != nil { ff.avio_closep(&context.pointee.pb) }
+            if context.pointee.pb != nil { _ = ff.avio_closep(&context.pointee.pb) }
             ff.avformat_free_context(context)
         }
     }
@@ -415,7 +415,8 @@ enum MediaEncoder {
         context.pointee.bit_rate = Int64(encoding.bitRate)
         context.pointee.gop_size = Int32(encoding.gopFrames)
         context.pointee.thread_count = 0
-        ff.av_opt_set(context.pointee.priv_data, "preset", encoding.speedPreset, 0)
+        _ = ff.av_opt_set(  // an encoder without a "preset" option keeps its default
+            context.pointee.priv_data, "preset", encoding.speedPreset, 0)
         if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
             context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
         }
