@@ -267,12 +267,16 @@ final class BenchLab {
         func bytes() throws -> (Double, Double) {
             var out = 0.0, inbound = 0.0
             for host in 1...count {
+                // /proc/net/dev is the reading process's own namespace's; /sys/class/net is the
+                // sysfs mounted where the lab's processes enter (the machine's).
                 let interface = interfaces[host]!
-                let text = try run(["run", "\(host)", "cat", "/sys/class/net/\(interface)/statistics/tx_bytes", "/sys/class/net/\(interface)/statistics/rx_bytes"])
-                let values = text.split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard values.count == 2 else { throw BenchFailure("cannot read \(interface) counters on host \(host): \(text)") }
-                out += values[0]
-                inbound += values[1]
+                let text = try run(["run", "\(host)", "cat", "/proc/net/dev"])
+                let line = text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(interface):") }
+                let fields = line?.split(separator: ":", maxSplits: 1).last?.split(separator: " ").compactMap { Double($0) } ?? []
+                // Receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes ...
+                guard fields.count >= 9 else { throw BenchFailure("cannot read \(interface) counters on host \(host): \(text)") }
+                out += fields[8]
+                inbound += fields[0]
             }
             return (out, inbound)
         }

@@ -15,6 +15,9 @@ final class MembershipDriver {
     private let broadcaster: MembershipEventBroadcaster
     private let logger: Logger
     private var addresses: [PeerAddress: SocketAddress] = [:]
+    /// Source addresses of received datagrams, already turned into text: `SocketAddress.ipAddress`
+    /// formats with `inet_ntop` (a `sprintf`) on every call, and peers are few.
+    private var sources: [SocketAddress: PeerAddress] = [:]
     private(set) var statistics = MembershipStatistics()
     var channel: Channel?
     private var lastDropLog: [WireDropReason: NIODeadline] = [:]
@@ -98,18 +101,27 @@ final class MembershipDriver {
     func receive(_ envelope: AddressedEnvelope<ByteBuffer>) {
         statistics.datagramsReceived += 1
         statistics.bytesReceived += envelope.data.readableBytes
-        guard let host = envelope.remoteAddress.ipAddress, let port = envelope.remoteAddress.port,
-            let source = UInt16(exactly: port)
-        else { return }
+        guard let source = peerAddress(of: envelope.remoteAddress) else { return }
         let message: MembershipMessage
         do {
-            let frame = try decoder.decode(datagram: envelope.data, nowMilliseconds: WireFormat.nowMilliseconds()).get()
+            // The clock matters only to an authenticated frame's replay window.
+            let wallClock = encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds()
+            let frame = try decoder.decode(datagram: envelope.data, nowMilliseconds: wallClock).get()
             message = try MembershipMessage(frame: frame)
         } catch {
             drop(error, from: envelope.remoteAddress)
             return
         }
-        perform(instance.onMessage(message, from: PeerAddress(host: host, port: source), now: Self.now))
+        perform(instance.onMessage(message, from: source, now: Self.now))
+    }
+
+    private func peerAddress(of address: SocketAddress) -> PeerAddress? {
+        if let known = sources[address] { return known }
+        guard let host = address.ipAddress, let port = address.port, let source = UInt16(exactly: port) else { return nil }
+        if sources.count > 4096 { sources.removeAll() }
+        let peer = PeerAddress(host: host, port: source)
+        sources[address] = peer
+        return peer
     }
 
     private func drop(_ reason: WireDropReason, from address: SocketAddress) {
@@ -125,10 +137,24 @@ final class MembershipDriver {
 
     private func perform(_ directives: [MembershipDirective]) {
         var wrote = false
+        // The same message to several peers (heartbeats to the monitors, a broadcast) is encoded
+        // once: with a key, each receiver's replay window is its own, so one nonce serves all.
+        var last: (message: MembershipMessage, frame: ByteBuffer)?
         for directive in directives {
             switch directive {
             case .send(let message, let address):
-                wrote = send(message, to: address) || wrote
+                guard let channel else {
+                    statistics.sendFailures += 1
+                    continue
+                }
+                let frame: ByteBuffer
+                if let last, last.message == message {
+                    frame = last.frame
+                } else {
+                    frame = encode(message, allocator: channel.allocator)
+                    last = (message, frame)
+                }
+                wrote = send(frame, to: address, on: channel) || wrote
             case .event(let event):
                 report(event)
             }
@@ -136,16 +162,20 @@ final class MembershipDriver {
         if wrote { channel?.flush() }
     }
 
-    private func send(_ message: MembershipMessage, to address: PeerAddress) -> Bool {
-        guard let channel, let socketAddress = resolve(address) else {
-            statistics.sendFailures += 1
-            return false
-        }
-        var frame = channel.allocator.buffer(capacity: 128)
+    private func encode(_ message: MembershipMessage, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var frame = allocator.buffer(capacity: 128)
         encoder.encode(
             message.wireType, into: &frame,
             timestampMilliseconds: encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds(), nonce: random.next()
         ) { message.encodeBody(into: &$0) }
+        return frame
+    }
+
+    private func send(_ frame: ByteBuffer, to address: PeerAddress, on channel: Channel) -> Bool {
+        guard let socketAddress = resolve(address) else {
+            statistics.sendFailures += 1
+            return false
+        }
         statistics.datagramsSent += 1
         statistics.bytesSent += frame.readableBytes
         channel.write(AddressedEnvelope(remoteAddress: socketAddress, data: frame), promise: nil)

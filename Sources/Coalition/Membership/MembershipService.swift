@@ -124,6 +124,9 @@ public final class MembershipService: Service, Sendable {
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 // Heartbeats arrive together (ticks are aligned): read them with one recvmmsg.
                 .channelOption(.datagramVectorReadMessageCount, value: 4)
+                // One recvmmsg per wake: the socket is level-triggered, so a fuller queue wakes
+                // us again, and the default (4 reads) ended nearly every wake in an EAGAIN call.
+                .channelOption(.maxMessagesPerRead, value: 1)
                 // The largest membership frame is about 300 bytes; a longer datagram is cut
                 // short and dropped as truncated.
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 512))
