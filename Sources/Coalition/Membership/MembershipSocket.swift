@@ -1,0 +1,299 @@
+import CNIOLinux  // recvmmsg, sendmmsg and eventfd, which Glibc's module does not export
+import Glibc
+
+/// The membership UDP socket and the eventfd that wakes its thread, as plain file descriptors:
+/// every unsafe pointer of the membership shell is in this file.
+///
+/// Why not a NIO channel: an idle member wakes about 20 times a second (its tick, its monitors'
+/// heartbeats), and per wake NIO's channel pipeline, scheduled tasks and timerfd cost about twice
+/// what the kernel's own work does (perf in the 20-host lab). Here a wake is one `poll`, one
+/// `recvmmsg` and at most one `sendmmsg`.
+///
+/// Not thread-safe: owned by one ``MembershipLoop`` thread; only ``wake()`` may be called from
+/// anywhere.
+final class MembershipSocket: @unchecked Sendable {
+    private let socket: Int32
+    private let wakeDescriptor: Int32
+    /// The bound address (the port chosen when 0 was asked).
+    let localHost: String
+    let localPort: UInt16
+
+    /// The most datagrams one `recvmmsg` takes; a fuller queue is read on the next wake.
+    static let batch = 8
+    /// Longer datagrams are cut here and then dropped by the codec as truncated.
+    static let datagramCapacity = 512
+
+    private var receiveBuffer: [UInt8]
+    private var receiveNames: [sockaddr_storage]
+    /// IPv4 source addresses already turned into text (inet_ntop is a sprintf).
+    private var sourceCache: [UInt64: PeerAddress] = [:]
+    /// Destination addresses already parsed.
+    private var destinationCache: [PeerAddress: sockaddr_storage] = [:]
+
+    /// Binds `host:port` (an IPv4 or IPv6 literal) with SO_REUSEADDR, non-blocking.
+    init(host: String, port: Int) throws(MembershipServiceError) {
+        guard let port16 = UInt16(exactly: port) else {
+            throw MembershipServiceError(reason: "cannot bind the membership socket to \(host):\(port): not a UDP port")
+        }
+        guard var address = Self.socketAddress(host: host, port: port16) else {
+            throw MembershipServiceError(reason: "cannot bind the membership socket to \(host):\(port): not an IP address literal")
+        }
+        let family = Int32(address.ss_family)
+        let fd = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Self.failure("create the membership socket", host, port) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
+        }
+        guard bound == 0 else {
+            let error = Self.failure("bind the membership socket to", host, port)
+            close(fd)
+            throw error
+        }
+        var actual = sockaddr_storage()
+        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
+        }
+        let wake = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wake >= 0 else {
+            close(fd)
+            throw Self.failure("create the membership thread's eventfd for", host, port)
+        }
+        socket = fd
+        wakeDescriptor = wake
+        localHost = Self.peerAddress(of: actual)?.host ?? host
+        localPort = Self.peerAddress(of: actual)?.port ?? port16
+        receiveBuffer = [UInt8](repeating: 0, count: Self.batch * Self.datagramCapacity)
+        receiveNames = [sockaddr_storage](repeating: sockaddr_storage(), count: Self.batch)
+    }
+
+    deinit {
+        close(socket)
+        close(wakeDescriptor)
+    }
+
+    private static func failure(_ what: String, _ host: String, _ port: Int) -> MembershipServiceError {
+        MembershipServiceError(reason: "cannot \(what) \(host):\(port): \(String(cString: strerror(errno)))")
+    }
+
+    // MARK: Waiting
+
+    /// What ended a ``wait(nanoseconds:)``.
+    struct Readiness {
+        var readable = false
+        var woken = false
+    }
+
+    /// Sleeps until a datagram arrives, ``wake()`` is called, or `nanoseconds` pass.
+    func wait(nanoseconds: Int64) -> Readiness {
+        var descriptors = [
+            pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        // Whole milliseconds, rounded up: a tick is never early, at most a millisecond late.
+        let milliseconds = Int32(clamping: (max(0, nanoseconds) + 999_999) / 1_000_000)
+        let ready = poll(&descriptors, 2, milliseconds)
+        guard ready > 0 else { return Readiness() }
+        var readiness = Readiness()
+        readiness.readable = descriptors[0].revents & Int16(POLLIN | POLLERR) != 0
+        if descriptors[1].revents & Int16(POLLIN) != 0 {
+            var value: UInt64 = 0
+            _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
+            readiness.woken = true
+        }
+        return readiness
+    }
+
+    /// Wakes the thread sleeping in ``wait(nanoseconds:)``; callable from any thread.
+    func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+
+    // MARK: Receiving
+
+    /// Reads up to ``batch`` waiting datagrams with one `recvmmsg` and hands each to `body`
+    /// with its source address; returns how many were read (0 when none was waiting).
+    @discardableResult
+    func receive(_ body: (UnsafeRawBufferPointer, PeerAddress?) -> Void) -> Int {
+        let batch = Self.batch
+        let capacity = Self.datagramCapacity
+        var lengths = [Int](repeating: 0, count: batch)
+        let count: Int32 = receiveBuffer.withUnsafeMutableBytes { bytes in
+            receiveNames.withUnsafeMutableBufferPointer { names in
+                var vectors = (0..<batch).map { iovec(iov_base: bytes.baseAddress! + $0 * capacity, iov_len: capacity) }
+                return vectors.withUnsafeMutableBufferPointer { vectors in
+                    var headers = (0..<batch).map { index in
+                        CNIOLinux_mmsghdr(
+                            msg_hdr: msghdr(
+                                msg_name: UnsafeMutableRawPointer(names.baseAddress! + index),
+                                msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                                msg_iov: vectors.baseAddress! + index, msg_iovlen: 1,
+                                msg_control: nil, msg_controllen: 0, msg_flags: 0),
+                            msg_len: 0)
+                    }
+                    let received = CNIOLinux_recvmmsg(socket, &headers, UInt32(batch), Int32(MSG_DONTWAIT), nil)
+                    if received > 0 {
+                        for index in 0..<Int(received) { lengths[index] = Int(headers[index].msg_len) }
+                    }
+                    return received
+                }
+            }
+        }
+        guard count > 0 else { return 0 }
+        for index in 0..<Int(count) {
+            let source = source(receiveNames[index])
+            receiveBuffer.withUnsafeBytes { bytes in
+                body(UnsafeRawBufferPointer(rebasing: bytes[(index * capacity)..<(index * capacity + min(lengths[index], capacity))]), source)
+            }
+        }
+        return Int(count)
+    }
+
+    private func source(_ name: sockaddr_storage) -> PeerAddress? {
+        guard Int32(name.ss_family) == AF_INET else { return Self.peerAddress(of: name) }
+        var copy = name
+        let key = withUnsafePointer(to: &copy) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                UInt64($0.pointee.sin_addr.s_addr) << 16 | UInt64($0.pointee.sin_port)
+            }
+        }
+        if let known = sourceCache[key] { return known }
+        guard let address = Self.peerAddress(of: name) else { return nil }
+        if sourceCache.count > 4096 { sourceCache.removeAll() }
+        sourceCache[key] = address
+        return address
+    }
+
+    // MARK: Sending
+
+    /// Datagrams waiting for ``flush()``: their bytes back to back, each with its length and destination.
+    private var outBytes: [UInt8] = []
+    private var outLengths: [Int] = []
+    private var outNames: [sockaddr_storage] = []
+
+    /// Queues a datagram; false when `address` is not an IP literal of our family.
+    func enqueue(_ datagram: UnsafeRawBufferPointer, to address: PeerAddress) -> Bool {
+        guard let name = destination(address) else { return false }
+        outBytes.append(contentsOf: datagram)
+        outLengths.append(datagram.count)
+        outNames.append(name)
+        return true
+    }
+
+    /// Sends every queued datagram with as few `sendmmsg` calls as possible; a datagram the
+    /// kernel refuses (EPERM from a firewall DROP, no route) is skipped and counted. Returns
+    /// how many were refused.
+    func flush() -> Int {
+        let count = outLengths.count
+        guard count > 0 else { return 0 }
+        var refused = 0
+        outBytes.withUnsafeMutableBytes { bytes in
+            outNames.withUnsafeMutableBufferPointer { names in
+                var offset = 0
+                var vectors = outLengths.map { length in
+                    defer { offset += length }
+                    return iovec(iov_base: bytes.baseAddress! + offset, iov_len: length)
+                }
+                vectors.withUnsafeMutableBufferPointer { vectors in
+                    var headers = (0..<count).map { index in
+                        CNIOLinux_mmsghdr(
+                            msg_hdr: msghdr(
+                                msg_name: UnsafeMutableRawPointer(names.baseAddress! + index),
+                                msg_namelen: socklen_t(
+                                    Int32(names[index].ss_family) == AF_INET6
+                                        ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size),
+                                msg_iov: vectors.baseAddress! + index, msg_iovlen: 1,
+                                msg_control: nil, msg_controllen: 0, msg_flags: 0),
+                            msg_len: 0)
+                    }
+                    headers.withUnsafeMutableBufferPointer { headers in
+                        var next = 0
+                        while next < count {
+                            let sent = CNIOLinux_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
+                            if sent > 0 {
+                                next += Int(sent)
+                            } else if sent < 0, errno == EINTR {
+                                continue
+                            } else {
+                                refused += 1  // this one failed (or would block): skip it
+                                next += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        outBytes.removeAll(keepingCapacity: true)
+        outLengths.removeAll(keepingCapacity: true)
+        outNames.removeAll(keepingCapacity: true)
+        return refused
+    }
+
+    private func destination(_ address: PeerAddress) -> sockaddr_storage? {
+        if let known = destinationCache[address] { return known }
+        guard let name = Self.socketAddress(host: address.host, port: address.port) else { return nil }
+        if destinationCache.count > 4096 { destinationCache.removeAll() }
+        destinationCache[address] = name
+        return name
+    }
+
+    // MARK: Addresses
+
+    /// An IPv4 or IPv6 literal and a port as a socket address; nil for anything else.
+    static func socketAddress(host: String, port: UInt16) -> sockaddr_storage? {
+        var storage = sockaddr_storage()
+        var v4 = sockaddr_in()
+        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee = v4 }
+            }
+            return storage
+        }
+        var v6 = sockaddr_in6()
+        if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port.bigEndian
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee = v6 }
+            }
+            return storage
+        }
+        return nil
+    }
+
+    private static func string(_ text: [CChar]) -> String {
+        String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A socket address as text and port; nil for a family other than IPv4 and IPv6.
+    static func peerAddress(of name: sockaddr_storage) -> PeerAddress? {
+        var copy = name
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(name.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &copy) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer -> PeerAddress? in
+                    var address = pointer.pointee.sin_addr
+                    guard inet_ntop(AF_INET, &address, &text, socklen_t(text.count)) != nil else { return nil }
+                    return PeerAddress(host: Self.string(text), port: UInt16(bigEndian: pointer.pointee.sin_port))
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &copy) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer -> PeerAddress? in
+                    var address = pointer.pointee.sin6_addr
+                    guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return nil }
+                    return PeerAddress(host: Self.string(text), port: UInt16(bigEndian: pointer.pointee.sin6_port))
+                }
+            }
+        default:
+            return nil
+        }
+    }
+}
