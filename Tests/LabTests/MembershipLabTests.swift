@@ -100,7 +100,7 @@ struct MembershipLabNode {
         try? FileManager.default.removeItem(atPath: node.socket)
         try lab.spawn(
             host: host, logFile: node.logFile,
-            [membershipNodeBinary, "join", "--name", "board-\(host)", "--node-id", nodeID, "--bind", lab.address(host: host),
+            [Lab.nodeBinary, "join", "--name", "board-\(host)", "--node-id", nodeID, "--bind", lab.address(host: host),
              "--control-socket", node.socket, "--skip-profiling", "--profiles-dir", "/nonexistent"])
         return node
     }
@@ -134,26 +134,9 @@ struct MembershipJSON: Decodable {
     var datagramsSent: Int
 }
 
-let membershipNodeBinary: String = {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("node").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return Lab.packageRoot.appendingPathComponent(".build/debug/node").path
-}()
-
-/// `node status --json` on a control socket (it needs no namespace: the socket is a file).
+/// `node status --json` on a control socket (it needs no namespace: the socket is a file); nil
+/// when the daemon does not answer.
 func runNodeStatus(socket: String) throws -> String? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: membershipNodeBinary)
-    process.arguments = ["status", "--json", "--control-socket", socket]
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("membership-status-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: output) }
-    let handle = try FileHandle(forWritingTo: output)
-    process.standardOutput = handle
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try handle.close()
-    guard process.terminationStatus == 0 else { return nil }
-    return try String(contentsOf: output, encoding: .utf8)
+    let output = try Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", socket])
+    return output.succeeded ? output.stdout : nil
 }

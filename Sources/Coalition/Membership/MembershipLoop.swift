@@ -55,8 +55,10 @@ final class MembershipLoop: Sendable {
             driver.socket = socket
             state.socket = socket
         }
-        let thread = Thread { [self] in run(socket) }
-        thread.name = "membership"
+        let thread = Thread { [self] in
+            MembershipSocket.nameCurrentThread("membership")
+            run(socket)
+        }
         thread.start()
     }
 
