@@ -71,6 +71,38 @@ struct MembershipSimulationTests {
         }
     }
 
+    @Test("a member cut again a few seconds after it rejoined is declared dead as fast as the first time")
+    func aMemberCutAgainSoonAfterRejoiningIsDetectedAsFast() {
+        // Its outage once entered the monitors' inter-arrival window as a 600 ms gap, which kept
+        // the suspicion bound at its ceiling for the next 64 heartbeats: 0.66 s became 0.86 s
+        // (the 5-host lab bench's second round of cuts took 1.0-1.1 s).
+        let seed: UInt64 = 51
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(3))
+        func worstDetection(since cutAt: MembershipInstant) -> Duration? {
+            let times = sim.liveNodes(excluding: [7]).map { sim.firstEvent(.dead, about: 7, seenBy: $0, since: cutAt).map { $0.at - cutAt } }
+            return times.contains(nil) ? nil : times.compactMap { $0 }.max()
+        }
+        let firstCutAt = sim.now
+        sim.cut = [7]
+        sim.run(for: .seconds(2))
+        let first = worstDetection(since: firstCutAt)
+        sim.cut = []
+        sim.run(for: .seconds(3))
+        for observer in sim.liveNodes(excluding: [7]) {
+            #expect(sim.state(of: 7, seenBy: observer) == .alive, "seed \(seed): n\(observer) sees n7 as \(String(describing: sim.state(of: 7, seenBy: observer)))")
+        }
+        let secondCutAt = sim.now
+        sim.cut = [7]
+        sim.run(for: .seconds(3))
+        let second = worstDetection(since: secondCutAt)
+        #expect(first != nil && second != nil, "seed \(seed): n7 not seen dead by everyone (first \(String(describing: first)), second \(String(describing: second)))")
+        if let first, let second {
+            #expect(second <= first + .milliseconds(100), "seed \(seed): first cut seen by all after \(first), the second after \(second)")
+            #expect(second <= Self.target, "seed \(seed)")
+        }
+    }
+
     @Test("no member is ever declared dead at 5% random loss", arguments: [UInt64(21), 22])
     func noFalseDeathAtFivePercentLoss(seed: UInt64) {
         var sim = MembershipSimulator(nodes: 50, seed: seed)

@@ -185,6 +185,10 @@ public struct MembershipInstance: Sendable {
             if state == .alive, previous == .dead || previous == .left {
                 peer.lastHeard = now
                 peer.watchedSince = nil
+                // The silence while it was gone is no inter-arrival gap: learned, it would keep
+                // the suspicion bound at its ceiling (one 600 ms gap among 64 gaps of 100 ms
+                // gives mean + 8 sigma above 600 ms) and slow down detecting its next failure.
+                peer.lastHeartbeat = nil
             }
         }
         if state == .suspect { suspects.insert(id) } else { suspects.remove(id) }
