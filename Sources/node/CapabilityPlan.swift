@@ -17,15 +17,16 @@ enum CapabilityPlan: Equatable {
     /// - Parameters:
     ///   - explicitPath: `--profile`, which always wins (and must load).
     ///   - directory: `--profiles-dir` (default `profiles`).
-    ///   - deviceID: this device's profile id (`ProfileNaming.id`), the file's base name.
+    ///   - deviceID: this device's profile id (`ProfileNaming.id`), the file's base name; asked
+    ///     only when no explicit path is given (probing the device reads /proc).
     ///   - skipProfiling: `--skip-profiling`.
     ///   - fileExists: whether a path names a readable file.
     static func decide(
-        explicitPath: String?, directory: String, deviceID: String, skipProfiling: Bool,
+        explicitPath: String?, directory: String, deviceID: () throws -> String, skipProfiling: Bool,
         fileExists: (String) -> Bool
-    ) -> CapabilityPlan {
+    ) rethrows -> CapabilityPlan {
         if let explicitPath { return .load(path: explicitPath) }
-        let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(deviceID).json"
+        let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(try deviceID()).json"
         if fileExists(path) { return .load(path: path) }
         if skipProfiling {
             return .none(reason: "no profile at \(path) and --skip-profiling given")

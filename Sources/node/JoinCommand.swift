@@ -178,10 +178,12 @@ struct JoinCommand: AsyncParsableCommand {
     /// `--profile` must load; a measurement that fails leaves the node without one (it still
     /// takes part, answering every QoS query with share 0), and says why.
     private func capabilityProfile(logger: Logger) throws -> CapabilityProfile? {
-        let device = try DeviceProbe.current(isBuildMachine: false)
-        let plan = CapabilityPlan.decide(
+        let plan = try CapabilityPlan.decide(
             explicitPath: profile, directory: profilesDirectory,
-            deviceID: ProfileNaming.id(model: device.model, hostname: device.hostname),
+            deviceID: {
+                let device = try DeviceProbe.current(isBuildMachine: false)
+                return ProfileNaming.id(model: device.model, hostname: device.hostname)
+            },
             skipProfiling: skipProfiling, fileExists: { FileManager.default.isReadableFile(atPath: $0) })
         switch plan {
         case .load(let path):
@@ -193,7 +195,7 @@ struct JoinCommand: AsyncParsableCommand {
         case .measure(let directory, let path):
             logger.notice(
                 "no capability profile for this device: measuring one with `node profile` (a few minutes on a small board)",
-                metadata: ["device": "\(device.model)", "profile": "\(path)"])
+                metadata: ["profile": "\(path)"])
             do {
                 try ProfileMeasurement.run(directory: directory, quick: quickProfile)
                 let measured = try CapabilityProfile.load(from: URL(fileURLWithPath: path))

@@ -6,12 +6,20 @@ import Testing
 @Suite struct CapabilityPlanTests {
     private func plan(explicit: String? = nil, skip: Bool = false, existing: Set<String>) -> CapabilityPlan {
         CapabilityPlan.decide(
-            explicitPath: explicit, directory: "profiles", deviceID: "raspberry-pi-4.kitchen",
+            explicitPath: explicit, directory: "profiles", deviceID: { "raspberry-pi-4.kitchen" },
             skipProfiling: skip, fileExists: { existing.contains($0) })
     }
 
     @Test func anExplicitProfileIsLoadedEvenWhenTheDevicesOwnFileExists() {
         #expect(plan(explicit: "/etc/board.json", existing: ["profiles/raspberry-pi-4.kitchen.json"]) == .load(path: "/etc/board.json"))
+    }
+
+    @Test func withAnExplicitProfileTheDeviceIsNotProbed() throws {
+        struct Probed: Error {}
+        let plan = try CapabilityPlan.decide(
+            explicitPath: "/etc/board.json", directory: "profiles", deviceID: { throw Probed() }, skipProfiling: false,
+            fileExists: { _ in false })
+        #expect(plan == .load(path: "/etc/board.json"))
     }
 
     @Test func theDevicesFileInTheProfilesDirectoryIsLoadedWhenPresent() {
