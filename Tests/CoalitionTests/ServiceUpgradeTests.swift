@@ -35,6 +35,7 @@ import Testing
         let reserving = supervisor.onOffers(round: 3, [offer("a", hd: 0.5, sd: 1.3), offer("b", hd: 2, sd: 5)])
         #expect(reserving == [.reserve(round: 4, peer: id("b"), level: hd, share: 1)])
         #expect(supervisor.phase == .serving, "still served by a while b is asked")
+        #expect(supervisor.reservedPeers == [id("a")], "a's lease is still renewed while b is asked")
         #expect(!reserving.contains(.release(peer: id("a"))), "nothing is released before the better level is held")
 
         let done = supervisor.onReservation(round: 4, peer: id("b"), accepted: true)
@@ -44,6 +45,7 @@ import Testing
         ])
         #expect(supervisor.level == hd)
         #expect(supervisor.members == [SubClusterMember(peer: id("b"), share: 1)])
+        #expect(supervisor.reservedPeers == [id("b")])
         #expect(supervisor.onRetryTimer() == [], "at the preferred level it stops probing")
     }
 

@@ -337,7 +337,7 @@ public actor ServiceCoordinator: Service {
     private func renewLeases() async {
         var servicesByPeer: [MemberID: [ServiceID]] = [:]
         for (id, supervisor) in supervisors where supervisor.phase != .released {
-            for peer in supervisor.held.keys { servicesByPeer[peer, default: []].append(id) }
+            for peer in supervisor.reservedPeers { servicesByPeer[peer, default: []].append(id) }
         }
         for (peer, services) in servicesByPeer {
             guard let endpoint = live[peer] else { continue }

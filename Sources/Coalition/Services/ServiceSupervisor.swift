@@ -119,6 +119,14 @@ public struct ServiceSupervisor: Sendable {
             .sorted { $0.share != $1.share ? $0.share > $1.share : $0.peer < $1.peer }
     }
 
+    /// Every peer holding a reservation for this service, whose lease must be renewed: the
+    /// members, and during an upgrade also the members it would fall back to.
+    public var reservedPeers: Set<MemberID> {
+        var peers = Set(held.keys)
+        if let upgrade { peers.formUnion(upgrade.fallback.keys) }
+        return peers
+    }
+
     private var covered: Double { held.values.reduce(0, +) }
     private var isCovered: Bool { covered >= Double(request.streams) - 1e-6 }
 
