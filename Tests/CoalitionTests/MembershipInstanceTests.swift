@@ -139,17 +139,17 @@ struct MembershipInstanceTests {
         #expect(Self.events(out).map(\.kind) == [.rejoined])
     }
 
-    @Test func aDeathAtAnOlderIncarnationIsBelievedOnlyWhenWeHaveNotHeardFromTheMemberLately() {
+    @Test func aDeathDeclaredAtAnOlderIncarnationThanOursIsOldNews() {
         var (instance, now) = Self.instance(peers: 4)
         let newer = MembershipMessage(sender: Self.peer(1), incarnation: 5, body: .alive)
         _ = instance.onMessage(newer, from: Self.address(1), now: now)
+        // Declared dead at incarnation 4 by a monitor that missed the refutation to 5: ignored,
+        // however long ago we last heard from the member ourselves (SWIM's incarnation rule).
         let stale = MembershipMessage(sender: Self.peer(2), incarnation: 1, body: .dead(subject: Self.peer(1), subjectIncarnation: 4))
-        _ = instance.onMessage(stale, from: Self.address(2), now: now + .milliseconds(100))
-        #expect(instance.state(of: Self.peer(1)) == .alive, "heard from it 100 ms ago")
         now = now + .seconds(2)
         let out = instance.onMessage(stale, from: Self.address(2), now: now)
-        #expect(instance.state(of: Self.peer(1)) == .dead)
-        #expect(Self.events(out).first?.reason.contains("older incarnation") == true)
+        #expect(instance.state(of: Self.peer(1)) == .alive)
+        #expect(!Self.events(out).contains { $0.kind == .dead })
     }
 
     @Test func aProbeIsAckedWithOurCapacityAndMakesTheProberAMonitor() {

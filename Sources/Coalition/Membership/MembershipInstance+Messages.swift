@@ -59,18 +59,11 @@ extension MembershipInstance {
         case .alive:
             break  // the sender's incarnation, handled by `accept`, is the whole message
         case .dead(let subject, let subjectIncarnation):
-            guard subject != member, let peer = peers[subject], peer.isLive else { break }
-            // A declaration at an older incarnation than ours comes from a monitor that missed a
-            // refutation; it is still news when we have not heard from the subject ourselves
-            // lately (a live subject, told too, refutes). Ignoring it left non-monitors
-            // believing a silent member alive forever.
-            let current = subjectIncarnation >= peer.incarnation
-            let unheard = peer.lastHeard.map { now - $0 > configuration.suspicionTimeoutFloor } ?? true
-            guard current || unheard else { break }
-            if current { update(subject) { $0.incarnation = subjectIncarnation } }
-            transition(
-                subject, to: .dead, now: now,
-                reason: "declared dead by \(sender)\(current ? "" : " (at an older incarnation)")", &out)
+            guard subject != member, let peer = peers[subject], peer.isLive,
+                subjectIncarnation >= peer.incarnation
+            else { break }
+            update(subject) { $0.incarnation = subjectIncarnation }
+            transition(subject, to: .dead, now: now, reason: "declared dead by \(sender)", &out)
         case .leave:
             transition(sender, to: .left, now: now, reason: "left", &out)
         }
