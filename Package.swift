@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(
             name: "CProc2", path: "Sources/CProc2", pkgConfig: "libproc2",
             providers: [.apt(["libproc2-dev"])]),
+        // glibc/kernel calls Swift's Glibc module does not export (recvmmsg, sendmmsg, eventfd).
+        .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
 
         // Pure: the QoS model, presets, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "Coalition",
             dependencies: [
-                "QoSModel", "Discovery", "Profiler",
+                "QoSModel", "Discovery", "Profiler", "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -22,7 +22,7 @@ public struct DiscoveryService: Service {
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await cancelOnGracefulShutdown { try await agent.run() }
+                try await cancelWhenGracefulShutdown { try await agent.run() }
             }
             group.addTask {
                 for await event in agent.events {

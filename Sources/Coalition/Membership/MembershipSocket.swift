@@ -1,4 +1,4 @@
-import CNIOLinux  // recvmmsg, sendmmsg, eventfd and pthread_setname_np, which Glibc's module does not export
+import CLinuxSocket  // recvmmsg, sendmmsg, eventfd and thread names, which Glibc's module does not export
 import Glibc
 
 /// The membership UDP socket and the eventfd that wakes its thread, as plain file descriptors:
@@ -81,7 +81,7 @@ final class MembershipSocket: @unchecked Sendable {
 
     /// Names the calling thread (as `top -H` and `perf` show it; at most 15 bytes).
     static func nameCurrentThread(_ name: String) {
-        _ = CNIOLinux_pthread_setname_np(pthread_self(), name)
+        _ = CLinuxSocket_name_thread(name)
     }
 
     // MARK: Waiting
@@ -132,7 +132,7 @@ final class MembershipSocket: @unchecked Sendable {
                 var vectors = (0..<batch).map { iovec(iov_base: bytes.baseAddress! + $0 * capacity, iov_len: capacity) }
                 return vectors.withUnsafeMutableBufferPointer { vectors in
                     var headers = (0..<batch).map { index in
-                        CNIOLinux_mmsghdr(
+                        CLinuxSocket_mmsghdr(
                             msg_hdr: msghdr(
                                 msg_name: UnsafeMutableRawPointer(names.baseAddress! + index),
                                 msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
@@ -140,7 +140,7 @@ final class MembershipSocket: @unchecked Sendable {
                                 msg_control: nil, msg_controllen: 0, msg_flags: 0),
                             msg_len: 0)
                     }
-                    let received = CNIOLinux_recvmmsg(socket, &headers, UInt32(batch), Int32(MSG_DONTWAIT), nil)
+                    let received = CLinuxSocket_recvmmsg(socket, &headers, UInt32(batch), Int32(MSG_DONTWAIT))
                     if received > 0 {
                         for index in 0..<Int(received) { lengths[index] = Int(headers[index].msg_len) }
                     }
@@ -205,7 +205,7 @@ final class MembershipSocket: @unchecked Sendable {
                 }
                 vectors.withUnsafeMutableBufferPointer { vectors in
                     var headers = (0..<count).map { index in
-                        CNIOLinux_mmsghdr(
+                        CLinuxSocket_mmsghdr(
                             msg_hdr: msghdr(
                                 msg_name: UnsafeMutableRawPointer(names.baseAddress! + index),
                                 msg_namelen: socklen_t(
@@ -218,7 +218,7 @@ final class MembershipSocket: @unchecked Sendable {
                     headers.withUnsafeMutableBufferPointer { headers in
                         var next = 0
                         while next < count {
-                            let sent = CNIOLinux_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
+                            let sent = CLinuxSocket_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
                             if sent > 0 {
                                 next += Int(sent)
                             } else if sent < 0, errno == EINTR {
