@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the daemon's answer as JSON.")
     var json = false
 
-    @Flag(help: "Then keep running and print membership changes (alive, suspect, dead, rejoined, left) as they happen.")
+    @Flag(help: "Then keep running and print membership changes (alive, suspect, dead, rejoined, left) as they happen (with --json: JSON lines, the status first).")
     var watch = false
 
     func run() async throws {
@@ -31,7 +31,8 @@ struct StatusCommand: AsyncParsableCommand {
         let services = try? await ControlClient(path: path).call("services", parameters: Empty(), as: ServicesReport.self)
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            // With --watch the output is JSON lines: the status on one line, then one per change.
+            encoder.outputFormatting = watch ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(StatusWithServices(status: report, services: services, membership: membership)), as: UTF8.self))
         } else {
             print(StatusTable.render(report))
