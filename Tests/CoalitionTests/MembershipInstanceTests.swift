@@ -5,11 +5,13 @@ import Testing
 /// One instance driven by hand: a fake clock advanced explicitly, messages built in the test.
 @Suite("Membership instance")
 struct MembershipInstanceTests {
-    static let me = MemberID("me")!
+    static let me = MemberID.named("me")
     static let interval = MembershipConfiguration.lan.heartbeatInterval
 
-    static func peer(_ index: Int) -> MemberID { MemberID("p\(index)")! }
+    static func peer(_ index: Int) -> MemberID { MemberID.named("p\(index)") }
     static func address(_ index: Int) -> PeerAddress { PeerAddress(host: "10.0.0.\(index)", port: 7946) }
+    /// Where the peer named `p<index>` is known (its frames must come from there).
+    static func address(of id: MemberID) -> PeerAddress { address(Int(id.testName.dropFirst())!) }
 
     /// An instance that knows `count` peers and has ticked once.
     static func instance(peers count: Int) -> (MembershipInstance, MembershipInstant) {
@@ -44,7 +46,7 @@ struct MembershipInstanceTests {
             sequence += 1
             for id in beating {
                 let beat = MembershipMessage(sender: id, incarnation: 1, body: .heartbeat(sequence: sequence, capacity: .zero))
-                out += instance.onMessage(beat, from: address(Int(id.rawValue.dropFirst())!), now: now)
+                out += instance.onMessage(beat, from: address(of: id), now: now)
             }
             out += instance.onTick(now: now, using: &random)
         }
@@ -88,7 +90,7 @@ struct MembershipInstanceTests {
         _ = Self.tick(&instance, from: start + .seconds(2), to: start + .milliseconds(2_500), beating: Array(subjects.dropFirst()))
         #expect(instance.state(of: subjects[0]) == .suspect)
         let ack = MembershipMessage(sender: subjects[0], incarnation: 1, body: .ack(nonce: 1, capacity: .zero))
-        let out = instance.onMessage(ack, from: Self.address(1), now: start + .milliseconds(2_510))
+        let out = instance.onMessage(ack, from: Self.address(of: subjects[0]), now: start + .milliseconds(2_510))
         #expect(instance.state(of: subjects[0]) == .alive)
         #expect(Self.events(out).map(\.kind) == [.alive])
     }
@@ -158,7 +160,7 @@ struct MembershipInstanceTests {
         instance.updateCapacity(capacity)
         let outsider = instance.knownMembers.first { !instance.snapshot(now: now).monitors.contains($0) }!
         let probe = MembershipMessage(sender: outsider, incarnation: 1, body: .probe(nonce: 77))
-        let reply = Self.sends(instance.onMessage(probe, from: Self.address(9), now: now))
+        let reply = Self.sends(instance.onMessage(probe, from: Self.address(of: outsider), now: now))
         #expect(reply.first?.0.body == .ack(nonce: 77, capacity: capacity))
         var random = SeededGenerator(seed: 5)
         now = now + Self.interval
@@ -193,15 +195,71 @@ struct MembershipInstanceTests {
         #expect(Self.sends(instance.leave()).count == 4, "two live peers, twice each")
     }
 
-    @Test func aMessageFromAnUnknownMemberTeachesUsAboutIt() {
+    static func drops(_ directives: [MembershipDirective]) -> [WireDropReason] {
+        directives.compactMap { if case .drop(let reason, _) = $0 { reason } else { nil } }
+    }
+
+    @Test func aStrangersMessageCreatesNoMemberAndIsCountedAsUnknownSender() {
         var (instance, now) = Self.instance(peers: 2)
-        let beat = MembershipMessage(sender: MemberID("stranger")!, incarnation: 4, body: .heartbeat(sequence: 1, capacity: .zero))
         now = now + .milliseconds(3)
-        let out = instance.onMessage(beat, from: PeerAddress(host: "10.0.0.99", port: 7946), now: now)
+        let stranger = PeerAddress(host: "10.0.0.99", port: 7946)
+        for body: MembershipMessage.Body in [
+            .heartbeat(sequence: 1, capacity: .zero), .probe(nonce: 1), .ack(nonce: 1, capacity: .zero), .alive, .leave,
+            .probeRequest(nonce: 1, target: Self.peer(1), targetAddress: Self.address(1)),
+            .dead(subject: Self.peer(1), subjectIncarnation: 1), .dead(subject: Self.me, subjectIncarnation: 10),
+        ] {
+            let out = instance.onMessage(MembershipMessage(sender: .named("stranger"), incarnation: 4, body: body), from: stranger, now: now)
+            #expect(Self.drops(out) == [.unknownSender], "\(body.name)")
+            #expect(Self.sends(out).isEmpty, "a stranger's \(body.name) is answered by nothing")
+            #expect(Self.events(out).isEmpty)
+        }
+        #expect(instance.knownMembers.count == 2)
+        #expect(instance.incarnation == 10, "a stranger's death notice does not make us refute")
+        #expect(instance.state(of: Self.peer(1)) == .alive)
+    }
+
+    @Test func aKnownMembersIdFromAnotherAddressIsRefusedAsUnexpectedAddress() {
+        var (instance, now) = Self.instance(peers: 2)
+        now = now + .milliseconds(3)
+        let forged = MembershipMessage(sender: Self.peer(1), incarnation: 1, body: .dead(subject: Self.peer(2), subjectIncarnation: 1))
+        let out = instance.onMessage(forged, from: PeerAddress(host: "10.0.0.99", port: 7946), now: now)
+        #expect(Self.drops(out) == [.unexpectedAddress])
+        #expect(instance.state(of: Self.peer(2)) == .alive)
+        let ours = MembershipMessage(sender: Self.me, incarnation: 99, body: .alive)
+        #expect(Self.drops(instance.onMessage(ours, from: Self.address(1), now: now)) == [.unexpectedAddress])
+    }
+
+    @Test func aMemberVouchedForByAKnownMemberIsAdmittedWhenItAnswersFromTheNamedAddress() {
+        var (instance, now) = Self.instance(peers: 2)
+        now = now + .milliseconds(3)
+        let newcomer = MemberID.named("new")
+        let named = PeerAddress(host: "10.0.0.50", port: 7946)
+        let request = MembershipMessage(
+            sender: Self.peer(1), incarnation: 1, body: .probeRequest(nonce: 7, target: newcomer, targetAddress: named))
+        let probes = Self.sends(instance.onMessage(request, from: Self.address(1), now: now))
+        #expect(probes.count == 1 && probes[0].1 == named)
+        guard case .probe(let nonce) = probes.first?.0.body else {
+            Issue.record("expected a probe, got \(probes)")
+            return
+        }
+        let elsewhere = MembershipMessage(sender: newcomer, incarnation: 3, body: .ack(nonce: nonce, capacity: .zero))
+        #expect(Self.drops(instance.onMessage(elsewhere, from: PeerAddress(host: "10.0.0.51", port: 7946), now: now)) == [.unknownSender])
+        let out = instance.onMessage(elsewhere, from: named, now: now)
         #expect(Self.events(out).map(\.kind) == [.alive])
-        let status = instance.snapshot(now: now).peers.first { $0.member.rawValue == "stranger" }
-        #expect(status?.address == PeerAddress(host: "10.0.0.99", port: 7946))
-        #expect(status?.incarnation == 4)
+        #expect(Self.sends(out).map(\.1) == [Self.address(1)], "the answer is relayed to the requester")
+        #expect(instance.state(of: newcomer) == .alive)
+    }
+
+    @Test func discoveryBeyondTheTableBoundIsRefusedAsMemberTableFull() {
+        var configuration = MembershipConfiguration.lan
+        configuration.maximumMembers = 3
+        var instance = MembershipInstance(member: Self.me, incarnation: 1, configuration: configuration)
+        var refused: [WireDropReason] = []
+        for index in 1...5 {
+            refused += Self.drops(instance.onPeerDiscovered(Self.peer(index), address: Self.address(index), incarnation: 1, now: .zero))
+        }
+        #expect(refused == [.memberTableFull, .memberTableFull])
+        #expect(instance.knownMembers.count == 3)
     }
 
     @Test func aSlowerHeartbeatScalesEveryTimeoutWithIt() {

@@ -17,7 +17,7 @@ struct MembershipServiceTests {
     ) async throws -> R {
         let services = (0..<count).map { index in
             MembershipService(
-                member: MemberID("svc-\(index)")!, incarnation: 1,
+                member: MemberID.named("svc-\(index)"), incarnation: 1,
                 configuration: .init(host: "127.0.0.1", port: 0, authenticator: authenticator), logger: logger)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -84,7 +84,9 @@ struct MembershipServiceTests {
             let peer = try await Self.rawSocket()
             defer { peer.close(promise: nil) }
             let target = try SocketAddress(ipAddress: "127.0.0.1", port: service.localAddress!.port!)
-            let silent = MemberID("silent")!
+            let silent = MemberID.named("silent")
+            // Discovery resolved it at the raw socket's address: only then are its frames believed.
+            service.peerDiscovered(silent, address: PeerAddress(host: "127.0.0.1", port: UInt16(peer.localAddress!.port!)), incarnation: 1)
             for sequence in 1...15 {
                 let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .zero))
                 try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
@@ -101,6 +103,30 @@ struct MembershipServiceTests {
         }
     }
 
+    @Test func aStrangersFramesOverRealSocketsCreateNoMemberAndAreCountedAsUnknownSender() async throws {
+        try await Self.withServices(2) { services in
+            let stranger = try await Self.rawSocket()
+            defer { stranger.close(promise: nil) }
+            let target = try SocketAddress(ipAddress: "127.0.0.1", port: services[0].localAddress!.port!)
+            for index in 0..<50 {
+                let beat = MembershipMessage(
+                    sender: MemberID.named("bad\(index)"), incarnation: 1,
+                    body: .heartbeat(sequence: 1, capacity: .zero))
+                try await stranger.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
+            }
+            // A member's id from the stranger's address: refused too.
+            let forged = MembershipMessage(sender: services[1].member, incarnation: 9, body: .leave)
+            try await stranger.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(forged)))
+            try await Self.eventually {
+                let drops = try await services[0].statistics().drops
+                return drops[.unknownSender] == 50 && drops[.unexpectedAddress] == 1
+            }
+            let peers = try await services[0].snapshot().peers
+            #expect(peers.map(\.member) == [services[1].member])
+            #expect(peers.first?.state == .alive, "the forged leave changed nothing")
+        }
+    }
+
     @Test func garbageAndUntaggedFramesAreCountedByReasonAndNeverFatal() async throws {
         let key = try WireAuthenticator(key: Array("loopback test key, 32 bytes long".utf8))
         try await Self.withServices(2, authenticator: key) { services in
@@ -110,7 +136,7 @@ struct MembershipServiceTests {
             var garbage = ByteBuffer()
             garbage.writeBytes([0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3])
             try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: garbage))
-            let untagged = MembershipMessage(sender: MemberID("intruder")!, incarnation: 1, body: .dead(subject: services[1].member, subjectIncarnation: 1))
+            let untagged = MembershipMessage(sender: MemberID.named("intruder"), incarnation: 1, body: .dead(subject: services[1].member, subjectIncarnation: 1))
             try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(untagged)))
             try await Self.eventually {
                 let drops = try await services[0].statistics().drops

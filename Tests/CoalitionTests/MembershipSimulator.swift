@@ -1,4 +1,5 @@
 import Coalition
+import NIOCore
 import QoSModel
 
 /// SplitMix64: a tiny seeded generator, so a simulation replays exactly from its seed.
@@ -26,6 +27,8 @@ struct MembershipSimulator {
     private enum Action {
         case tick(node: Int)
         case deliver(MembershipMessage, from: Int, to: Int)
+        /// Raw bytes from an address outside the coalition, read through the real codec.
+        case datagram([UInt8], from: PeerAddress, to: Int)
     }
 
     private struct Scheduled: Comparable {
@@ -42,6 +45,11 @@ struct MembershipSimulator {
     private(set) var now = MembershipInstant.zero
     private(set) var observations: [Observation] = []
     private(set) var datagrams = 0
+    /// Per node: frames dropped by the codec or refused by admission, by reason.
+    private(set) var drops: [Int: WireDropCounts] = [:]
+    /// Datagrams nodes sent to addresses outside the coalition (answers to strangers).
+    private(set) var sentToStrangers = 0
+    private var decoders: [MembershipDatagramDecoder]
     private var random: SeededGenerator
     private var queue = Heap<Scheduled>()
     private var order: UInt64 = 0
@@ -63,6 +71,7 @@ struct MembershipSimulator {
         self.seed = seed
         self.configuration = configuration
         self.random = SeededGenerator(seed: seed)
+        decoders = Array(repeating: MembershipDatagramDecoder(authenticator: nil), count: count)
         nodes = (0..<count).map { index in
             MembershipInstance(member: Self.id(index), incarnation: 1, configuration: configuration)
         }
@@ -76,9 +85,11 @@ struct MembershipSimulator {
         }
     }
 
-    static func id(_ index: Int) -> MemberID { MemberID("n\(index)")! }
-    static func address(_ index: Int) -> PeerAddress { PeerAddress(host: "10.0.0.1", port: UInt16(index)) }
-    static func index(of id: MemberID) -> Int { Int(id.rawValue.dropFirst())! }
+    static func id(_ index: Int) -> MemberID { MemberID.named("n\(index)") }
+    /// Every simulated node shares one host; its port is its index.
+    static let host = "10.0.0.1"
+    static func address(_ index: Int) -> PeerAddress { PeerAddress(host: host, port: UInt16(index)) }
+    static func index(of id: MemberID) -> Int { Int(id.testName.dropFirst())! }
 
     /// Runs the simulation until `end`.
     mutating func run(until end: MembershipInstant) {
@@ -97,6 +108,15 @@ struct MembershipSimulator {
                 guard !crashed.contains(to) else { continue }
                 var directives = nodes[to].onMessage(message, from: Self.address(from), now: now)
                 perform(&directives, at: to)
+            case .datagram(let bytes, let source, let to):
+                guard !crashed.contains(to) else { continue }
+                switch decoders[to].decode(ByteBuffer(bytes: bytes), nowMilliseconds: 0) {
+                case .success(let message):
+                    var directives = nodes[to].onMessage(message, from: source, now: now)
+                    perform(&directives, at: to)
+                case .failure(let reason):
+                    drops[to, default: WireDropCounts()].record(reason)
+                }
             }
         }
         now = end
@@ -120,6 +140,11 @@ struct MembershipSimulator {
     /// Delivers `message` to `node` as if it came from `from` (a forged or stale declaration).
     mutating func inject(_ message: MembershipMessage, from: Int, to node: Int) {
         schedule(.deliver(message, from: from, to: node), at: now)
+    }
+
+    /// Delivers raw bytes to `node` now, as a datagram from `source` (a stranger's or a forger's).
+    mutating func injectDatagram(_ bytes: [UInt8], from source: PeerAddress, to node: Int) {
+        schedule(.datagram(bytes, from: source, to: node), at: now)
     }
 
     /// The state of `subject` in `observer`'s view.
@@ -149,8 +174,14 @@ struct MembershipSimulator {
             switch directive {
             case .event(let event):
                 observations.append(Observation(observer: node, event: event))
+            case .drop(let reason, _):
+                drops[node, default: WireDropCounts()].record(reason)
             case .send(let message, let address):
                 datagrams += 1
+                guard address.host == Self.host, Int(address.port) < nodes.count else {
+                    sentToStrangers += 1
+                    continue
+                }
                 let target = Int(address.port)
                 if cut.contains(node) || cut.contains(target) { continue }
                 if let partition, partition[node] != partition[target] { continue }

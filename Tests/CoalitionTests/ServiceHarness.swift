@@ -25,7 +25,7 @@ struct ServiceHarness {
     var now = MembershipInstant.zero
     var retries: [ServiceID] = []
 
-    static func id(_ name: String) -> MemberID { MemberID(name)! }
+    static func id(_ name: String) -> MemberID { MemberID.named(name) }
 
     mutating func addMember(_ name: String, cores: Double, profile: CapabilityProfile = standardBoard()) {
         members[Self.id(name)] = Member(

@@ -31,7 +31,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             var nodes: [Node] = []
             for (index, spareCores) in cores.enumerated() {
-                let id = MemberID("m\(index)")!
+                let id = MemberID.named("m\(index)")
                 let host = ServiceHost(
                     profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: spareCores, memoryAvailableBytes: 900 << 20) },
                     now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
@@ -57,8 +57,8 @@ import Testing
         _ request: ServiceRequest, over nodes: [Node], key: WireAuthenticator? = nil,
         then: (ServiceCoordinator, ServiceID, AsyncStream<ServiceEventRecord>.AsyncIterator) async throws -> Void
     ) async throws {
-        let client = ServiceClient(me: MemberID("requester")!, configuration: .init(authenticator: key))
-        let coordinator = ServiceCoordinator(me: MemberID("requester")!, transport: client, logger: Self.logger)
+        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(authenticator: key))
+        let coordinator = ServiceCoordinator(me: MemberID.named("req"), transport: client, logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
             for node in nodes { await coordinator.peerUp(endpoint(node)) }
@@ -84,13 +84,13 @@ import Testing
                 var events = events
                 let formed = await next(&events, kind: "formed")
                 #expect(formed?.kind == "formed")
-                #expect(formed?.members.map(\.peer) == ["m0"])
+                #expect(formed?.members.map(\.peer) == [MemberID.named("m0").rawValue])
                 #expect(await nodes[0].host.reservations.map(\.service) == [id])
 
                 await coordinator.peerDown(nodes[0].id, reason: "declared dead")
                 let rebuilt = await next(&events, kind: "rebuilt")
                 #expect(rebuilt?.kind == "rebuilt")
-                #expect(Set(rebuilt?.members.map(\.peer) ?? []) == ["m1", "m2"])
+                #expect(Set(rebuilt?.members.map(\.peer) ?? []) == [MemberID.named("m1").rawValue, MemberID.named("m2").rawValue])
                 #expect((rebuilt?.recoveryMillis ?? 1e9) < 1000)
                 #expect(await nodes[1].host.reservations.count == 1)
 
@@ -122,7 +122,7 @@ import Testing
                 var events = events
                 let formed = await next(&events, kind: "formed")
                 #expect(formed?.kind == "formed")
-                #expect(Set(formed?.members.map(\.peer) ?? []) == ["m1", "m2"], "the strongest board has the wrong key")
+                #expect(Set(formed?.members.map(\.peer) ?? []) == [MemberID.named("m1").rawValue, MemberID.named("m2").rawValue], "the strongest board has the wrong key")
                 #expect(nodes[0].drops.snapshot[.badTag] >= 1)
             }
         }
@@ -159,17 +159,17 @@ import Testing
             .bind(host: "127.0.0.1", port: 0).get()
         defer { silent.close(promise: nil) }
         try await withMembers([1.0]) { nodes in
-            let client = ServiceClient(me: MemberID("requester")!)
-            let coordinator = ServiceCoordinator(me: MemberID("requester")!, transport: client, logger: Self.logger)
+            let client = ServiceClient(me: MemberID.named("req"))
+            let coordinator = ServiceCoordinator(me: MemberID.named("req"), transport: client, logger: Self.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await coordinator.run() }
-                await coordinator.peerUp(ServiceEndpoint(id: MemberID("silent")!, host: "127.0.0.1", port: UInt16(silent.localAddress!.port!)))
+                await coordinator.peerUp(ServiceEndpoint(id: MemberID.named("silent"), host: "127.0.0.1", port: UInt16(silent.localAddress!.port!)))
                 await coordinator.peerUp(endpoint(nodes[0]))
                 var events = await coordinator.watch().makeAsyncIterator()
                 let started = ContinuousClock.now
                 _ = await coordinator.request(try ServiceRequest(QoSLevel(video: .hd)))
                 let formed = await next(&events, kind: "formed")
-                #expect(formed?.members.map(\.peer) == ["m0"])
+                #expect(formed?.members.map(\.peer) == [MemberID.named("m0").rawValue])
                 #expect(ContinuousClock.now - started < .seconds(2), "the silent peer held formation up")
                 group.cancelAll()
             }
@@ -197,7 +197,7 @@ import Testing
 
 @Suite struct ServiceMessageTests {
     @Test func everyMessageSurvivesARoundTrip() throws {
-        let a = MemberID("a")!
+        let a = MemberID.named("a")
         let s = ServiceID("a/1")
         let messages: [ServiceMessage] = [
             .query(request: 1, sender: a, service: s, ladder: [QoSLevel(video: .fhd, audio: .high), QoSLevel(video: .sd)]),
@@ -230,7 +230,7 @@ import Testing
     }
 
     @Test func truncatedOrPaddedBodies_areMalformed() throws {
-        let message = ServiceMessage.reserve(request: 3, sender: MemberID("a")!, service: ServiceID("a/1"), level: QoSLevel(video: .hd), share: 0.5)
+        let message = ServiceMessage.reserve(request: 3, sender: MemberID.named("a"), service: ServiceID("a/1"), level: QoSLevel(video: .hd), share: 0.5)
         var body = message.body()
         for cut in 0..<body.readableBytes {
             let frame = WireFrame(type: .serviceReserve, body: body.getSlice(at: 0, length: cut)!)

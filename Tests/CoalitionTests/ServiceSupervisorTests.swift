@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ServiceSupervisorTests {
     let hd = try! ServiceRequest(QoSLevel(video: .hd))
-    func id(_ name: String) -> MemberID { MemberID(name)! }
+    func id(_ name: String) -> MemberID { MemberID.named(name) }
 
     @Test func formation_choosesTheFewestMembers_strongestFirst_andReportsTheCapableSet() {
         var lab = ServiceHarness()
@@ -155,7 +155,7 @@ import Testing
             return
         }
         #expect(reason.contains("cannot serve 1 stream(s) of FHD: at FHD, no peer can carry any part of it"))
-        #expect(reason.contains("a: 0.10 cores free"))
+        #expect(reason.contains("\(id("a")): 0.10 cores free"))
     }
 
     @Test func releasing_freesEveryReservation() {
@@ -183,7 +183,7 @@ import Testing
 }
 
 @Suite struct ReservationLedgerTests {
-    let requester = MemberID("req")!
+    let requester = MemberID.named("req")
     let level = QoSLevel(video: .hd)
     let profile = makeBoardProfile()
     let spare = QoSModel.SpareCapacity(cores: 1.0, memoryAvailableBytes: 900 << 20)
@@ -238,7 +238,7 @@ import Testing
     @Test func aDeadRequestersReservationsAreAllReleased() {
         var ledger = ReservationLedger()
         _ = reserve(&ledger, "s1", share: 0.5, at: .zero)
-        _ = ledger.reserve(service: ServiceID("s2"), requester: MemberID("other")!, level: level, share: 0.2, now: .zero) { held in
+        _ = ledger.reserve(service: ServiceID("s2"), requester: MemberID.named("other"), level: level, share: 0.2, now: .zero) { held in
             profile.evaluate(level, spare: spare, reserved: held)
         }
         #expect(ledger.releaseAll(of: requester).map(\.service) == [ServiceID("s1")])
@@ -248,8 +248,8 @@ import Testing
     @Test func onlyTheRequesterCanReleaseOrRenew() {
         var ledger = ReservationLedger()
         _ = reserve(&ledger, "s1", share: 0.5, at: .zero)
-        #expect(ledger.release(ServiceID("s1"), for: MemberID("intruder")!) == nil)
-        #expect(ledger.renew([ServiceID("s1")], for: MemberID("intruder")!, now: .zero) == [ServiceID("s1")])
+        #expect(ledger.release(ServiceID("s1"), for: MemberID.named("intruder")) == nil)
+        #expect(ledger.renew([ServiceID("s1")], for: MemberID.named("intruder"), now: .zero) == [ServiceID("s1")])
         #expect(ledger.release(ServiceID("s1"), for: requester) != nil)
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ServiceUpgradeTests {
     let hd = QoSLevel(video: .hd)
     let sd = QoSLevel(video: .sd)
-    func id(_ name: String) -> MemberID { MemberID(name)! }
+    func id(_ name: String) -> MemberID { MemberID.named(name) }
 
     /// Offers of one peer for the ladder HD, SD.
     func offer(_ name: String, hd: Double, sd: Double) -> PeerOffer {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Wire codec")
 struct WireCodecTests {
-    static let sender = MemberID("board-1-a3f")!
+    static let sender = MemberID.named("board-1")
     static let key = WireAuthenticator.testKey
     static let now: UInt64 = 1_795_000_000_000
 
@@ -13,10 +13,10 @@ struct WireCodecTests {
         .init(sender: sender, incarnation: 7, body: .heartbeat(sequence: 42, capacity: SpareCapacity(cores: 1.5, memoryAvailableBytes: 734_003 * 1024))),
         .init(sender: sender, incarnation: 7, body: .probe(nonce: 9)),
         .init(sender: sender, incarnation: 7, body: .ack(nonce: 9, capacity: .zero)),
-        .init(sender: sender, incarnation: 7, body: .probeRequest(nonce: 3, target: MemberID("b2")!, targetAddress: PeerAddress(host: "10.42.0.2", port: 7946))),
-        .init(sender: sender, incarnation: 7, body: .indirectAck(nonce: 3, target: MemberID("b2")!, targetIncarnation: 99)),
-        .init(sender: sender, incarnation: UInt64.max, body: .alive),
-        .init(sender: sender, incarnation: 7, body: .dead(subject: MemberID("b2")!, subjectIncarnation: 98)),
+        .init(sender: sender, incarnation: 7, body: .probeRequest(nonce: 3, target: MemberID.named("b2"), targetAddress: PeerAddress(host: "10.42.0.2", port: 7946))),
+        .init(sender: sender, incarnation: 7, body: .indirectAck(nonce: 3, target: MemberID.named("b2"), targetIncarnation: 99)),
+        .init(sender: sender, incarnation: MembershipMessage.maximumIncarnation, body: .alive),
+        .init(sender: sender, incarnation: 7, body: .dead(subject: MemberID.named("b2"), subjectIncarnation: 98)),
         .init(sender: sender, incarnation: 7, body: .leave),
     ]
 
@@ -29,10 +29,8 @@ struct WireCodecTests {
     }
 
     static func decode(_ datagram: ByteBuffer, key: WireAuthenticator? = nil) -> Result<MembershipMessage, WireDropReason> {
-        var decoder = WireFrameDecoder(accepting: WireMessageType.membership, authenticator: key)
-        return decoder.decode(datagram: datagram, nowMilliseconds: now).flatMap { frame in
-            Result { () throws(WireDropReason) in try MembershipMessage(frame: frame) }
-        }
+        var decoder = MembershipDatagramDecoder(authenticator: key)
+        return decoder.decode(datagram, nowMilliseconds: now)
     }
 
     @Test(arguments: messages)
@@ -42,8 +40,8 @@ struct WireCodecTests {
     }
 
     @Test func aHeartbeatFrameIsSmall() {
-        #expect(Self.frame(Self.messages[0]).readableBytes == 41)
-        #expect(Self.frame(Self.messages[0], key: Self.key).readableBytes == 73)
+        #expect(Self.frame(Self.messages[0]).readableBytes == 46)
+        #expect(Self.frame(Self.messages[0], key: Self.key).readableBytes == 78)
     }
 
     @Test func aLengthBeyondTheTypesLimitIsDroppedWithoutWaitingForTheBody() {
@@ -102,6 +100,60 @@ struct WireCodecTests {
         var out = ByteBuffer()
         WireFrameEncoder().encode(.alive, body: body, into: &out, timestampMilliseconds: 0, nonce: 0)
         #expect(Self.decode(out) == .failure(.malformedBody))
+    }
+
+    /// A membership frame whose body is written field by field, to reach each field's check.
+    static func rawFrame(_ type: WireMessageType, id: String = sender.rawValue, incarnation: UInt64 = 7, _ rest: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeShortString(id)
+        body.writeInteger(incarnation)
+        rest(&body)
+        var out = ByteBuffer()
+        WireFrameEncoder().encode(type, body: body, into: &out, timestampMilliseconds: 0, nonce: 0)
+        return out
+    }
+
+    @Test(arguments: ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg", "21da9 5501b<ec36", ""])
+    func anIdThatIsNotSixteenLowercaseHexDigitsIsMalformed(id: String) {
+        #expect(Self.decode(Self.rawFrame(.alive, id: id) { _ in }) == .failure(.malformedBody))
+        #expect(MemberID(id) == nil)
+    }
+
+    @Test func anIncarnationBeyondTheBoundIsMalformedWhereverItStands() {
+        let beyond = MembershipMessage.maximumIncarnation + 1
+        #expect(Self.decode(Self.rawFrame(.alive, incarnation: beyond) { _ in }) == .failure(.malformedBody))
+        #expect(Self.decode(Self.rawFrame(.alive, incarnation: .max) { _ in }) == .failure(.malformedBody))
+        let dead = Self.rawFrame(.dead) {
+            $0.writeShortString(Self.sender.rawValue)
+            $0.writeInteger(beyond)
+        }
+        #expect(Self.decode(dead) == .failure(.malformedBody))
+    }
+
+    @Test func anImplausibleSpareCPUIsMalformed() {
+        let beat = Self.rawFrame(.heartbeat) {
+            $0.writeInteger(UInt32(1))
+            $0.writeInteger(MembershipMessage.maximumMilliCores + 1)
+            $0.writeInteger(UInt32(0))
+        }
+        #expect(Self.decode(beat) == .failure(.malformedBody))
+    }
+
+    @Test(arguments: ["example.com", "10.0.0.256", "10.0.0", "010.0.0.1", "1.2.3.4.5", "fe80::1%eth0", "1::2::3", "12345::1", "", "::ffff:10.0.0.300"])
+    func aProbeRequestNamingAnythingButAnIPLiteralIsMalformed(host: String) {
+        let request = Self.rawFrame(.probeRequest) {
+            $0.writeInteger(UInt32(1))
+            $0.writeShortString(MemberID.named("b2").rawValue)
+            $0.writeShortString(host)
+            $0.writeInteger(UInt16(7946))
+        }
+        #expect(Self.decode(request) == .failure(.malformedBody), "\(host)")
+    }
+
+    @Test(arguments: ["10.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "fe80::1", "2001:db8::", "::", "1:2:3:4:5:6:7:8", "::ffff:10.0.0.1", "1:2:3:4:5:6:10.0.0.1"])
+    func anIPLiteralIsAValidAddressButPortZeroIsNot(host: String) {
+        #expect(PeerAddress(validatingHost: host, port: 7946) != nil, "\(host)")
+        #expect(PeerAddress(validatingHost: host, port: 0) == nil)
     }
 
     @Test func withAKeyOnlyFramesTaggedWithThatKeyAreAccepted() throws {

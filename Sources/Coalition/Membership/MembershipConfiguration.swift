@@ -75,6 +75,13 @@ public struct MembershipConfiguration: Hashable, Sendable {
     /// before it is forgotten. Default 10 minutes.
     public var deadRetention: Duration = .seconds(600)
 
+    /// The most members the table holds, this one excluded. Default 1024, ten times the largest
+    /// coalition measured (100 boards). Members enter only through Discovery or a known member's
+    /// vouching, so the bound is a last line against a flood of announcements; a member beyond it
+    /// is refused and counted as `memberTableFull`. Every other per-peer structure is bounded by
+    /// this table (indexes, extra monitors) or by a constant of its own (256 relayed probes).
+    public var maximumMembers: Int = 1024
+
     public init() {}
 
     /// The household LAN preset (the defaults above).
@@ -119,6 +126,7 @@ public struct MembershipConfiguration: Hashable, Sendable {
         if interArrivalWindow < 2 { problems.append("interArrivalWindow must be at least 2, not \(interArrivalWindow)") }
         if !(suspicionDeviations >= 0) { problems.append("suspicionDeviations must be >= 0, not \(suspicionDeviations)") }
         if maximumHealthScore < 0 { problems.append("maximumHealthScore must be >= 0, not \(maximumHealthScore)") }
+        if maximumMembers < 1 { problems.append("maximumMembers must be at least 1, not \(maximumMembers)") }
         if healthRecoveryTicks < 1 { problems.append("healthRecoveryTicks must be at least 1, not \(healthRecoveryTicks)") }
         return problems
     }

@@ -4,4 +4,7 @@ public enum MembershipDirective: Hashable, Sendable {
     case send(MembershipMessage, to: PeerAddress)
     /// Report this change to whoever listens (logs, `node status --watch`, the sub-cluster manager).
     case event(MembershipEvent)
+    /// Count this refusal (a frame from a stranger, from the wrong address, a full table): the
+    /// shell records it beside the codec's drops, so `node status` shows it under its reason.
+    case drop(WireDropReason, from: PeerAddress)
 }

@@ -10,7 +10,7 @@ import QoSModel
 /// daemon does.
 final class MembershipDriver {
     private var instance: MembershipInstance
-    private var decoder: WireFrameDecoder
+    private var decoder: MembershipDatagramDecoder
     private let encoder: WireFrameEncoder
     private var random: MembershipRandom
     private let broadcaster: MembershipEventBroadcaster
@@ -30,7 +30,7 @@ final class MembershipDriver {
         logger: Logger
     ) {
         self.instance = instance
-        self.decoder = WireFrameDecoder(accepting: WireMessageType.membership, authenticator: authenticator)
+        self.decoder = MembershipDatagramDecoder(authenticator: authenticator)
         self.encoder = WireFrameEncoder(authenticator: authenticator)
         self.random = MembershipRandom()
         self.broadcaster = broadcaster
@@ -78,17 +78,12 @@ final class MembershipDriver {
         guard let source else { return }
         scratch.clear()
         scratch.writeBytes(datagram)
-        let message: MembershipMessage
-        do {
-            // The clock matters only to an authenticated frame's replay window.
-            let wallClock = encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds()
-            let frame = try decoder.decode(datagram: scratch, nowMilliseconds: wallClock).get()
-            message = try MembershipMessage(frame: frame)
-        } catch {
-            drop(error, from: source)
-            return
+        // The clock matters only to an authenticated frame's replay window.
+        let wallClock = decoder.isAuthenticated ? WireFormat.nowMilliseconds() : 0
+        switch decoder.decode(scratch, nowMilliseconds: wallClock) {
+        case .success(let message): perform(instance.onMessage(message, from: source, now: Self.now))
+        case .failure(let reason): drop(reason, from: source)
         }
-        perform(instance.onMessage(message, from: source, now: Self.now))
     }
 
     private func drop(_ reason: WireDropReason, from address: PeerAddress) {
@@ -133,6 +128,8 @@ final class MembershipDriver {
                 }
             case .event(let event):
                 report(event)
+            case .drop(let reason, let address):
+                drop(reason, from: address)
             }
         }
     }

@@ -4,13 +4,16 @@ extension MembershipInstance {
     public mutating func onMessage(
         _ message: MembershipMessage, from source: PeerAddress, now: MembershipInstant
     ) -> [MembershipDirective] {
-        guard message.sender != member else { return [] }
         var out: [MembershipDirective] = []
-        // A declaration of our own death is answered whoever sends it.
+        if let refusal = admit(message, from: source, now: now, &out) {
+            out.append(.drop(refusal, from: source))
+            return out
+        }
+        // A member's declaration of our own death is answered at once.
         if case .dead(let subject, let subjectIncarnation) = message.body, subject == member {
             refute(subjectIncarnation, &out)
         }
-        guard accept(sender: message, from: source, now: now, &out) else { return out }
+        guard accept(sender: message, now: now, &out) else { return out }
         let sender = message.sender
         switch message.body {
         case .heartbeat(let sequence, let capacity):
@@ -35,15 +38,18 @@ extension MembershipInstance {
             if let relay = relays.removeValue(forKey: nonce), relay.target == sender {
                 let relayed = self.message(
                     .indirectAck(nonce: relay.requesterNonce, target: sender, targetIncarnation: message.incarnation))
-                out.append(.send(relayed, to: relay.requester))
+                out.append(.send(relayed, to: relay.requesterAddress))
             }
         case .probeRequest(let nonce, let target, let targetAddress):
             guard target != member, target != sender, relays.count < Self.maximumRelays else { break }
+            // A target we know is probed where we know it; an unknown one where the requester,
+            // a member, says it is (its answer from there is the requester's vouching).
+            let address = peers[target]?.address ?? targetAddress
             let ours = makeNonce()
             relays[ours] = Relay(
-                requester: source, requesterNonce: nonce, target: target,
-                expires: now + configuration.confirmationTimeout)
-            out.append(.send(self.message(.probe(nonce: ours)), to: targetAddress))
+                requester: sender, requesterAddress: source, requesterNonce: nonce, target: target,
+                targetAddress: address, expires: now + configuration.confirmationTimeout)
+            out.append(.send(self.message(.probe(nonce: ours)), to: address))
         case .indirectAck(_, let target, let targetIncarnation):
             guard let peer = peers[target], targetIncarnation >= peer.incarnation else { break }
             if peer.state == .suspect {
@@ -72,26 +78,44 @@ extension MembershipInstance {
 
     /// Told we are dead at `declared`: take a higher incarnation and tell everyone.
     private mutating func refute(_ declared: UInt64, _ out: inout [MembershipDirective]) {
-        guard declared >= incarnation else { return }
+        guard declared >= incarnation, declared < MembershipMessage.maximumIncarnation else { return }
         incarnation = declared &+ 1
         broadcast(.alive, &out)
     }
 
-    /// Learns or refreshes the sender; false when the message must go no further (it comes
-    /// from an older incarnation, or from a member dead or gone in our view that is not newer,
-    /// which is then told so).
-    private mutating func accept(
-        sender message: MembershipMessage, from source: PeerAddress, now: MembershipInstant,
+    /// Admission: whether a message may be believed at all. Nil when it may; else why not.
+    ///
+    /// A member enters the table only when Discovery resolved it (id, address and port from its
+    /// TXT record and SRV/A records), or when a known member vouches for it: the member asked us
+    /// to probe it at an address (a probe request), and it answered from exactly there. A known
+    /// member's frames must come from the address it is known by. Everything else, a stranger's
+    /// datagrams above all, is refused and counted, and creates nothing: no member, no answer.
+    private mutating func admit(
+        _ message: MembershipMessage, from source: PeerAddress, now: MembershipInstant,
         _ out: inout [MembershipDirective]
+    ) -> WireDropReason? {
+        let id = message.sender
+        guard id != member else { return .unexpectedAddress }
+        if let peer = peers[id] { return peer.address == source ? nil : .unexpectedAddress }
+        guard case .ack(let nonce, _) = message.body, let relay = relays[nonce], relay.target == id,
+            relay.targetAddress == source
+        else { return .unknownSender }
+        guard peers.count < configuration.maximumMembers else { return .memberTableFull }
+        addPeer(
+            id, address: source, incarnation: message.incarnation, now: now,
+            reason: "vouched for by \(relay.requester), answering at \(source)", &out)
+        update(id) { $0.lastHeard = now }
+        return nil
+    }
+
+    /// Refreshes an admitted sender; false when the message must go no further (it comes from
+    /// an older incarnation, or from a member dead or gone in our view that is not newer, which
+    /// is then told so).
+    private mutating func accept(
+        sender message: MembershipMessage, now: MembershipInstant, _ out: inout [MembershipDirective]
     ) -> Bool {
         let id = message.sender
-        guard let peer = peers[id] else {
-            if case .leave = message.body { return false }
-            addPeer(id, address: source, incarnation: message.incarnation, now: now, reason: "learned from its \(message.body.name)", &out)
-            update(id) { $0.lastHeard = now }
-            return true
-        }
-        if peer.address != source { update(id) { $0.address = source } }
+        guard let peer = peers[id] else { return false }
         if !peer.isLive {
             guard message.incarnation > peer.incarnation else {
                 tellDead(id, now: now, &out)

@@ -44,10 +44,14 @@ public struct MembershipInstance: Sendable {
     var relays: [UInt32: Relay] = [:]
     var broadcasts: [Broadcast] = []
 
+    /// A probe we send for a member that suspects `target`; its answer is relayed back.
     struct Relay: Hashable, Sendable {
-        var requester: PeerAddress
+        var requester: MemberID
+        var requesterAddress: PeerAddress
         var requesterNonce: UInt32
         var target: MemberID
+        /// Where we probe it; an unknown target's ack must come from exactly here.
+        var targetAddress: PeerAddress
         var expires: MembershipInstant
     }
 
@@ -80,8 +84,10 @@ public struct MembershipInstance: Sendable {
         _ id: MemberID, address: PeerAddress, incarnation: UInt64, now: MembershipInstant
     ) -> [MembershipDirective] {
         guard id != member else { return [] }
+        let incarnation = min(incarnation, MembershipMessage.maximumIncarnation)
         var out: [MembershipDirective] = []
         if peers[id] == nil {
+            guard peers.count < configuration.maximumMembers else { return [.drop(.memberTableFull, from: address)] }
             addPeer(id, address: address, incarnation: incarnation, now: now, reason: "announced by Discovery", &out)
         } else {
             let previous = peers[id]!

@@ -4,7 +4,7 @@ import QoSModel
 /// Bodies of the membership messages (protocol version 1), big-endian:
 ///
 /// ```
-/// every body:    sender id (short string, <= 64 bytes), sender incarnation (UInt64)
+/// every body:    sender id (short string: 16 lowercase hex digits), sender incarnation (UInt64)
 /// heartbeat  1:  sequence (UInt32), spare CPU (UInt32, milli-cores), MemAvailable (UInt32, KiB, saturated)
 /// probe      2:  nonce (UInt32)
 /// ack        3:  nonce (UInt32), spare CPU (UInt32), MemAvailable (UInt32)
@@ -14,7 +14,11 @@ import QoSModel
 /// dead       7:  subject id (short string), subject incarnation (UInt64)
 /// leave      8:  nothing more
 /// ```
-/// A heartbeat frame is 41 bytes with an 11-byte id (73 with the auth trailer).
+/// A heartbeat frame is 46 bytes (78 with the auth trailer).
+///
+/// Nothing read is trusted: an id must be 16 lowercase hex digits, an incarnation at most
+/// ``MembershipMessage/maximumIncarnation``, spare CPU at most ``maximumMilliCores``, a target
+/// address an IP literal with a port other than 0. Anything else is `malformedBody`.
 extension MembershipMessage {
     /// The frame type of this message.
     public var wireType: WireMessageType {
@@ -65,7 +69,7 @@ extension MembershipMessage {
     public init(frame: WireFrame) throws(WireDropReason) {
         var buffer = frame.body
         sender = try buffer.readMemberID()
-        incarnation = try buffer.readField()
+        incarnation = try buffer.readIncarnation()
         switch frame.type {
         case .heartbeat:
             body = .heartbeat(sequence: try buffer.readField(), capacity: try buffer.readCapacity())
@@ -78,13 +82,14 @@ extension MembershipMessage {
             let target = try buffer.readMemberID()
             let host = try buffer.readShortString(maximumBytes: 64)
             let port: UInt16 = try buffer.readField()
-            body = .probeRequest(nonce: nonce, target: target, targetAddress: PeerAddress(host: host, port: port))
+            guard let address = PeerAddress(validatingHost: host, port: port) else { throw .malformedBody }
+            body = .probeRequest(nonce: nonce, target: target, targetAddress: address)
         case .indirectAck:
-            body = .indirectAck(nonce: try buffer.readField(), target: try buffer.readMemberID(), targetIncarnation: try buffer.readField())
+            body = .indirectAck(nonce: try buffer.readField(), target: try buffer.readMemberID(), targetIncarnation: try buffer.readIncarnation())
         case .alive:
             body = .alive
         case .dead:
-            body = .dead(subject: try buffer.readMemberID(), subjectIncarnation: try buffer.readField())
+            body = .dead(subject: try buffer.readMemberID(), subjectIncarnation: try buffer.readIncarnation())
         case .leave:
             body = .leave
         default:
@@ -92,6 +97,11 @@ extension MembershipMessage {
         }
         guard buffer.readableBytes == 0 else { throw .malformedBody }
     }
+}
+
+extension MembershipMessage {
+    /// The most spare CPU a heartbeat or ack may report, in thousandths of a core: 1024 cores.
+    public static let maximumMilliCores: UInt32 = 1_024_000
 }
 
 extension ByteBuffer {
@@ -104,12 +114,19 @@ extension ByteBuffer {
 
     fileprivate mutating func readCapacity() throws(WireDropReason) -> SpareCapacity {
         let milliCores: UInt32 = try readField()
+        guard milliCores <= MembershipMessage.maximumMilliCores else { throw .malformedBody }
         let kibibytes: UInt32 = try readField()
         return SpareCapacity(cores: Double(milliCores) / 1000, memoryAvailableBytes: UInt64(kibibytes) * 1024)
     }
 
     fileprivate mutating func readMemberID() throws(WireDropReason) -> MemberID {
-        guard let id = MemberID(try readShortString(maximumBytes: MemberID.maximumByteCount)) else { throw .malformedBody }
+        guard let id = MemberID(try readShortString(maximumBytes: MemberID.byteCount)) else { throw .malformedBody }
         return id
+    }
+
+    fileprivate mutating func readIncarnation() throws(WireDropReason) -> UInt64 {
+        let incarnation: UInt64 = try readField()
+        guard incarnation <= MembershipMessage.maximumIncarnation else { throw .malformedBody }
+        return incarnation
     }
 }

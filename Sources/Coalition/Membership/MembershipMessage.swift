@@ -10,6 +10,12 @@ public struct MembershipMessage: Hashable, Sendable {
     public var incarnation: UInt64
     public var body: Body
 
+    /// The largest incarnation accepted from the wire or Discovery: 2^53. Incarnations start at
+    /// the process's start time in milliseconds since the epoch (about 2^41) and grow by one per
+    /// refutation, so a larger one can only come from a corrupted or forged frame; the bound
+    /// also keeps `incarnation + 1` from overflowing.
+    public static let maximumIncarnation: UInt64 = 1 << 53
+
     public init(sender: MemberID, incarnation: UInt64, body: Body) {
         self.sender = sender
         self.incarnation = incarnation

@@ -208,7 +208,7 @@ extension ByteBuffer {
 
     // Ids (member, service) are short strings (`ByteBuffer+Wire`).
     fileprivate mutating func readMemberID() -> MemberID? {
-        (try? readShortString(maximumBytes: MemberID.maximumByteCount)).flatMap(MemberID.init)
+        (try? readShortString(maximumBytes: MemberID.byteCount)).flatMap(MemberID.init)
     }
 
     fileprivate mutating func readServiceID() -> ServiceID? {

@@ -59,6 +59,15 @@ public enum WireDropReason: String, Error, Hashable, Sendable, CaseIterable, Cod
     case staleTimestamp
     /// The same timestamp and nonce were seen within the replay window.
     case replayed
+    /// Membership admission: the sender is no member. It was neither resolved through DNS-SD
+    /// nor vouched for by a known member, so its frame creates nothing and is answered by nothing.
+    case unknownSender
+    /// Membership admission: the sender's id is a known member's (or ours), but the datagram
+    /// comes from another address than the one that member is known by.
+    case unexpectedAddress
+    /// Membership admission: a new member would exceed the member table's bound
+    /// (``MembershipConfiguration/maximumMembers``).
+    case memberTableFull
 }
 
 /// Per-reason counts of dropped frames.
