@@ -66,12 +66,18 @@ let package = Package(
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
-        .testTarget(name: "CoalitionTests", dependencies: ["Coalition", "QoSModel"]),
+        // Seeded randomness and hostile traffic shared by the unit and the lab tests.
+        .target(
+            name: "TestSupport", dependencies: ["Coalition", "QoSModel", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/TestSupport"),
+        .testTarget(
+            name: "CoalitionTests",
+            dependencies: ["Coalition", "QoSModel", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "NodeTests",
             dependencies: ["node", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Integration tests that run real processes in the lab (network namespaces; needs root).
-        .testTarget(name: "LabTests", dependencies: ["QoSModel"]),
+        .testTarget(name: "LabTests", dependencies: ["QoSModel", "Coalition", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Coalition
 import QoSModel
+import TestSupport
 import Testing
 
 /// One instance driven by hand: a fake clock advanced explicitly, messages built in the test.

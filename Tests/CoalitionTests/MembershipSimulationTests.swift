@@ -1,4 +1,5 @@
 import Coalition
+import TestSupport
 import Testing
 
 /// Deterministic simulations: at least 50 instances, a virtual clock, seeded loss, delays,

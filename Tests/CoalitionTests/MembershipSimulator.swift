@@ -1,19 +1,7 @@
 import Coalition
 import NIOCore
 import QoSModel
-
-/// SplitMix64: a tiny seeded generator, so a simulation replays exactly from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_1E5C_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Many membership instances over a simulated network, driven by a virtual clock: seeded loss,
 /// delays, link cuts, partitions, crashes, starved processes. Nothing sleeps; nothing is mocked

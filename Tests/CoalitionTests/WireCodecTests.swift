@@ -1,6 +1,7 @@
 import Coalition
 import NIOCore
 import QoSModel
+import TestSupport
 import Testing
 
 @Suite("Wire codec")
