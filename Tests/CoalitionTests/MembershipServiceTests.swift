@@ -18,7 +18,7 @@ struct MembershipServiceTests {
         let services = (0..<count).map { index in
             MembershipService(
                 member: MemberID("svc-\(index)")!, incarnation: 1,
-                configuration: .init(host: "127.0.0.1", port: 0, authenticator: authenticator), logger: logger)
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: authenticator.map { WireKeyring($0) }), logger: logger)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }

@@ -38,7 +38,7 @@ import Testing
                 let drops = ServiceDropCounter()
                 let (ports, continuation) = AsyncStream<Int>.makeStream()
                 let server = ServiceServer(
-                    configuration: .init(host: "127.0.0.1", port: 0, authenticator: memberKeys?[index] ?? key),
+                    configuration: .init(host: "127.0.0.1", port: 0, keyring: (memberKeys?[index] ?? key).map { WireKeyring($0) }),
                     host: host, me: id, drops: drops, logger: Self.logger, onListening: { continuation.yield($0) })
                 group.addTask { try await server.run() }
                 var iterator = ports.makeAsyncIterator()
@@ -57,7 +57,7 @@ import Testing
         _ request: ServiceRequest, over nodes: [Node], key: WireAuthenticator? = nil,
         then: (ServiceCoordinator, ServiceID, AsyncStream<ServiceEventRecord>.AsyncIterator) async throws -> Void
     ) async throws {
-        let client = ServiceClient(me: MemberID("requester")!, configuration: .init(authenticator: key))
+        let client = ServiceClient(me: MemberID("requester")!, configuration: .init(keyring: key.map { WireKeyring($0) }))
         let coordinator = ServiceCoordinator(me: MemberID("requester")!, transport: client, logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }

@@ -26,12 +26,14 @@ final class MembershipDriver {
     private var scratch = ByteBufferAllocator().buffer(capacity: MembershipSocket.datagramCapacity)
 
     init(
-        instance: MembershipInstance, authenticator: WireAuthenticator?, broadcaster: MembershipEventBroadcaster,
+        instance: MembershipInstance, keyring: WireKeyring?, broadcaster: MembershipEventBroadcaster,
         logger: Logger
     ) {
         self.instance = instance
-        self.decoder = WireFrameDecoder(accepting: WireMessageType.membership, authenticator: authenticator)
-        self.encoder = WireFrameEncoder(authenticator: authenticator)
+        // Both read the keyring per frame: a key file re-read on SIGHUP (another thread) applies
+        // to the next datagram sent or received here, with no hand-over of our own.
+        self.decoder = WireFrameDecoder(accepting: WireMessageType.membership, keyring: keyring)
+        self.encoder = WireFrameEncoder(keyring: keyring)
         self.random = MembershipRandom()
         self.broadcaster = broadcaster
         self.logger = logger
@@ -81,7 +83,7 @@ final class MembershipDriver {
         let message: MembershipMessage
         do {
             // The clock matters only to an authenticated frame's replay window.
-            let wallClock = encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds()
+            let wallClock = encoder.isAuthenticated ? WireFormat.nowMilliseconds() : 0
             let frame = try decoder.decode(datagram: scratch, nowMilliseconds: wallClock).get()
             message = try MembershipMessage(frame: frame)
         } catch {
@@ -141,7 +143,7 @@ final class MembershipDriver {
         scratch.clear()
         encoder.encode(
             message.wireType, into: &scratch,
-            timestampMilliseconds: encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds(), nonce: random.next()
+            timestampMilliseconds: encoder.isAuthenticated ? WireFormat.nowMilliseconds() : 0, nonce: random.next()
         ) { message.encodeBody(into: &$0) }
     }
 
