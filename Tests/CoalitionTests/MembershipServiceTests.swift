@@ -11,8 +11,9 @@ struct MembershipServiceTests {
     static let logger = Logger(label: "membership-test")
 
     /// Starts services on loopback, waits until all are bound, runs `body`, then stops them.
+    /// Keyed, as `node join` is by default; nil runs them as `--insecure` does.
     static func withServices<R>(
-        _ count: Int, authenticator: WireAuthenticator? = nil,
+        _ count: Int, authenticator: WireAuthenticator? = .testKey,
         _ body: ([MembershipService]) async throws -> R
     ) async throws -> R {
         let services = (0..<count).map { index in
@@ -87,7 +88,7 @@ struct MembershipServiceTests {
             let silent = MemberID("silent")!
             for sequence in 1...15 {
                 let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .zero))
-                try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
+                try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat, authenticator: .testKey, timestamp: WireFormat.nowMilliseconds())))
                 try await Task.sleep(for: .milliseconds(100))
             }
             let stoppedAt = ContinuousClock.now
