@@ -76,9 +76,19 @@ struct JoinCommand: AsyncParsableCommand {
     var emulateIdleCores: Double?
 
     @Option(name: .customLong("key-file"), help: ArgumentHelp(
-        "The coalition key: every message is then tagged with HMAC-SHA256 and peers without the key are ignored.",
+        "The coalition key file (`node keygen FILE`): every message is tagged with HMAC-SHA256 and peers without the key are ignored. It may hold a second line, the previous key, still accepted during a rotation; SIGHUP re-reads it.",
         valueName: "path"))
     var keyFile: String?
+
+    @Flag(help: "Run without a coalition key: any device on the LAN can then join, and feed data into this board's decoders.")
+    var insecure = false
+
+    /// What `node join` says when it is given neither a key nor --insecure.
+    static let missingKeyAdvice = """
+        node join needs a coalition key: make one with `node keygen /etc/coalition/key`, copy that file \
+        to every board and pass `--key-file /etc/coalition/key` to each, or run an unauthenticated \
+        coalition with --insecure
+        """
 
     @Option(name: .customLong("heartbeat-interval"), help: ArgumentHelp(
         "Milliseconds between heartbeats; every failure-detection timeout scales with it (detection takes about 6.5 intervals).",
@@ -89,6 +99,14 @@ struct JoinCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        switch (keyFile, insecure) {
+        case (nil, false):
+            throw ValidationError(Self.missingKeyAdvice)
+        case (_?, true):
+            throw ValidationError("--key-file and --insecure contradict each other: give the key file, or --insecure to run without authentication, not both")
+        case (nil, true), (_?, false):
+            break
+        }
         if let nodeID, NodeID(hex: nodeID) == nil {
             throw ValidationError("--node-id must be exactly 16 hex digits, not \"\(nodeID)\"")
         }
@@ -155,10 +173,19 @@ struct JoinCommand: AsyncParsableCommand {
         configuration.capacity.lendMemoryBytes = lendMemoryMiB.map { UInt64($0) << 20 }
         if let keyFile {
             do {
-                configuration.authenticator = try WireAuthenticator(keyFile: keyFile)
+                configuration.keyring = try WireKeyring(keyFile: keyFile)
             } catch {
                 throw ValidationError("\(error)")
             }
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: keyFile))?[.posixPermissions] as? Int,
+                mode & 0o077 != 0
+            {
+                logger.warning(
+                    "the coalition key file can be read by other users: chmod 600 it",
+                    metadata: ["key_file": "\(keyFile)", "mode": "\(String(mode, radix: 8))"])
+            }
+        } else {
+            logger.warning("authentication OFF (--insecure): any device on the LAN can join this coalition and feed data into this board's decoders")
         }
         if let bind {
             configuration.discovery.interfaceIndex = try Self.interfaceIndex(of: bind)
@@ -168,6 +195,7 @@ struct JoinCommand: AsyncParsableCommand {
             metadata: [
                 "name": "\(announcement.name)", "id": "\(announcement.nodeID)", "incarnation": "\(announcement.incarnation)",
                 "bind": "\(bind ?? "*")", "control": "\(configuration.control.path)",
+                "authentication": "\(configuration.keyring.map { AuthenticationStatus(keyring: $0) }?.summary ?? AuthenticationStatus.insecure.summary)",
             ])
         try await NodeDaemon(configuration: configuration, logger: logger).run()
         withExtendedLifetime(state) {}

@@ -75,7 +75,13 @@ enum StatusTable {
                 + "avahi \(report.avahi), \(me.published ? "published" : "not published"); "
                 + "\(report.peers.count) peer\(report.peers.count == 1 ? "" : "s")"
         ]
-        guard !report.peers.isEmpty else { return lines[0] }
+        if let authentication = report.authentication {
+            lines.append("authentication: \(authentication.summary)")
+            if let failure = authentication.lastReloadError {
+                lines.append("  the last re-read of the key file failed (these keys stayed in force): \(failure)")
+            }
+        }
+        guard !report.peers.isEmpty else { return lines.joined(separator: "\n") }
         let header = ["NAME", "ID", "ADDRESS", "CORES", "MEMORY", "LAST SEEN"]
         let rows = report.peers.map { p in
             [p.name, p.id, p.address, "\(p.cores)", "\(p.memoryMiB) MiB", ago(p.lastSeenSecondsAgo)]

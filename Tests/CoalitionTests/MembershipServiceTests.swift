@@ -11,14 +11,15 @@ struct MembershipServiceTests {
     static let logger = Logger(label: "membership-test")
 
     /// Starts services on loopback, waits until all are bound, runs `body`, then stops them.
+    /// Keyed, as `node join` is by default; nil runs them as `--insecure` does.
     static func withServices<R>(
-        _ count: Int, authenticator: WireAuthenticator? = nil,
+        _ count: Int, authenticator: WireAuthenticator? = .testKey,
         _ body: ([MembershipService]) async throws -> R
     ) async throws -> R {
         let services = (0..<count).map { index in
             MembershipService(
                 member: MemberID.named("svc-\(index)"), incarnation: 1,
-                configuration: .init(host: "127.0.0.1", port: 0, authenticator: authenticator), logger: logger)
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: authenticator.map { WireKeyring($0) }), logger: logger)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
@@ -89,7 +90,7 @@ struct MembershipServiceTests {
             service.peerDiscovered(silent, address: PeerAddress(host: "127.0.0.1", port: UInt16(peer.localAddress!.port!)), incarnation: 1)
             for sequence in 1...15 {
                 let beat = MembershipMessage(sender: silent, incarnation: 1, body: .heartbeat(sequence: UInt32(sequence), capacity: .zero))
-                try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat)))
+                try await peer.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: Self.frame(beat, authenticator: .testKey, timestamp: WireFormat.nowMilliseconds())))
                 try await Task.sleep(for: .milliseconds(100))
             }
             let stoppedAt = ContinuousClock.now
@@ -104,7 +105,7 @@ struct MembershipServiceTests {
     }
 
     @Test func aStrangersFramesOverRealSocketsCreateNoMemberAndAreCountedAsUnknownSender() async throws {
-        try await Self.withServices(2) { services in
+        try await Self.withServices(2, authenticator: nil) { services in
             let stranger = try await Self.rawSocket()
             defer { stranger.close(promise: nil) }
             let target = try SocketAddress(ipAddress: "127.0.0.1", port: services[0].localAddress!.port!)

@@ -25,7 +25,7 @@ import Testing
 
     /// Starts members with the given spare cores, runs `body`, then stops them.
     func withMembers(
-        _ cores: [Double], key: WireAuthenticator? = nil, memberKeys: [WireAuthenticator?]? = nil,
+        _ cores: [Double], key: WireAuthenticator? = .testKey, memberKeys: [WireAuthenticator?]? = nil,
         _ body: ([Node]) async throws -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -38,7 +38,7 @@ import Testing
                 let drops = ServiceDropCounter()
                 let (ports, continuation) = AsyncStream<Int>.makeStream()
                 let server = ServiceServer(
-                    configuration: .init(host: "127.0.0.1", port: 0, authenticator: memberKeys?[index] ?? key),
+                    configuration: .init(host: "127.0.0.1", port: 0, keyring: (memberKeys?[index] ?? key).map { WireKeyring($0) }),
                     host: host, me: id, drops: drops, logger: Self.logger, onListening: { continuation.yield($0) })
                 group.addTask { try await server.run() }
                 var iterator = ports.makeAsyncIterator()
@@ -54,10 +54,10 @@ import Testing
 
     /// Runs a coordinator over the members until `until` holds for the service's events.
     func request(
-        _ request: ServiceRequest, over nodes: [Node], key: WireAuthenticator? = nil,
+        _ request: ServiceRequest, over nodes: [Node], key: WireAuthenticator? = .testKey,
         then: (ServiceCoordinator, ServiceID, AsyncStream<ServiceEventRecord>.AsyncIterator) async throws -> Void
     ) async throws {
-        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(authenticator: key))
+        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: key.map { WireKeyring($0) }))
         let coordinator = ServiceCoordinator(me: MemberID.named("req"), transport: client, logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
@@ -129,7 +129,8 @@ import Testing
     }
 
     @Test func garbageOnTheQueryPort_isCountedAndDisconnected_andTheMemberKeepsAnswering() async throws {
-        try await withMembers([1.0]) { nodes in
+        // Without a key (--insecure), so that an untagged frame reaches the body checks too.
+        try await withMembers([1.0], key: nil) { nodes in
             for garbage: [UInt8] in [
                 [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09],  // bad magic
                 [0xC0, 0xA1, 0x09, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00],  // unknown version
@@ -146,7 +147,7 @@ import Testing
             #expect(counts[.oversized] == 1)
             #expect(counts[.unknownType] == 1)
             #expect(counts[.malformedBody] == 1)
-            try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes) { _, _, events in
+            try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes, key: nil) { _, _, events in
                 var events = events
                 #expect(await next(&events, kind: "formed")?.kind == "formed")
             }
@@ -159,7 +160,7 @@ import Testing
             .bind(host: "127.0.0.1", port: 0).get()
         defer { silent.close(promise: nil) }
         try await withMembers([1.0]) { nodes in
-            let client = ServiceClient(me: MemberID.named("req"))
+            let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
             let coordinator = ServiceCoordinator(me: MemberID.named("req"), transport: client, logger: Self.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await coordinator.run() }

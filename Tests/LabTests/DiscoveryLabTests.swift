@@ -221,7 +221,7 @@ private struct LabNode {
         [
             Lab.nodeBinary, "join", "--name", name, "--bind", lab.address(host: host),
             "--control-socket", "\(lab.host(host).directory)/node.sock",
-            "--state-dir", "\(lab.host(host).directory)/state",
+            "--state-dir", "\(lab.host(host).directory)/state", "--key-file", lab.keyFile,
         ] + profiling
     }
 

@@ -57,6 +57,10 @@ struct Lab: Sendable {
     /// Hosts 1...N; `hosts[0]` is host 1.
     let hosts: [LabHost]
 
+    /// The lab's coalition key file, made by `node keygen` when the lab came up: pass it to every
+    /// `node join` with `--key-file` (unless the test is about `--insecure`).
+    var keyFile: String { "\(directory)/coalition.key" }
+
     /// The package's root directory, found from this file's path.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -90,11 +94,21 @@ struct Lab: Sendable {
         guard up.succeeded else { throw LabError(arguments: ["up", String(count)], output: up) }
         do {
             let hosts = try (1...count).map { try describeHost($0, directory: directory) }
-            return Lab(directory: directory, hosts: hosts)
+            let lab = Lab(directory: directory, hosts: hosts)
+            try lab.keygen(lab.keyFile)
+            return lab
         } catch {
             _ = try? invoke(["down"], directory: directory)
             throw error
         }
+    }
+
+    /// Makes a new coalition key file at `path` with `node keygen` (mode 0600); returns `path`.
+    @discardableResult
+    func keygen(_ path: String) throws -> String {
+        let output = try Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["keygen", path])
+        guard output.succeeded else { throw LabError(arguments: ["(node) keygen", path], output: output) }
+        return path
     }
 
     /// Host `index` (1-based).
@@ -174,6 +188,12 @@ struct Lab: Sendable {
     /// SIGCONT to the processes started on a host.
     func resume(host index: Int, pids: [pid_t] = []) throws {
         try check(["resume", String(index)] + pids.map(String.init))
+    }
+
+    /// SIGHUP to the processes started on a host (all of them, or the given pids): a node
+    /// re-reads its `--key-file`.
+    func hup(host index: Int, pids: [pid_t] = []) throws {
+        try check(["hup", String(index)] + pids.map(String.init))
     }
 
     /// Drops `percent` % of a host's packets each way, at random; 0 removes the loss.

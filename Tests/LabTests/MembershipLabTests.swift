@@ -101,7 +101,7 @@ struct MembershipLabNode {
         try lab.spawn(
             host: host, logFile: node.logFile,
             [Lab.nodeBinary, "join", "--name", "board-\(host)", "--node-id", nodeID, "--bind", lab.address(host: host),
-             "--control-socket", node.socket, "--skip-profiling", "--profiles-dir", "/nonexistent"])
+             "--control-socket", node.socket, "--skip-profiling", "--profiles-dir", "/nonexistent", "--key-file", lab.keyFile])
         return node
     }
 

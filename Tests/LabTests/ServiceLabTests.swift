@@ -14,7 +14,7 @@ struct ServiceLabTests {
             "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try committedProfile(),
             "--emulate-idle-cores", "\(idleCores)",
         ]
-        if let keyFile { arguments += ["--key-file", keyFile] }
+        arguments += ["--key-file", keyFile ?? lab.keyFile]
         try lab.spawn(host: host, logFile: "\(directory)/node.log", arguments)
         return "\(directory)/node.sock"
     }
@@ -217,7 +217,7 @@ private struct StatusServices: Decodable {
 }
 
 /// The first capability profile committed in `profiles/` (measured on a build machine).
-private func committedProfile() throws -> String {
+func committedProfile() throws -> String {
     let directory = Lab.packageRoot.appendingPathComponent("profiles")
     let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
     let first = try #require(files.first, "no profile committed in profiles/")

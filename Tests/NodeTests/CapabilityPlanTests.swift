@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func joinParsesTheProfilingOptions() throws {
-        let command = try NodeCommand.parseAsRoot(["join", "--profiles-dir", "/var/lib/coalition", "--skip-profiling", "--quick-profile"])
+        let command = try NodeCommand.parseAsRoot(["join", "--key-file", "/etc/coalition/key", "--profiles-dir", "/var/lib/coalition", "--skip-profiling", "--quick-profile"])
         let join = try #require(command as? JoinCommand)
         #expect(join.profilesDirectory == "/var/lib/coalition")
         #expect(join.skipProfiling && join.quickProfile)

@@ -9,16 +9,20 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var avahi: String
     /// Known peers, sorted by name.
     public var peers: [PeerSummary]
+    /// Whether the coalition's frames are authenticated here, and under which keys; nil from a
+    /// daemon that does not say.
+    public var authentication: AuthenticationStatus?
 
     enum CodingKeys: String, CodingKey {
         case node = "self"
-        case avahi, peers
+        case avahi, peers, authentication
     }
 
-    public init(node: NodeSummary, avahi: String, peers: [PeerSummary]) {
+    public init(node: NodeSummary, avahi: String, peers: [PeerSummary], authentication: AuthenticationStatus? = nil) {
         self.node = node
         self.avahi = avahi
         self.peers = peers
+        self.authentication = authentication
     }
 }
 

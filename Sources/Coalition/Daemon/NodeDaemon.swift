@@ -2,6 +2,7 @@ import Discovery
 import Logging
 import QoSModel
 import ServiceLifecycle
+import UnixSignals
 
 /// What `node join` runs: a `ServiceGroup` of the daemon's long-running parts.
 ///
@@ -28,8 +29,9 @@ public struct NodeDaemon: Sendable {
         public var host: ServiceHost.Configuration = .init()
         /// Query deadlines, lease renewal and formation of the requester side.
         public var coordinator: ServiceCoordinator.Configuration = .init()
-        /// The coalition key (`--key-file`); nil sends and accepts only untagged frames. Default nil.
-        public var authenticator: WireAuthenticator? = nil
+        /// The coalition keys (`--key-file`, re-read on SIGHUP); nil (`--insecure`) sends and
+        /// accepts only untagged frames. Default nil.
+        public var keyring: WireKeyring? = nil
         /// Heartbeats and failure detection. Default `.lan` (100 ms heartbeats).
         public var membership: MembershipConfiguration = .lan
 
@@ -71,13 +73,13 @@ public struct NodeDaemon: Sendable {
                 me: me,
                 configuration: .init(
                     requestTimeout: max(configuration.coordinator.queryDeadline, configuration.coordinator.reserveDeadline),
-                    authenticator: configuration.authenticator)),
+                    keyring: configuration.keyring)),
             configuration: configuration.coordinator, logger: logger)
         self.membership = MembershipService(
             member: me, incarnation: configuration.announcement.incarnation,
             configuration: .init(
                 membership: configuration.membership, host: configuration.bindAddress ?? "0.0.0.0",
-                port: configuration.announcement.heartbeatPort, authenticator: configuration.authenticator),
+                port: configuration.announcement.heartbeatPort, keyring: configuration.keyring),
             spareCapacity: { capacity.spare }, logger: logger)
     }
 
@@ -85,8 +87,13 @@ public struct NodeDaemon: Sendable {
     public func controlHandlers() -> [any ControlHandler] {
         let state = self.state
         let capacity = self.capacity
+        let keyring = configuration.keyring
         return [
-            StatusHandler(report: { await state.statusReport() }),
+            StatusHandler(report: {
+                var report = await state.statusReport()
+                report.authentication = keyring.map { AuthenticationStatus(keyring: $0) } ?? .insecure
+                return report
+            }),
             RequestHandler(coordinator: coordinator),
             ReleaseHandler(coordinator: coordinator),
             ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }),
@@ -155,7 +162,7 @@ public struct NodeDaemon: Sendable {
                 service: ServiceServer(
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
-                        authenticator: configuration.authenticator),
+                        keyring: configuration.keyring),
                     host: host, me: me, drops: queryDrops, logger: logger),
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
@@ -171,9 +178,16 @@ public struct NodeDaemon: Sendable {
     /// returns; throws if a part fails.
     public func run() async throws {
         await coordinator.peerUp(ownEndpoint)
+        // SIGHUP is trapped before anything runs: from now on it re-reads the key file, never
+        // ends the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        var services = services()
+        services.insert(
+            .init(service: KeyReloader(keyring: configuration.keyring, hangups: hangups, logger: logger), serviceName: "key-reloader"),
+            at: 1)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -6,13 +6,19 @@ import NIOCore
 public struct MembershipDatagramDecoder: Sendable {
     private var frames: WireFrameDecoder
 
-    /// - Parameter authenticator: the coalition key; nil for an `--insecure` coalition.
+    /// - Parameter keyring: the coalition keys in force, read once per frame; nil for an
+    ///   `--insecure` coalition.
+    public init(keyring: WireKeyring?) {
+        frames = WireFrameDecoder(accepting: WireMessageType.membership, keyring: keyring)
+    }
+
+    /// Fixed keys (tests); nil for an `--insecure` coalition.
     public init(authenticator: WireAuthenticator?) {
-        frames = WireFrameDecoder(accepting: WireMessageType.membership, authenticator: authenticator)
+        self.init(keyring: authenticator.map { WireKeyring($0) })
     }
 
     /// Whether tagged frames are expected (the replay window then needs the wall clock).
-    public var isAuthenticated: Bool { frames.authenticator != nil }
+    public var isAuthenticated: Bool { frames.isAuthenticated }
 
     /// The message in `datagram`, or why it was dropped.
     /// - Parameter nowMilliseconds: the wall clock (ms since the Unix epoch) for the replay window;

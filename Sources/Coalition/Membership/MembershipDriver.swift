@@ -26,12 +26,14 @@ final class MembershipDriver {
     private var scratch = ByteBufferAllocator().buffer(capacity: MembershipSocket.datagramCapacity)
 
     init(
-        instance: MembershipInstance, authenticator: WireAuthenticator?, broadcaster: MembershipEventBroadcaster,
+        instance: MembershipInstance, keyring: WireKeyring?, broadcaster: MembershipEventBroadcaster,
         logger: Logger
     ) {
         self.instance = instance
-        self.decoder = MembershipDatagramDecoder(authenticator: authenticator)
-        self.encoder = WireFrameEncoder(authenticator: authenticator)
+        // Both read the keyring per frame: a key file re-read on SIGHUP (another thread) applies
+        // to the next datagram sent or received here, with no hand-over of our own.
+        self.decoder = MembershipDatagramDecoder(keyring: keyring)
+        self.encoder = WireFrameEncoder(keyring: keyring)
         self.random = MembershipRandom()
         self.broadcaster = broadcaster
         self.logger = logger
@@ -138,7 +140,7 @@ final class MembershipDriver {
         scratch.clear()
         encoder.encode(
             message.wireType, into: &scratch,
-            timestampMilliseconds: encoder.authenticator == nil ? 0 : WireFormat.nowMilliseconds(), nonce: random.next()
+            timestampMilliseconds: encoder.isAuthenticated ? WireFormat.nowMilliseconds() : 0, nonce: random.next()
         ) { message.encodeBody(into: &$0) }
     }
 

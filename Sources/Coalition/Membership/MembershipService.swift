@@ -20,17 +20,18 @@ public final class MembershipService: Service, Sendable {
         public var host: String
         /// The UDP port (the SRV port Discovery announces); 0 picks a free one. Default 7946.
         public var port: Int
-        /// The coalition key (`--key-file`); nil sends and accepts untagged frames only.
-        public var authenticator: WireAuthenticator?
+        /// The coalition keys (`--key-file`), read per frame so a reload applies at once; nil
+        /// sends and accepts untagged frames only. Default nil.
+        public var keyring: WireKeyring?
 
         public init(
             membership: MembershipConfiguration = .lan, host: String = "0.0.0.0", port: Int = 7946,
-            authenticator: WireAuthenticator? = nil
+            keyring: WireKeyring? = nil
         ) {
             self.membership = membership
             self.host = host
             self.port = port
-            self.authenticator = authenticator
+            self.keyring = keyring
         }
     }
 
@@ -58,7 +59,7 @@ public final class MembershipService: Service, Sendable {
             instance: MembershipInstance(
                 member: member, incarnation: incarnation ?? WireFormat.nowMilliseconds(),
                 configuration: configuration.membership),
-            authenticator: configuration.authenticator, broadcaster: broadcaster, logger: logger)
+            keyring: configuration.keyring, broadcaster: broadcaster, logger: logger)
         driver.capacitySource = spareCapacity
         self.loop = MembershipLoop(driver: driver)
     }
@@ -77,7 +78,7 @@ public final class MembershipService: Service, Sendable {
             metadata: [
                 "member": "\(member)", "address": "\(socket.localHost):\(socket.localPort)",
                 "heartbeat_ms": "\(configuration.membership.heartbeatInterval.milliseconds)",
-                "authenticated": "\(configuration.authenticator != nil)",
+                "authenticated": "\(configuration.keyring != nil)",
             ])
         loop.start(on: socket)
         let loop = self.loop

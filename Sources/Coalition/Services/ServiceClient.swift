@@ -13,16 +13,17 @@ public actor ServiceClient: ServiceTransport {
         /// off without a word never answers: its requests fail after this, and no caller waits
         /// longer for it.
         public var requestTimeout: Duration
-        /// The coalition key; nil sends untagged frames.
-        public var authenticator: WireAuthenticator?
+        /// The coalition keys, read per frame so a reload applies at once, also on open
+        /// connections; nil sends untagged frames. Default nil.
+        public var keyring: WireKeyring?
 
         public init(
             connectTimeout: Duration = .milliseconds(250), requestTimeout: Duration = .milliseconds(300),
-            authenticator: WireAuthenticator? = nil
+            keyring: WireKeyring? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
-            self.authenticator = authenticator
+            self.keyring = keyring
         }
     }
 
@@ -108,15 +109,15 @@ public actor ServiceClient: ServiceTransport {
 
     private func connection(to peer: ServiceEndpoint) -> EventLoopFuture<Channel> {
         if let existing = connections[peer] { return existing }
-        let authenticator = configuration.authenticator
+        let keyring = configuration.keyring
         let future = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.answerTypes, authenticator: authenticator)))
-                    try channel.pipeline.syncOperations.addHandler(ServiceClientHandler(authenticator: authenticator))
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.answerTypes, keyring: keyring)))
+                    try channel.pipeline.syncOperations.addHandler(ServiceClientHandler(keyring: keyring))
                 }
             }
             .connect(host: peer.host, port: Int(peer.port))
@@ -150,8 +151,8 @@ final class ServiceClientHandler: ChannelDuplexHandler {
     private var pending: [UInt32: EventLoopPromise<ServiceMessage>] = [:]
     private var timers: [UInt32: Scheduled<Void>] = [:]
 
-    init(authenticator: WireAuthenticator?) {
-        encoder = WireFrameEncoder(authenticator: authenticator)
+    init(keyring: WireKeyring?) {
+        encoder = WireFrameEncoder(keyring: keyring)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

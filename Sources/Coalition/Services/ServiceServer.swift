@@ -13,13 +13,14 @@ public struct ServiceServer: Service {
         public var host: String
         /// The query port; 0 picks a free one (reported to `onListening`). Default 7947.
         public var port: Int
-        /// The coalition key; nil accepts only untagged frames.
-        public var authenticator: WireAuthenticator?
+        /// The coalition keys, read per frame so a reload applies at once, also on open
+        /// connections; nil accepts only untagged frames. Default nil.
+        public var keyring: WireKeyring?
 
-        public init(host: String = "0.0.0.0", port: Int = 7947, authenticator: WireAuthenticator? = nil) {
+        public init(host: String = "0.0.0.0", port: Int = 7947, keyring: WireKeyring? = nil) {
             self.host = host
             self.port = port
-            self.authenticator = authenticator
+            self.keyring = keyring
         }
     }
 
@@ -48,14 +49,14 @@ public struct ServiceServer: Service {
     }
 
     public func run() async throws {
-        let authenticator = configuration.authenticator
+        let keyring = configuration.keyring
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.requestTypes, authenticator: authenticator)))
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.requestTypes, keyring: keyring)))
                     return try NIOAsyncChannel<WireStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -69,7 +70,7 @@ public struct ServiceServer: Service {
 
     private func serve(_ connection: NIOAsyncChannel<WireStreamEvent, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "?"
-        let encoder = WireFrameEncoder(authenticator: configuration.authenticator)
+        let encoder = WireFrameEncoder(keyring: configuration.keyring)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await event in inbound {

@@ -15,8 +15,8 @@ struct WireStreamDecoder: ByteToMessageDecoder {
     private var decoder: WireFrameDecoder
     private var failed = false
 
-    init(accepting types: [WireMessageType], authenticator: WireAuthenticator?) {
-        decoder = WireFrameDecoder(accepting: types, authenticator: authenticator)
+    init(accepting types: [WireMessageType], keyring: WireKeyring?) {
+        decoder = WireFrameDecoder(accepting: types, keyring: keyring)
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

@@ -1,63 +1,98 @@
 import Crypto
 import Foundation
 
-/// The coalition key and what it does: tags frames with HMAC-SHA256 (truncated to 128 bits,
-/// as RFC 4868 allows) and checks tags, in constant time.
+/// The coalition keys and what they do: tags frames with HMAC-SHA256 (truncated to 128 bits,
+/// as RFC 4868 allows) under the current key, and checks tags against every accepted key (the
+/// current one and, during a rotation, the previous one), in constant time.
 ///
-/// A member without the key cannot make a frame the others accept, so a device that merely
+/// A member without a key cannot make a frame the others accept, so a device that merely
 /// answers mDNS cannot join or poison the coalition. Replays are refused by ``ReplayGuard``.
 public struct WireAuthenticator: Sendable {
-    /// The shortest key file accepted, in bytes.
-    public static let minimumKeyLength = 16
+    /// The shortest key accepted, in bytes (``CoalitionKeyFile/minimumKeyLength``).
+    public static let minimumKeyLength = CoalitionKeyFile.minimumKeyLength
 
-    private let key: [UInt8]  // SymmetricKey is not Sendable; it is rebuilt per use
+    /// The keys, current first. SymmetricKey is not Sendable; it is rebuilt per use.
+    public let keys: CoalitionKeys
 
-    /// A key of at least ``minimumKeyLength`` bytes.
+    /// One key of at least ``minimumKeyLength`` bytes, both current and the only one accepted.
     public init(key bytes: some Sequence<UInt8>) throws(WireKeyError) {
-        let bytes = Array(bytes)
-        guard bytes.count >= Self.minimumKeyLength else {
-            throw WireKeyError(path: nil, reason: "the key has \(bytes.count) bytes; at least \(Self.minimumKeyLength) are needed")
-        }
-        key = bytes
+        try self.init(keys: CoalitionKeys(current: Array(bytes)))
     }
 
-    /// Reads the key from a file (`--key-file`): its bytes, without a trailing newline.
-    /// Generate one with `head -c 32 /dev/urandom | base64 > coalition.key`.
+    /// A current key and optionally a previous one, each of at least ``minimumKeyLength`` bytes.
+    public init(keys: CoalitionKeys) throws(WireKeyError) {
+        for key in keys.accepted where key.count < Self.minimumKeyLength {
+            throw WireKeyError(path: nil, reason: "the key has \(key.count) bytes; at least \(Self.minimumKeyLength) are needed")
+        }
+        self.keys = keys
+    }
+
+    /// Reads the keys from a file (`--key-file`) in the format of ``CoalitionKeyFile``.
+    /// Make one with `node keygen FILE`.
     public init(keyFile path: String) throws(WireKeyError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WireKeyError(path: path, reason: "the file cannot be read (missing, or no permission)")
-        }
-        var bytes = Array(data)
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        do {
-            try self.init(key: bytes)
-        } catch {
-            throw WireKeyError(path: path, reason: error.reason)
-        }
+        try self.init(keys: CoalitionKeyFile.load(path: path))
     }
 
-    /// The tag of `bytes` (the frame up to and including timestamp and nonce).
+    /// How many keys a frame is accepted under: 1, or 2 during a rotation.
+    public var acceptedKeyCount: Int { keys.accepted.count }
+
+    /// Short names of the keys, current first, to compare boards without showing a key: the
+    /// first 4 bytes of each key's SHA-256, in hex (e.g. `3fa2c901`).
+    public var fingerprints: [String] { keys.accepted.map(Self.fingerprint) }
+
+    /// The fingerprint of one key (see ``fingerprints``).
+    public static func fingerprint(of key: [UInt8]) -> String {
+        SHA256.hash(data: key).prefix(4).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The tag of `bytes` (the frame up to and including timestamp and nonce) under the current key.
     public func tag(of bytes: some DataProtocol) -> [UInt8] {
+        Self.tag(of: bytes, key: keys.current)
+    }
+
+    /// Whether `tag` is the tag of `bytes` under any accepted key. Every key is tried and every
+    /// byte compared whatever matched, so the time taken says nothing about the tag or the key.
+    public func verify(tag candidate: some Collection<UInt8>, of bytes: some DataProtocol) -> Bool {
+        let candidate = Array(candidate)
+        var matches: UInt8 = 0
+        for key in keys.accepted {
+            let expected = Self.tag(of: bytes, key: key)
+            var difference: UInt8 = candidate.count == expected.count ? 0 : 1
+            for (a, b) in zip(expected, candidate) { difference |= a ^ b }
+            matches |= difference == 0 ? 1 : 0
+        }
+        return matches != 0
+    }
+
+    private static func tag(of bytes: some DataProtocol, key: [UInt8]) -> [UInt8] {
         let code = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
         return Array(Array(code).prefix(WireFormat.tagLength))
     }
-
-    /// Whether `tag` is the tag of `bytes`, compared in constant time.
-    public func verify(tag candidate: some Collection<UInt8>, of bytes: some DataProtocol) -> Bool {
-        let expected = tag(of: bytes)
-        guard candidate.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(expected, candidate) { difference |= a ^ b }
-        return difference == 0
-    }
 }
 
-/// A key that cannot be used, naming the file and the reason.
+/// A key that cannot be used, naming the file, the line and the reason.
 public struct WireKeyError: Error, CustomStringConvertible, Sendable {
     public var path: String?
+    /// The 1-based line of the file the problem is on, when it is on one.
+    public var line: Int?
     public var reason: String
+
+    public init(path: String?, line: Int? = nil, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String {
-        if let path { "coalition key file \(path): \(reason)" } else { "coalition key: \(reason)" }
+        switch (path, line) {
+        case let (path?, line?): "coalition key file \(path), line \(line): \(reason)"
+        case let (path?, nil): "coalition key file \(path): \(reason)"
+        case let (nil, line?): "coalition key, line \(line): \(reason)"
+        case (nil, nil): "coalition key: \(reason)"
+        }
     }
 }
 

@@ -12,13 +12,24 @@ public struct WireFrame: Sendable {
     }
 }
 
-/// Writes frames: header, body, and the auth trailer when an authenticator is given.
+/// Writes frames: header, body, and the auth trailer when keys are given.
 public struct WireFrameEncoder: Sendable {
-    public var authenticator: WireAuthenticator?
+    /// The keys frames are tagged under, read once per frame (a reload applies to the next
+    /// frame); nil writes untagged frames.
+    public let keyring: WireKeyring?
 
-    public init(authenticator: WireAuthenticator? = nil) {
-        self.authenticator = authenticator
+    /// Tags under the keys in force in `keyring` at each frame; nil writes untagged frames.
+    public init(keyring: WireKeyring?) {
+        self.keyring = keyring
     }
+
+    /// Tags under fixed keys; nil (the default) writes untagged frames.
+    public init(authenticator: WireAuthenticator? = nil) {
+        self.keyring = authenticator.map { WireKeyring($0) }
+    }
+
+    /// Whether frames carry a tag (and so a timestamp and a nonce).
+    public var isAuthenticated: Bool { keyring != nil }
 
     /// Appends one frame of `type` with `body` to `buffer`.
     /// - Parameters:
@@ -38,6 +49,7 @@ public struct WireFrameEncoder: Sendable {
         _ type: WireMessageType, into buffer: inout ByteBuffer, timestampMilliseconds: UInt64, nonce: UInt64,
         writeBody: (inout ByteBuffer) -> Void
     ) {
+        let authenticator = keyring?.authenticator
         let start = buffer.writerIndex
         buffer.writeInteger(WireFormat.magic)
         buffer.writeInteger(WireFormat.version)
@@ -62,18 +74,28 @@ public struct WireFrameEncoder: Sendable {
 /// body is handed on.
 public struct WireFrameDecoder: Sendable {
     private var types: [UInt8: WireMessageType] = [:]
-    public var authenticator: WireAuthenticator?
+    /// The keys tags are checked against, read once per frame (a reload applies to the next
+    /// frame); nil accepts untagged frames only.
+    public let keyring: WireKeyring?
     public var replayGuard: ReplayGuard
 
     /// - Parameters:
     ///   - accepting: the message types this socket accepts; any other number is `unknownType`.
-    ///   - authenticator: with a key, untagged frames are `missingTag`; without one, tagged
-    ///     frames are `unexpectedTag`.
-    public init(accepting types: [WireMessageType], authenticator: WireAuthenticator? = nil, replayGuard: ReplayGuard = ReplayGuard()) {
+    ///   - keyring: with keys, untagged frames are `missingTag` and a tag must verify under one
+    ///     of the keys in force; without, tagged frames are `unexpectedTag`.
+    public init(accepting types: [WireMessageType], keyring: WireKeyring?, replayGuard: ReplayGuard = ReplayGuard()) {
         for type in types { self.types[type.rawValue] = type }
-        self.authenticator = authenticator
+        self.keyring = keyring
         self.replayGuard = replayGuard
     }
+
+    /// Checks tags against fixed keys; nil (the default) accepts untagged frames only.
+    public init(accepting types: [WireMessageType], authenticator: WireAuthenticator? = nil, replayGuard: ReplayGuard = ReplayGuard()) {
+        self.init(accepting: types, keyring: authenticator.map { WireKeyring($0) }, replayGuard: replayGuard)
+    }
+
+    /// Whether frames must carry a valid tag.
+    public var isAuthenticated: Bool { keyring != nil }
 
     /// The outcome of reading from a stream.
     public enum StreamResult: Sendable {
@@ -111,11 +133,11 @@ public struct WireFrameDecoder: Sendable {
         let length = buffer.getInteger(at: start + 5, as: UInt32.self)!
         guard length <= type.maximumBodyLength else { return .drop(.oversized) }
         let tagged = flags & WireFormat.authenticatedFlag != 0
-        if tagged, authenticator == nil { return .drop(.unexpectedTag) }
-        if !tagged, authenticator != nil { return .drop(.missingTag) }
+        if tagged, keyring == nil { return .drop(.unexpectedTag) }
+        if !tagged, keyring != nil { return .drop(.missingTag) }
         let frameLength = WireFormat.headerLength + Int(length) + (tagged ? WireFormat.trailerLength : 0)
         guard buffer.readableBytes >= frameLength else { return .needMoreData }
-        if tagged, let authenticator {
+        if tagged, let authenticator = keyring?.authenticator {
             let trailer = start + WireFormat.headerLength + Int(length)
             let timestamp = buffer.getInteger(at: trailer, as: UInt64.self)!
             let nonce = buffer.getInteger(at: trailer + WireFormat.timestampLength, as: UInt64.self)!
