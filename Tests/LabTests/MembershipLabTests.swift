@@ -93,7 +93,8 @@ struct MembershipLabNode {
     let socket: String
     let logFile: String
 
-    static func start(in lab: Lab, host: Int, nodeID: String) throws -> MembershipLabNode {
+    /// - Parameter insecure: runs without a key (`--insecure`) instead of the lab's key file.
+    static func start(in lab: Lab, host: Int, nodeID: String, insecure: Bool = false) throws -> MembershipLabNode {
         let directory = lab.host(host).directory
         let node = MembershipLabNode(
             host: host, nodeID: nodeID, socket: "\(directory)/node.sock", logFile: "\(directory)/node-\(nodeID).log")
@@ -101,7 +102,7 @@ struct MembershipLabNode {
         try lab.spawn(
             host: host, logFile: node.logFile,
             [Lab.nodeBinary, "join", "--name", "board-\(host)", "--node-id", nodeID, "--bind", lab.address(host: host),
-             "--control-socket", node.socket, "--skip-profiling", "--profiles-dir", "/nonexistent", "--key-file", lab.keyFile])
+             "--control-socket", node.socket, "--skip-profiling", "--profiles-dir", "/nonexistent"] + (insecure ? ["--insecure"] : ["--key-file", lab.keyFile]))
         return node
     }
 
@@ -127,11 +128,16 @@ struct MembershipJSON: Decodable {
         var id: String
         var state: String
         var lastHeardMs: Int?
+        /// Milliseconds in its current state.
+        var inStateMs: Int
     }
     var id: String
     var peers: [Peer]
     var bytesSent: Int
     var datagramsSent: Int
+    var datagramsReceived: Int
+    /// Dropped or refused datagrams by reason.
+    var drops: [String: Int]
 }
 
 /// `node status --json` on a control socket (it needs no namespace: the socket is a file); nil
