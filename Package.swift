@@ -31,21 +31,29 @@ let package = Package(
         // glibc/kernel calls Swift's Glibc module does not export (recvmmsg, sendmmsg, eventfd).
         .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
 
-        // Pure: the QoS model, presets, capability profiles, evaluation. No I/O, no C.
+        // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
-        // Decode benchmarks, clip synthesis, system sampling.
+        // Pure: membership and failure detection as a state machine (events in, directives out).
+        // No I/O, no clock, no NIO, no C: the dependency list is the rule.
+        .target(name: "MembershipCore", dependencies: ["QoSModel"]),
+        // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
+        .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
+        // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
+        .target(name: "SystemSampling", dependencies: ["CProc2"]),
+        // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
         .target(
             name: "Profiler",
-            dependencies: ["QoSModel", "CFFmpeg", "CProc2", .product(name: "Logging", package: "swift-log")]),
-        // DNS-SD through the system Avahi daemon.
+            dependencies: ["QoSModel", "SystemSampling", "CFFmpeg"]),
+        // DNS-SD through the system Avahi daemon: the only target that sees Avahi.
         .target(
             name: "Discovery",
             dependencies: ["CAvahi", .product(name: "Logging", package: "swift-log")]),
-        // Membership, failure detection, wire protocol, queries, reservations, sub-clusters.
+        // The shell around the pure cores: wire protocol, sockets, authentication, queries and
+        // reservations over TCP, the control socket, the daemon. Never sees FFmpeg.
         .target(
             name: "Coalition",
             dependencies: [
-                "QoSModel", "Discovery", "Profiler", "CLinuxSocket",
+                "QoSModel", "MembershipCore", "ServiceCore", "Discovery", "SystemSampling", "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,29 +64,33 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "Profiler", "Discovery", "Coalition",
+                "QoSModel", "ServiceCore", "Profiler", "Discovery", "Coalition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
+        .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         // Seeded randomness and hostile traffic shared by the unit and the lab tests.
         .target(
-            name: "TestSupport", dependencies: ["Coalition", "QoSModel", .product(name: "NIOCore", package: "swift-nio")],
+            name: "TestSupport",
+            dependencies: ["Coalition", "MembershipCore", "QoSModel", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "CoalitionTests",
-            dependencies: ["Coalition", "QoSModel", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "Coalition", "MembershipCore", "ServiceCore", "QoSModel", "Discovery", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["node", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["node", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Integration tests that run real processes in the lab (network namespaces; needs root).
-        .testTarget(name: "LabTests", dependencies: ["QoSModel", "Coalition", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSampling
 
 /// How busy the rest of the system was while this process measured: the system's busy share
 /// over a span (libproc2, `/proc/stat`) minus the CPU time of this process and of the children it

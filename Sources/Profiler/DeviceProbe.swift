@@ -1,4 +1,5 @@
 import Foundation
+import SystemSampling
 import QoSModel
 
 #if canImport(Glibc)
@@ -16,9 +17,8 @@ public enum DeviceProbe {
         let architecture = machine()
         let cpu = cpuName(cpuinfo: cpuinfo) ?? architecture
         let model = deviceModel(deviceTreeModel: treeModel, cpuinfo: cpuinfo) ?? cpu
-        let memory = try MeminfoHandle().memory()
         return DeviceInfo(
-            model: model, cpu: cpu, cores: Proc2.cpuCount(), memoryBytes: memory.totalBytes,
+            model: model, cpu: cpu, cores: MachineTotals.cpuCount(), memoryBytes: try MachineTotals.memoryBytes(),
             architecture: architecture, hostname: ProcessInfo.processInfo.hostName, isBuildMachine: isBuildMachine)
     }
 

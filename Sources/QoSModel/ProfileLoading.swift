@@ -21,19 +21,6 @@ public struct ProfileError: Error, Equatable, CustomStringConvertible {
 }
 
 extension CapabilityProfile {
-    /// Reads and validates a profile. Rejects an unreadable file, bad JSON, a schema version
-    /// other than `currentSchemaVersion`, a missing or duplicated preset, and negative or
-    /// absurd numbers.
-    public static func load(from url: URL) throws(ProfileError) -> CapabilityProfile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ProfileError(file: url.path, field: "", problem: "cannot read the file (\(error.localizedDescription))")
-        }
-        return try decode(data, file: url.path)
-    }
-
     /// Decodes and validates a profile from JSON bytes; `file` names the source in errors.
     public static func decode(_ data: Data, file: String = "<data>") throws(ProfileError) -> CapabilityProfile {
         struct VersionProbe: Decodable { var schemaVersion: Int? }

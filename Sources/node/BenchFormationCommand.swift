@@ -2,6 +2,7 @@ import ArgumentParser
 import Coalition
 import Foundation
 import Profiler
+import ServiceCore
 
 /// `node bench formation`: asks the running daemon to form (and release) a service many times,
 /// querying its peers in parallel and, alternately in the same run, one after the other as the

@@ -1,5 +1,6 @@
 import Coalition
 import Foundation
+import MembershipCore
 import NIOCore
 import Testing
 

@@ -1,4 +1,5 @@
 import Coalition
+import MembershipCore
 import NIOCore
 import QoSModel
 import TestSupport
@@ -66,7 +67,7 @@ struct MembershipAdmissionTests {
         for value in UInt64(1)...10_000 {
             let directives = instance.onPeerDiscovered(
                 MemberID(HostileDatagrams.hex(value))!, address: PeerAddress(host: "10.0.0.2", port: 7946), incarnation: 1, now: .zero)
-            refused += directives.filter { if case .drop(.memberTableFull, _) = $0 { true } else { false } }.count
+            refused += directives.filter { if case .refuse(.memberTableFull, _) = $0 { true } else { false } }.count
         }
         #expect(instance.knownMembers.count == 64)
         #expect(refused == 10_000 - 64)

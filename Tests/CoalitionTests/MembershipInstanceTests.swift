@@ -1,4 +1,5 @@
 import Coalition
+import MembershipCore
 import QoSModel
 import TestSupport
 import Testing
@@ -197,7 +198,7 @@ struct MembershipInstanceTests {
     }
 
     static func drops(_ directives: [MembershipDirective]) -> [WireDropReason] {
-        directives.compactMap { if case .drop(let reason, _) = $0 { reason } else { nil } }
+        directives.compactMap { if case .refuse(let reason, _) = $0 { WireDropReason(reason) } else { nil } }
     }
 
     @Test func aStrangersMessageCreatesNoMemberAndIsCountedAsUnknownSender() {

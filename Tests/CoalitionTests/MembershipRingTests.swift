@@ -1,4 +1,5 @@
-@testable import Coalition
+
+@testable import MembershipCore
 import Testing
 
 @Suite("Membership ring and estimators")

@@ -1,5 +1,6 @@
 import Coalition
 import Logging
+import MembershipCore
 import NIOCore
 import NIOPosix
 import QoSModel

@@ -1,4 +1,5 @@
 import Coalition
+import MembershipCore
 import NIOCore
 import QoSModel
 import TestSupport
@@ -162,8 +163,8 @@ struct MembershipSimulator {
             switch directive {
             case .event(let event):
                 observations.append(Observation(observer: node, event: event))
-            case .drop(let reason, _):
-                drops[node, default: WireDropCounts()].record(reason)
+            case .refuse(let refusal, _):
+                drops[node, default: WireDropCounts()].record(WireDropReason(refusal))
             case .send(let message, let address):
                 datagrams += 1
                 guard address.host == Self.host, Int(address.port) < nodes.count else {

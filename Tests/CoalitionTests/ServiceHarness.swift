@@ -1,6 +1,8 @@
 import Foundation
 @testable import Coalition
+import MembershipCore
 import QoSModel
+import ServiceCore
 
 /// Many in-process members with real ledgers and the real evaluation, and requesters with real
 /// supervisors, wired by a queue of messages delivered in order: the I/O shell replaced by a

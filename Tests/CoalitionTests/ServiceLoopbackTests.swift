@@ -1,9 +1,11 @@
 @testable import Coalition
 import Foundation
 import Logging
+import MembershipCore
 import NIOCore
 import NIOPosix
 import QoSModel
+import ServiceCore
 import Synchronization
 import Testing
 

@@ -1,5 +1,7 @@
 @testable import Coalition
+import MembershipCore
 import QoSModel
+import ServiceCore
 import Testing
 
 @Suite struct ServiceSupervisorTests {

@@ -1,5 +1,7 @@
 @testable import Coalition
+import MembershipCore
 import QoSModel
+import ServiceCore
 import Testing
 
 /// A service served below its preferred level goes back up when room appears: make before

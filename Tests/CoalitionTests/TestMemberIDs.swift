@@ -1,4 +1,5 @@
 import Coalition
+import MembershipCore
 
 extension MemberID {
     /// A valid id spelled from a short test name (at most 8 ASCII characters): its bytes in hex,

@@ -1,5 +1,6 @@
 import Coalition
 import Foundation
+import MembershipCore
 import TestSupport
 import Testing
 

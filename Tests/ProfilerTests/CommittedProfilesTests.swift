@@ -1,4 +1,5 @@
 import Foundation
+import Profiler
 import QoSModel
 import Testing
 
@@ -24,6 +25,14 @@ struct CommittedProfilesTests {
             #expect(file.lastPathComponent == "\(profile.id).json")
             #expect(FileManager.default.fileExists(atPath: file.deletingPathExtension().appendingPathExtension("svg").path))
         }
+    }
+
+    @Test("a missing profile file is named in the error")
+    func aMissingProfileFileIsNamed() {
+        let missing = Self.directory.appendingPathComponent("absent.json")
+        let error = #expect(throws: ProfileError.self) { try CapabilityProfile.load(from: missing) }
+        #expect(error?.file == missing.path)
+        #expect(error?.problem.hasPrefix("cannot read the file") == true)
     }
 
     @Test("a build machine's profile says so")

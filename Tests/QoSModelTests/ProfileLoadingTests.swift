@@ -9,20 +9,6 @@ import Testing
         #expect(decoded == profile)
     }
 
-    @Test func loadingFromAFile_namesTheFileInErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qos-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let good = directory.appendingPathComponent("good.json")
-        try makeProfile().encoded().write(to: good)
-        #expect(try CapabilityProfile.load(from: good) == makeProfile())
-
-        let missing = directory.appendingPathComponent("absent.json")
-        let error = #expect(throws: ProfileError.self) { try CapabilityProfile.load(from: missing) }
-        #expect(error?.file == missing.path)
-        #expect(error?.problem.hasPrefix("cannot read the file") == true)
-    }
-
     @Test func aWrongSchemaVersion_isRejected() throws {
         var json = try profileJSON()
         json["schemaVersion"] = 7

@@ -1,4 +1,5 @@
 import Coalition
+import MembershipCore
 import NIOCore
 import QoSModel
 

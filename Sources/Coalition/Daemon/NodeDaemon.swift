@@ -1,6 +1,8 @@
 import Discovery
 import Logging
+import MembershipCore
 import QoSModel
+import ServiceCore
 import ServiceLifecycle
 import UnixSignals
 

@@ -1,5 +1,6 @@
 import Foundation
 import QoSModel
+import ServiceCore
 
 /// Op `request`: `{"v":1,"op":"request","video":"HD","audio":"high","accept":["SD"],"streams":1,"watch":false}`.
 /// Answers once the first formation settles (formed, degraded or unserved), or after `waitMillis`

@@ -1,4 +1,5 @@
 import Foundation
+import MembershipCore
 
 /// The `result` of op `membership`: our view of every peer's liveness and spare capacity, and
 /// the membership socket's traffic and drops.

@@ -1,3 +1,4 @@
+import MembershipCore
 import NIOCore
 
 /// One received datagram to a membership message: the frame codec (magic, version, type, the

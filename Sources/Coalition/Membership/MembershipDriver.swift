@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MembershipCore
 import NIOCore
 import QoSModel
 
@@ -130,8 +131,8 @@ final class MembershipDriver {
                 }
             case .event(let event):
                 report(event)
-            case .drop(let reason, let address):
-                drop(reason, from: address)
+            case .refuse(let refusal, let address):
+                drop(WireDropReason(refusal), from: address)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MembershipCore
 import Synchronization
 
 /// A membership event with the wall-clock time it was seen, as the service hands it out.

@@ -1,4 +1,5 @@
 import Foundation
+import MembershipCore
 import Synchronization
 
 /// The membership thread: one dedicated thread that sleeps in `poll` on the socket until the

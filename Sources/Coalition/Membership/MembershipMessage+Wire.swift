@@ -1,3 +1,4 @@
+import MembershipCore
 import NIOCore
 import QoSModel
 
@@ -68,8 +69,9 @@ extension MembershipMessage {
     /// over-long body, an invalid id, or a type that is not a membership message.
     public init(frame: WireFrame) throws(WireDropReason) {
         var buffer = frame.body
-        sender = try buffer.readMemberID()
-        incarnation = try buffer.readIncarnation()
+        let sender = try buffer.readMemberID()
+        let incarnation = try buffer.readIncarnation()
+        let body: Body
         switch frame.type {
         case .heartbeat:
             body = .heartbeat(sequence: try buffer.readField(), capacity: try buffer.readCapacity())
@@ -96,6 +98,7 @@ extension MembershipMessage {
             throw .malformedBody
         }
         guard buffer.readableBytes == 0 else { throw .malformedBody }
+        self.init(sender: sender, incarnation: incarnation, body: body)
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import MembershipCore
 import NIOCore
 import QoSModel
 import ServiceLifecycle

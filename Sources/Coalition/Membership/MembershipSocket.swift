@@ -1,5 +1,6 @@
 import CLinuxSocket  // recvmmsg, sendmmsg, eventfd and thread names, which Glibc's module does not export
 import Glibc
+import MembershipCore
 
 /// The membership UDP socket and the eventfd that wakes its thread, as plain file descriptors:
 /// every unsafe pointer of the membership shell is in this file.

@@ -1,6 +1,8 @@
+import MembershipCore
 import NIOCore
 import NIOPosix
 import QoSModel
+import ServiceCore
 
 /// Talks to members' query ports over TCP: one connection per member, kept open and shared by
 /// concurrent requests (answers are matched by request number). A broken connection fails its

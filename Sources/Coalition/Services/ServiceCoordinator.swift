@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import MembershipCore
 import QoSModel
+import ServiceCore
 import ServiceLifecycle
 
 /// The requester's side of services in the daemon: owns the supervisors of the services this

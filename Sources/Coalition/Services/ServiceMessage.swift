@@ -1,5 +1,7 @@
+import MembershipCore
 import NIOCore
 import QoSModel
+import ServiceCore
 
 /// The messages of queries and reservations (TCP, framed by `WireFrameEncoder`). Every request
 /// carries a request number the answer repeats, so answers may come back in any order.

@@ -1,5 +1,6 @@
 import Foundation
 import QoSModel
+import ServiceCore
 
 /// A member and its share, as shown to people and programs.
 public struct MemberShareRecord: Codable, Hashable, Sendable {

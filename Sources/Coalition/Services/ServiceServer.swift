@@ -1,6 +1,8 @@
 import Logging
+import MembershipCore
 import NIOCore
 import NIOPosix
+import ServiceCore
 import ServiceLifecycle
 import Synchronization
 

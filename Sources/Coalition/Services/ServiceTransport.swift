@@ -1,4 +1,6 @@
+import MembershipCore
 import QoSModel
+import ServiceCore
 
 /// Where a peer answers queries and reservations.
 public struct ServiceEndpoint: Hashable, Sendable, CustomStringConvertible {

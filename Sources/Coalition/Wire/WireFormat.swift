@@ -1,4 +1,5 @@
 import Foundation
+import MembershipCore
 
 /// The frame layout shared by every Coalition message, on UDP and TCP alike (big-endian):
 ///
@@ -59,15 +60,23 @@ public enum WireDropReason: String, Error, Hashable, Sendable, CaseIterable, Cod
     case staleTimestamp
     /// The same timestamp and nonce were seen within the replay window.
     case replayed
-    /// Membership admission: the sender is no member. It was neither resolved through DNS-SD
-    /// nor vouched for by a known member, so its frame creates nothing and is answered by nothing.
+    /// Membership admission refused it (`MembershipRefusal`): the sender is no member.
     case unknownSender
-    /// Membership admission: the sender's id is a known member's (or ours), but the datagram
-    /// comes from another address than the one that member is known by.
+    /// Membership admission refused it: a member's id from another address than its own.
     case unexpectedAddress
-    /// Membership admission: a new member would exceed the member table's bound
-    /// (``MembershipConfiguration/maximumMembers``).
+    /// Membership admission refused it: the member table is at its bound.
     case memberTableFull
+}
+
+extension WireDropReason {
+    /// Admission's refusals are counted beside the codec's drops, under the same names.
+    public init(_ refusal: MembershipRefusal) {
+        switch refusal {
+        case .unknownSender: self = .unknownSender
+        case .unexpectedAddress: self = .unexpectedAddress
+        case .memberTableFull: self = .memberTableFull
+        }
+    }
 }
 
 /// Per-reason counts of dropped frames.

@@ -6,7 +6,7 @@ extension MembershipInstance {
     ) -> [MembershipDirective] {
         var out: [MembershipDirective] = []
         if let refusal = admit(message, from: source, now: now, &out) {
-            out.append(.drop(refusal, from: source))
+            out.append(.refuse(refusal, from: source))
             return out
         }
         // A member's declaration of our own death is answered at once.
@@ -93,7 +93,7 @@ extension MembershipInstance {
     private mutating func admit(
         _ message: MembershipMessage, from source: PeerAddress, now: MembershipInstant,
         _ out: inout [MembershipDirective]
-    ) -> WireDropReason? {
+    ) -> MembershipRefusal? {
         let id = message.sender
         guard id != member else { return .unexpectedAddress }
         if let peer = peers[id] { return peer.address == source ? nil : .unexpectedAddress }

@@ -1,3 +1,4 @@
+import MembershipCore
 import QoSModel
 
 /// Identifies a service across the coalition: the requester's member id and a number it chose.

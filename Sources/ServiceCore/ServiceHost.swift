@@ -1,3 +1,4 @@
+import MembershipCore
 import QoSModel
 
 /// The member's side of services: answers QoS queries from its profile, its spare capacity and

@@ -87,7 +87,7 @@ public struct MembershipInstance: Sendable {
         let incarnation = min(incarnation, MembershipMessage.maximumIncarnation)
         var out: [MembershipDirective] = []
         if peers[id] == nil {
-            guard peers.count < configuration.maximumMembers else { return [.drop(.memberTableFull, from: address)] }
+            guard peers.count < configuration.maximumMembers else { return [.refuse(.memberTableFull, from: address)] }
             addPeer(id, address: address, incarnation: incarnation, now: now, reason: "announced by Discovery", &out)
         } else {
             let previous = peers[id]!

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Profiler
+@testable import SystemSampling
 
 @Suite("System sampling through libproc2")
 struct SystemSamplerTests {

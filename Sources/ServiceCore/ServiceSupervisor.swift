@@ -1,3 +1,4 @@
+import MembershipCore
 import QoSModel
 
 /// Something that happened to a service, for `node request --watch` and `node status`.

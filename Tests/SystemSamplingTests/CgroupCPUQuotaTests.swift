@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Coalition
+@testable import SystemSampling
 
 /// The CPU quota a board lends within, read from real files laid out as cgroup v2 and v1 mount
 /// them (in a temporary directory standing for /sys/fs/cgroup).

@@ -1,4 +1,5 @@
 import Foundation
+import MembershipCore
 import QoSModel
 
 /// One member of a sub-cluster and the share of the service's streams it carries

@@ -86,3 +86,12 @@ public final class SystemSampler: Sendable {
         return try sample()
     }
 }
+
+/// What this machine has in all (not what is spare): for the device description of a profile.
+public enum MachineTotals {
+    /// Online CPUs, as libproc2 counts them (at least 1).
+    public static func cpuCount() -> Int { Proc2.cpuCount() }
+
+    /// MemTotal, in bytes.
+    public static func memoryBytes() throws(Proc2Error) -> UInt64 { try MeminfoHandle().memory().totalBytes }
+}
