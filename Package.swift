@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "node", targets: ["node"]),
         .library(name: "QoSModel", targets: ["QoSModel"]),
         .library(name: "Coalition", targets: ["Coalition"]),
+        .library(name: "Allocation", targets: ["Allocation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -33,6 +34,9 @@ let package = Package(
 
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
+        // Pure: choosing every service's level to maximise weighted QoS within the pooled
+        // capacity (exact, FPTAS, greedy, and the baselines). No I/O, no clocks, no dependencies.
+        .target(name: "Allocation"),
         // Pure: membership and failure detection as a state machine (events in, directives out).
         // No I/O, no clock, no NIO, no C: the dependency list is the rule.
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
@@ -71,6 +75,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
+        .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
