@@ -2,6 +2,7 @@ import ArgumentParser
 import Coalition
 import Foundation
 import Profiler
+import QoSModel
 import ServiceCore
 
 /// `node bench formation`: asks the running daemon to form (and release) a service many times,
@@ -40,28 +41,27 @@ struct BenchFormationCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = ControlClient(path: controlSocket ?? ControlProtocol.defaultSocketPath())
-        let status = try await client.call("status", as: StatusReport.self)
+        let status = try await client.call(StatusCall.self)
         var parallel: [Double] = []
         var sequential: [Double] = []
         for trial in 0..<(2 * (warmup + trials)) {
             let isSequential = trial % 2 == 1
             let counted = trial >= 2 * warmup
             let parameters = ServiceRequestParameters(
-                video: video, audio: nil, accept: nil, streams: 1, watch: false, waitMillis: 10_000)
-            var withMode = parameters
-            withMode.sequentialQueries = isSequential
-            let answer = try await client.call("request", parameters: withMode, as: ServiceRequestAnswer.self)
+                try ServiceRequest.parse(video: video, audio: nil), waitMillis: 10_000, sequentialQueries: isSequential)
+            guard case .answer(let answer) = try await client.call(RequestCall.self, parameters) else {
+                throw ValidationError("trial \(trial): the daemon sent an event before its answer")
+            }
             guard let event = answer.event, let millis = event.formationMillis else {
                 throw ValidationError("trial \(trial): the service did not settle: \(answer.service.phase)")
             }
-            guard event.kind == "formed" || event.kind == "degraded" else {
+            guard event.kind == .formed || event.kind == .degraded else {
                 throw ValidationError("trial \(trial): \(event.message)")
             }
             if counted {
                 if isSequential { sequential.append(millis) } else { parallel.append(millis) }
             }
-            _ = try await client.call(
-                "release", parameters: ServiceReleaseParameters(service: answer.service.id), as: ServiceSummary.self)
+            _ = try await client.call(ReleaseCall.self, ServiceReleaseParameters(service: answer.service.id))
         }
         let figures = Figures(
             peers: status.peers.count + 1, trials: trials,

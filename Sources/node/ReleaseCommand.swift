@@ -20,11 +20,10 @@ struct ReleaseCommand: AsyncParsableCommand {
         let path = controlSocket ?? ControlProtocol.defaultSocketPath()
         let summary: ServiceSummary
         do {
-            summary = try await ControlClient(path: path).call(
-                "release", parameters: ServiceReleaseParameters(service: service), as: ServiceSummary.self)
+            summary = try await ControlClient(path: path).call(ReleaseCall.self, ServiceReleaseParameters(service: service))
         } catch let error as ControlClientError {
             throw NodeNotRunning(path: path, detail: error.reason)
         }
-        print(json ? ServiceOutput.json(summary) : "service \(summary.id): \(summary.phase)")
+        print(json ? ServiceOutput.json(summary) : Rendering.released(summary))
     }
 }

@@ -40,7 +40,7 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(help: "The daemon's control socket.")
     var controlSocket: String?
 
-    /// The request as the QoS model reads it; set by `validate()`.
+    /// The request as the QoS model reads it: parsed here once and sent as such.
     func serviceRequest() throws -> ServiceRequest {
         try ServiceRequest.parse(video: video, audio: audio, accept: accept, streams: streams)
     }
@@ -62,25 +62,25 @@ struct RequestCommand: AsyncParsableCommand {
     func run() async throws {
         let path = controlSocket ?? ControlProtocol.defaultSocketPath()
         let parameters = ServiceRequestParameters(
-            video: video, audio: audio, accept: accept, streams: streams, watch: watch,
-            waitMillis: Int((waitSeconds * 1000).rounded()))
+            try serviceRequest(), watch: watch, waitMillis: Int((waitSeconds * 1000).rounded()))
         let json = self.json
         let watch = self.watch
         let outcome = RequestOutcome()
         do {
-            try await ControlClient(path: path).stream("request", parameters: parameters, as: ServiceEventLine.self) { line in
-                if let answer = line.answer {
-                    ServiceOutput.emit(json ? ServiceOutput.json(answer) : ServiceOutput.describe(answer))
+            try await ControlClient(path: path).stream(RequestCall.self, parameters) { update in
+                switch update {
+                case .answer(let answer):
+                    ServiceOutput.emit(json ? ServiceOutput.json(answer) : Rendering.answer(answer))
                     await outcome.set(answer)
-                } else if let event = line.event {
-                    ServiceOutput.emit(json ? ServiceOutput.json(event) : ServiceOutput.describe(event))
+                case .event(let event):
+                    ServiceOutput.emit(json ? ServiceOutput.json(event) : Rendering.event(event))
                 }
                 return watch
             }
         } catch let error as ControlClientError {
             throw NodeNotRunning(path: path, detail: error.reason)
         }
-        if let answer = await outcome.answer, answer.service.phase == "unserved" {
+        if let answer = await outcome.answer, answer.service.phase == .unserved {
             throw ExitCode(2)
         }
     }
@@ -90,18 +90,4 @@ struct RequestCommand: AsyncParsableCommand {
 private actor RequestOutcome {
     var answer: ServiceRequestAnswer?
     func set(_ answer: ServiceRequestAnswer) { self.answer = answer }
-}
-
-/// A line of the `request` stream: the answer first, then (with --watch) events.
-struct ServiceEventLine: Decodable, Sendable {
-    var answer: ServiceRequestAnswer?
-    var event: ServiceEventRecord?
-
-    init(from decoder: any Decoder) throws {
-        if let answer = try? ServiceRequestAnswer(from: decoder) {
-            self.answer = answer
-        } else {
-            event = try ServiceEventRecord(from: decoder)
-        }
-    }
 }

@@ -23,28 +23,29 @@ struct StatusCommand: AsyncParsableCommand {
         let path = controlSocket ?? ControlProtocol.defaultSocketPath()
         let report: StatusReport
         do {
-            report = try await ControlClient(path: path).call("status", as: StatusReport.self)
+            report = try await ControlClient(path: path).call(StatusCall.self)
         } catch let error as ControlClientError {
             throw NodeNotRunning(path: path, detail: error.reason)
         }
-        let membership = try? await ControlClient(path: path).call("membership", as: MembershipReport.self)
-        let services = try? await ControlClient(path: path).call("services", parameters: Empty(), as: ServicesReport.self)
+        let membership = try? await ControlClient(path: path).call(MembershipCall.self)
+        let services = try? await ControlClient(path: path).call(ServicesCall.self)
         if json {
             let encoder = JSONEncoder()
             // With --watch the output is JSON lines: the status on one line, then one per change.
             encoder.outputFormatting = watch ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(StatusWithServices(status: report, services: services, membership: membership)), as: UTF8.self))
         } else {
-            print(StatusTable.render(report))
-            if let membership { print("\n" + membership.render()) }
-            if let services { print(ServiceOutput.table(services)) }
+            print(Rendering.status(report))
+            if let membership { print("\n" + Rendering.membership(membership)) }
+            if let services { print(Rendering.services(services)) }
         }
         if watch { try await MembershipWatch.run(path: path, json: json) }
     }
 }
 
-/// What `node status --json` prints: the daemon's status and its services.
-struct StatusWithServices: Encodable {
+/// What `node status --json` prints: the daemon's `status` result with its `services` and
+/// `membership` results beside its keys (each absent when the daemon did not answer it).
+struct StatusWithServices: Codable {
     var status: StatusReport
     var services: ServicesReport?
     var membership: MembershipReport?
@@ -56,6 +57,19 @@ struct StatusWithServices: Encodable {
         try container.encodeIfPresent(membership, forKey: .membership)
     }
 
+    init(status: StatusReport, services: ServicesReport?, membership: MembershipReport?) {
+        self.status = status
+        self.services = services
+        self.membership = membership
+    }
+
+    init(from decoder: any Decoder) throws {
+        status = try StatusReport(from: decoder)
+        let container = try decoder.container(keyedBy: Key.self)
+        services = try container.decodeIfPresent(ServicesReport.self, forKey: .services)
+        membership = try container.decodeIfPresent(MembershipReport.self, forKey: .membership)
+    }
+
     enum Key: String, CodingKey { case services, membership }
 }
 
@@ -64,45 +78,4 @@ struct NodeNotRunning: Error, CustomStringConvertible {
     let path: String
     let detail: String
     var description: String { "no node is running at \(path): start one with `node join` (\(detail))" }
-}
-
-/// The human form of a `StatusReport`.
-enum StatusTable {
-    static func render(_ report: StatusReport) -> String {
-        let me = report.node
-        var lines = [
-            "node \(me.name) (\(me.id)), \(me.cores) cores, \(me.memoryMiB) MiB, profile \(me.profile); "
-                + "avahi \(report.avahi), \(me.published ? "published" : "not published"); "
-                + "\(report.peers.count) peer\(report.peers.count == 1 ? "" : "s")"
-        ]
-        if let authentication = report.authentication {
-            lines.append("authentication: \(authentication.summary)")
-            if let failure = authentication.lastReloadError {
-                lines.append("  the last re-read of the key file failed (these keys stayed in force): \(failure)")
-            }
-        }
-        guard !report.peers.isEmpty else { return lines.joined(separator: "\n") }
-        let header = ["NAME", "ID", "ADDRESS", "CORES", "MEMORY", "LAST SEEN"]
-        let rows = report.peers.map { p in
-            [p.name, p.id, p.address, "\(p.cores)", "\(p.memoryMiB) MiB", ago(p.lastSeenSecondsAgo)]
-        }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
-        lines.append("")
-        lines.append(line(header))
-        lines += rows.map(line)
-        return lines.joined(separator: "\n")
-    }
-
-    static func ago(_ seconds: Double) -> String {
-        switch seconds {
-        case ..<1: return "just now"
-        case ..<120: return "\(Int(seconds)) s ago"
-        case ..<7200: return "\(Int(seconds / 60)) min ago"
-        default: return "\(Int(seconds / 3600)) h ago"
-        }
-    }
 }

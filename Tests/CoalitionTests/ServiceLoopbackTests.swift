@@ -73,7 +73,7 @@ import Testing
         await client.close()
     }
 
-    func next(_ iterator: inout AsyncStream<ServiceEventRecord>.AsyncIterator, kind: String) async -> ServiceEventRecord? {
+    func next(_ iterator: inout AsyncStream<ServiceEventRecord>.AsyncIterator, kind: ServiceEvent.Kind) async -> ServiceEventRecord? {
         while let event = await iterator.next() {
             if event.kind == kind { return event }
             if event.settles { return event }
@@ -85,20 +85,20 @@ import Testing
         try await withMembers([1.0, 0.6, 0.6]) { nodes in
             try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes) { coordinator, id, events in
                 var events = events
-                let formed = await next(&events, kind: "formed")
-                #expect(formed?.kind == "formed")
+                let formed = await next(&events, kind: .formed)
+                #expect(formed?.kind == .formed)
                 #expect(formed?.members.map(\.peer) == [MemberID.named("m0").rawValue])
                 #expect(await nodes[0].host.reservations.map(\.service) == [id])
 
                 await coordinator.peerDown(nodes[0].id, reason: "declared dead")
-                let rebuilt = await next(&events, kind: "rebuilt")
-                #expect(rebuilt?.kind == "rebuilt")
+                let rebuilt = await next(&events, kind: .rebuilt)
+                #expect(rebuilt?.kind == .rebuilt)
                 #expect(Set(rebuilt?.members.map(\.peer) ?? []) == [MemberID.named("m1").rawValue, MemberID.named("m2").rawValue])
                 #expect(rebuilt?.recoveryMillis != nil, "a rebuild reports how long it took (the benchmark measures it)")
                 #expect(await nodes[1].host.reservations.count == 1)
 
                 try await coordinator.release(id)
-                _ = await next(&events, kind: "released")
+                _ = await next(&events, kind: .released)
                 // The members let go when the release reaches them over TCP.
                 try await eventually {
                     let first = await nodes[1].host.reservations.isEmpty
@@ -113,8 +113,8 @@ import Testing
         try await withMembers([0.2, 0.2]) { nodes in
             try await request(try ServiceRequest(QoSLevel(video: .fhd)), over: nodes) { _, _, events in
                 var events = events
-                let outcome = await next(&events, kind: "unserved")
-                #expect(outcome?.kind == "unserved")
+                let outcome = await next(&events, kind: .unserved)
+                #expect(outcome?.kind == .unserved)
                 #expect(outcome?.reason?.hasPrefix("cannot serve 1 stream(s) of FHD") == true)
             }
         }
@@ -126,8 +126,8 @@ import Testing
         try await withMembers([2.0, 0.6, 0.6], memberKeys: [other, key, key]) { nodes in
             try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes, key: key) { _, _, events in
                 var events = events
-                let formed = await next(&events, kind: "formed")
-                #expect(formed?.kind == "formed")
+                let formed = await next(&events, kind: .formed)
+                #expect(formed?.kind == .formed)
                 #expect(Set(formed?.members.map(\.peer) ?? []) == [MemberID.named("m1").rawValue, MemberID.named("m2").rawValue], "the strongest board has the wrong key")
                 #expect(nodes[0].drops.snapshot[.badTag] >= 1)
             }
@@ -155,7 +155,7 @@ import Testing
             #expect(counts[.malformedBody] == 1)
             try await request(try ServiceRequest(QoSLevel(video: .hd)), over: nodes, key: nil) { _, _, events in
                 var events = events
-                #expect(await next(&events, kind: "formed")?.kind == "formed")
+                #expect(await next(&events, kind: .formed)?.kind == .formed)
             }
         }
     }
@@ -174,7 +174,7 @@ import Testing
                 await coordinator.peerUp(endpoint(nodes[0]))
                 var events = await coordinator.watch().makeAsyncIterator()
                 _ = await coordinator.request(try ServiceRequest(QoSLevel(video: .hd)))
-                let formed = await next(&events, kind: "formed")
+                let formed = await next(&events, kind: .formed)
                 #expect(formed?.members.map(\.peer) == [MemberID.named("m0").rawValue])
                 group.cancelAll()
             }

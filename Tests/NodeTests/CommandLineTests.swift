@@ -4,11 +4,32 @@ import Testing
 @testable import node
 
 @Suite struct CommandLineTests {
-    @Test func helpListsTheFourSubcommands() {
+    /// Every subcommand `node` has, as users type them.
+    static let subcommands = ["join", "request", "release", "profile", "status", "keygen", "bench"]
+
+    @Test func theSubcommandsAreTheOnesThisTestChecks() {
+        #expect(NodeCommand.configuration.subcommands.map { $0._commandName } == Self.subcommands)
+    }
+
+    @Test func helpListsEverySubcommand() {
         let help = NodeCommand.helpMessage()
-        for subcommand in ["join", "request", "profile", "status"] {
+        for subcommand in Self.subcommands {
             #expect(help.contains("  \(subcommand) "), "help lacks \(subcommand):\n\(help)")
         }
+    }
+
+    @Test(arguments: CommandLineTests.subcommands)
+    func everySubcommandHasHelpOfItsOwn(_ subcommand: String) {
+        let help = NodeCommand.helpMessage(for: NodeCommand.configuration.subcommands.first { $0._commandName == subcommand }!)
+        #expect(help.contains("USAGE: node \(subcommand)"), "\(help)")
+    }
+
+    @Test func statusReleaseAndKeygenParseTheirOptions() throws {
+        let status = try #require(try NodeCommand.parseAsRoot(["status", "--json", "--watch", "--control-socket", "/tmp/n.sock"]) as? StatusCommand)
+        #expect(status.json && status.watch && status.controlSocket == "/tmp/n.sock")
+        let release = try #require(try NodeCommand.parseAsRoot(["release", "31901bd4/1", "--json"]) as? ReleaseCommand)
+        #expect(release.service == "31901bd4/1" && release.json)
+        #expect(try NodeCommand.parseAsRoot(["keygen", "/tmp/key", "--force"]) is KeygenCommand)
     }
 
     @Test func anUnknownVideoLevel_failsNamingTheValidLevels() {

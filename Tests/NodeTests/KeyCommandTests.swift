@@ -84,12 +84,12 @@ import Testing
         let node = NodeSummary(
             name: "board-1", id: "00000000000000a1", incarnation: 1, cores: 4, memoryMiB: 1024, profile: "none",
             heartbeatPort: 7946, queryPort: 7947, published: true, uptimeSeconds: 3)
-        let open = StatusTable.render(StatusReport(node: node, avahi: "running", peers: [], authentication: .insecure))
+        let open = Rendering.status(StatusReport(node: node, avahi: "running", peers: [], authentication: .insecure))
         #expect(open.contains("authentication: OFF (--insecure): any device on the LAN can join and feed data"), "\(open)")
 
         let keyring = WireKeyring(try WireAuthenticator(keys: CoalitionKeys(
             current: Array("the new coalition key, 9876543210".utf8), previous: Array("the old coalition key, 0123456789".utf8))))
-        let keyed = StatusTable.render(StatusReport(node: node, avahi: "running", peers: [], authentication: AuthenticationStatus(keyring: keyring)))
+        let keyed = Rendering.status(StatusReport(node: node, avahi: "running", peers: [], authentication: AuthenticationStatus(keyring: keyring)))
         #expect(keyed.contains("authentication: ON (HMAC-SHA256): 2 keys accepted, sending under"), "\(keyed)")
 
         let json = String(decoding: try JSONEncoder().encode(StatusReport(node: node, avahi: "running", peers: [], authentication: .insecure)), as: UTF8.self)

@@ -8,25 +8,46 @@ public struct ControlClient: Sendable {
 
     public init(path: String) { self.path = path }
 
-    /// Sends one request and decodes the first answer line's `result`.
+    /// Sends one request of `call` and hands each answer line's result to `each` until it
+    /// returns false or the daemon closes the connection.
     ///
-    /// - Throws: `ControlClientError` when no daemon answers at `path`; `ControlError` when the
-    ///   daemon answered with an error.
-    public func call<R: Decodable>(_ op: String, fields: [String: String] = [:], as type: R.Type) async throws -> R {
-        var request: [String: AnyEncodable] = ["v": AnyEncodable(ControlProtocol.version), "op": AnyEncodable(op)]
-        for (key, value) in fields { request[key] = AnyEncodable(value) }
-        let line = try await exchange(try ControlReply.line(request))
-        let envelope: Envelope<R>
-        do {
-            envelope = try JSONDecoder().decode(Envelope<R>.self, from: line)
-        } catch {
-            throw ControlClientError(path: path, reason: "the daemon's answer is not understood: \(describe(error))")
+    /// - Throws: `ControlClientError` when no daemon answers at `path` or its answer is not
+    ///   understood; `ControlError` when the daemon answered with an error line.
+    public func stream<Call: ControlCall>(
+        _ call: Call.Type, _ parameters: Call.Parameters, each: @escaping @Sendable (Call.Result) async throws -> Bool
+    ) async throws {
+        let request = try ControlProtocol.line(ControlRequestLine<Call>(parameters))
+        try await exchangeLines(request) { [path] answer in
+            let envelope: Envelope<Call.Result>
+            do {
+                envelope = try JSONDecoder().decode(Envelope<Call.Result>.self, from: answer)
+            } catch {
+                throw ControlClientError(path: path, reason: "the daemon's answer is not understood: \(describe(error))")
+            }
+            if let error = envelope.error { throw error }
+            guard envelope.ok, let result = envelope.result else {
+                throw ControlClientError(path: path, reason: "the daemon's answer has no result")
+            }
+            return try await each(result)
         }
-        if let error = envelope.error { throw error }
-        guard envelope.ok, let result = envelope.result else {
-            throw ControlClientError(path: path, reason: "the daemon's answer has no result")
+    }
+
+    /// Sends one request of `call` and decodes the first answer line's result.
+    public func call<Call: ControlCall>(_ call: Call.Type, _ parameters: Call.Parameters) async throws -> Call.Result {
+        let box = FirstResult<Call.Result>()
+        try await stream(call, parameters) { result in
+            await box.set(result)
+            return false
+        }
+        guard let result = await box.value else {
+            throw ControlClientError(path: path, reason: "the daemon closed the connection without answering")
         }
         return result
+    }
+
+    /// Sends one request of a `call` that takes no parameters and decodes the first result.
+    public func call<Call: ControlCall>(_ call: Call.Type) async throws -> Call.Result where Call.Parameters == Empty {
+        try await self.call(call, Empty())
     }
 
     /// Sends raw bytes (which should end with a newline) and returns the first answer line.
@@ -71,10 +92,11 @@ public struct ControlClient: Sendable {
         }
     }
 
-    /// True when a daemon answers `ping` on `path` (a socket file left by a dead daemon does not).
+    /// True when a daemon answers `ping` on `path` (a socket file left by a dead daemon does
+    /// not). Any answer line counts, even an error from a daemon of another protocol version.
     public static func probe(path: String) async throws -> Bool {
         do {
-            _ = try await ControlClient(path: path).exchange(Data("{\"v\":1,\"op\":\"ping\"}\n".utf8))
+            _ = try await ControlClient(path: path).exchange(ControlProtocol.line(ControlRequestLine<PingCall>(Empty())))
             return true
         } catch is ControlClientError {
             return false
@@ -89,17 +111,12 @@ public struct ControlClientError: Error, CustomStringConvertible {
     public var description: String { "\(path): \(reason)" }
 }
 
-/// Type-erases the few scalar values a request carries.
-struct AnyEncodable: Encodable {
-    private let encodeValue: (inout SingleValueEncodingContainer) throws -> Void
-    init<T: Encodable>(_ value: T) { encodeValue = { try $0.encode(value) } }
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try encodeValue(&container)
-    }
-}
-
 private actor FirstLine {
     var line: Data?
     func set(_ line: Data) { self.line = line }
+}
+
+private actor FirstResult<R: Sendable> {
+    var value: R?
+    func set(_ value: R) { self.value = value }
 }

@@ -1,23 +1,20 @@
 import Foundation
 
-/// The local control protocol between `node` commands and the running daemon.
+/// The local control protocol between `node` commands and the running daemon: a Unix stream
+/// socket carrying newline-delimited JSON, one request line, one or more answer lines.
 ///
-/// A Unix stream socket carrying newline-delimited JSON. Each request is one line, a JSON object
-/// with the protocol version `v` and the operation `op`, plus the op's own fields at the top
-/// level:
+///     {"v":2,"op":"status"}
+///     {"ok":true,"op":"status","result":{...},"v":2}
+///     {"error":{"code":"unknown-op","message":"..."},"ok":false,"v":2}
 ///
-///     {"v":1,"op":"status"}
-///
-/// Each answer is one line (a streaming op such as a future `watch` may send several):
-///
-///     {"v":1,"ok":true,"op":"status","result":{...}}
-///     {"v":1,"ok":false,"error":{"code":"unknown-op","message":"..."}}
-///
-/// A connection may carry many requests, one after the other. A bad request gets an error line
-/// and the connection stays usable; nothing a client sends can disturb the daemon.
+/// The operations are ``ControlOperation``; what each takes and answers is its ``ControlCall``
+/// (`ControlCalls.swift`). PROTOCOL.md beside this file is the full description. A bad request
+/// gets an error line and the connection stays usable; nothing a client sends can disturb the
+/// daemon.
 public enum ControlProtocol {
-    /// The only protocol version this build speaks.
-    public static let version = 1
+    /// The only protocol version this build speaks. 2: `request` carries a typed
+    /// `ServiceRequest` (version 1 sent its options as strings). See PROTOCOL.md.
+    public static let version = 2
     /// The longest request line accepted, in bytes (without its newline): 64 KiB.
     public static let maximumRequestBytes = 64 * 1024
     /// The longest response line a client accepts, in bytes: 16 MiB.
@@ -49,11 +46,11 @@ public struct ControlError: Error, Codable, Hashable, Sendable, CustomStringConv
         public static let badJSON = Code(rawValue: "bad-json")
         /// The line exceeds `ControlProtocol.maximumRequestBytes`.
         public static let tooLarge = Code(rawValue: "too-large")
-        /// `v` is missing or `op` is missing.
+        /// `v` or `op` is missing, or not of the right JSON type.
         public static let badRequest = Code(rawValue: "bad-request")
         /// `v` is a version this daemon does not speak.
         public static let unsupportedVersion = Code(rawValue: "unsupported-version")
-        /// No handler is registered for `op`.
+        /// `op` is no operation this daemon serves.
         public static let unknownOp = Code(rawValue: "unknown-op")
         /// The op's own fields are missing or of the wrong type.
         public static let badParams = Code(rawValue: "bad-params")
@@ -72,47 +69,35 @@ public struct ControlError: Error, Codable, Hashable, Sendable, CustomStringConv
     public var description: String { "\(code): \(message)" }
 }
 
-/// One parsed request: its version, op and the raw line, from which the handler decodes its
-/// own fields with `parameters(as:)`.
-public struct ControlRequest: Sendable {
-    public let version: Int
-    public let op: String
-    public let line: Data
-
-    /// Decodes the op's own fields (top-level keys of the request object).
-    public func parameters<P: Decodable>(as type: P.Type) throws(ControlError) -> P {
-        do {
-            return try JSONDecoder().decode(P.self, from: line)
-        } catch {
-            throw ControlError(.badParams, "bad fields for op \"\(op)\": \(describe(error))")
-        }
-    }
-}
-
-/// Sends answer lines back to the client of one request.
-public struct ControlReply: Sendable {
+/// Sends answer lines back to the client of one request, each carrying a `Result`.
+public struct ControlReply<Result: Encodable & Sendable>: Sendable {
     private let write: @Sendable (Data) async throws -> Void
-    let op: String?
+    let operation: ControlOperation?
 
-    /// - Parameter write: writes one complete line (the newline included).
-    public init(op: String?, write: @escaping @Sendable (Data) async throws -> Void) {
-        self.op = op
+    /// - Parameters:
+    ///   - operation: the request's operation, echoed as `op`; nil when it is not known.
+    ///   - write: writes one complete line (the newline included).
+    public init(operation: ControlOperation?, write: @escaping @Sendable (Data) async throws -> Void) {
+        self.operation = operation
         self.write = write
     }
 
     /// Sends a success line carrying `result`. A streaming op may call this repeatedly; it
     /// throws once the client has gone.
-    public func send<R: Encodable>(_ result: R) async throws {
-        try await write(Self.line(Envelope(v: ControlProtocol.version, ok: true, op: op, result: result, error: nil)))
+    public func send(_ result: Result) async throws {
+        try await write(ControlProtocol.line(Envelope(v: ControlProtocol.version, ok: true, op: operation, result: result, error: nil)))
     }
 
     /// Sends an error line.
     public func fail(_ error: ControlError) async throws {
-        try await write(Self.line(Envelope<Empty>(v: ControlProtocol.version, ok: false, op: op, result: nil, error: error)))
+        try await write(ControlProtocol.line(Envelope<Empty>(v: ControlProtocol.version, ok: false, op: operation, result: nil, error: error)))
     }
+}
 
+extension ControlProtocol {
+    /// `value` as one JSON line (sorted keys, the newline included).
     static func line<E: Encodable>(_ value: E) throws -> Data {
-        var data = try ControlProtocol.encoder().encode(value)
+        var data = try encoder().encode(value)
         data.append(UInt8(ascii: "\n"))
         return data
     }
@@ -122,12 +107,14 @@ public struct ControlReply: Sendable {
 public struct Envelope<Result> {
     public var v: Int
     public var ok: Bool
-    public var op: String?
+    /// The request's operation; absent when the request named none this daemon knows.
+    public var op: ControlOperation?
     public var result: Result?
     public var error: ControlError?
 }
 extension Envelope: Encodable where Result: Encodable {}
 extension Envelope: Decodable where Result: Decodable {}
+extension Envelope: Sendable where Result: Sendable {}
 
 /// An empty result or parameter set.
 public struct Empty: Codable, Sendable, Equatable { public init() {} }

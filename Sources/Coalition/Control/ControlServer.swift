@@ -40,7 +40,7 @@ public struct ControlServer: Service {
                     return try NIOAsyncChannel<ControlLine, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        logger.info("control socket listening", metadata: ["path": "\(path)", "ops": "\(router.ops.joined(separator: ","))"])
+        logger.info("control socket listening", metadata: ["path": "\(path)", "ops": "\(router.operations.map(\.rawValue).joined(separator: ","))"])
         defer { unlink(path) }
         await acceptConnections(on: server, name: "control socket", logger: logger) { connection in
             await self.serve(connection)

@@ -2,53 +2,46 @@ import Foundation
 import QoSModel
 import ServiceCore
 
-/// Op `request`: `{"v":1,"op":"request","video":"HD","audio":"high","accept":["SD"],"streams":1,"watch":false}`.
+/// Op `request` (``RequestCall``): `{"v":2,"op":"request","request":{"ladder":[...],"streams":1}}`.
 /// Answers once the first formation settles (formed, degraded or unserved), or after `waitMillis`
 /// with the service still forming; with `watch`, then streams the service's events.
 struct RequestHandler: ControlHandler {
-    let op = "request"
+    typealias Call = RequestCall
     let coordinator: ServiceCoordinator
 
-    func handle(_ request: ControlRequest, reply: ControlReply) async throws {
-        let parameters = try request.parameters(as: ServiceRequestParameters.self)
-        let serviceRequest: ServiceRequest
-        do {
-            serviceRequest = try ServiceRequest.parse(
-                video: parameters.video, audio: parameters.audio, accept: parameters.accept ?? [], streams: parameters.streams ?? 1)
-        } catch {
-            throw ControlError(.badParams, "\(error)")
-        }
+    func handle(_ parameters: ServiceRequestParameters, reply: ControlReply<ServiceRequestUpdate>) async throws {
         let events = await coordinator.watch()
-        let id = await coordinator.request(serviceRequest, sequentialQueries: parameters.sequentialQueries ?? false)
-        let wait = Duration.milliseconds(min(max(parameters.waitMillis ?? 5000, 0), 60_000))
+        let id = await coordinator.request(parameters.request, sequentialQueries: parameters.sequentialQueries)
+        let wait = Duration.milliseconds(min(max(parameters.waitMillis, 0), 60_000))
         let settled = try? await withDeadline(wait, operation: "formation") {
             for await event in events where event.service == id.rawValue && event.settles { return event }
             return nil
         }
         guard let summary = await coordinator.summary(of: id) else { throw ControlError(.failed, "service \(id) vanished") }
-        try await reply.send(ServiceRequestAnswer(service: summary, event: settled ?? nil))
-        guard parameters.watch == true else { return }
-        try await streamEvents(of: id, from: coordinator, to: reply, after: settled ?? nil)
+        try await reply.send(.answer(ServiceRequestAnswer(service: summary, event: settled ?? nil)))
+        guard parameters.watch else { return }
+        try await streamEvents(of: id, from: coordinator, after: settled ?? nil) { try await reply.send(.event($0)) }
     }
 }
 
-/// Sends every event of `id` (or of every service) as a line until the client leaves.
+/// Hands every event of `id` (or of every service) to `send` until it throws (the client left).
 private func streamEvents(
-    of id: ServiceID?, from coordinator: ServiceCoordinator, to reply: ControlReply, after last: ServiceEventRecord?
+    of id: ServiceID?, from coordinator: ServiceCoordinator, after last: ServiceEventRecord?,
+    send: (ServiceEventRecord) async throws -> Void
 ) async throws {
     for await event in await coordinator.watch() where id == nil || event.service == id?.rawValue {
         if let last, event == last { continue }
-        try await reply.send(event)
+        try await send(event)
     }
 }
 
-/// Op `release`: `{"v":1,"op":"release","service":"<id>"}`.
+/// Op `release` (``ReleaseCall``): `{"v":2,"op":"release","service":"<id>"}`.
 struct ReleaseHandler: ControlHandler {
-    let op = "release"
+    typealias Call = ReleaseCall
     let coordinator: ServiceCoordinator
 
-    func handle(_ request: ControlRequest, reply: ControlReply) async throws {
-        let id = ServiceID(try request.parameters(as: ServiceReleaseParameters.self).service)
+    func handle(_ parameters: ServiceReleaseParameters, reply: ControlReply<ServiceSummary>) async throws {
+        let id = ServiceID(parameters.service)
         do {
             try await coordinator.release(id)
         } catch {
@@ -59,15 +52,16 @@ struct ReleaseHandler: ControlHandler {
     }
 }
 
-/// Op `services`: the services this node requested and the reservations it holds for others.
+/// Op `services` (``ServicesCall``): the services this node requested and the reservations it
+/// holds for others.
 struct ServicesHandler: ControlHandler {
-    let op = "services"
+    typealias Call = ServicesCall
     let coordinator: ServiceCoordinator
     let host: ServiceHost
     let drops: ServiceDropCounter
     let spare: @Sendable () -> QoSModel.SpareCapacity
 
-    func handle(_ request: ControlRequest, reply: ControlReply) async throws {
+    func handle(_ parameters: Empty, reply: ControlReply<ServicesReport>) async throws {
         let spare = spare()
         try await reply.send(
             ServicesReport(
@@ -77,15 +71,13 @@ struct ServicesHandler: ControlHandler {
     }
 }
 
-/// Op `watch-services`: `{"v":1,"op":"watch-services","service":"<id>"?}` streams service events.
+/// Op `watch-services` (``WatchServicesCall``): `{"v":2,"op":"watch-services","service":"<id>"?}`
+/// streams service events.
 struct WatchServicesHandler: ControlHandler {
-    let op = "watch-services"
+    typealias Call = WatchServicesCall
     let coordinator: ServiceCoordinator
 
-    struct Parameters: Decodable { var service: String? }
-
-    func handle(_ request: ControlRequest, reply: ControlReply) async throws {
-        let id = try request.parameters(as: Parameters.self).service.map(ServiceID.init)
-        try await streamEvents(of: id, from: coordinator, to: reply, after: nil)
+    func handle(_ parameters: WatchServicesParameters, reply: ControlReply<ServiceEventRecord>) async throws {
+        try await streamEvents(of: parameters.service.map(ServiceID.init), from: coordinator, after: nil) { try await reply.send($0) }
     }
 }

@@ -17,8 +17,8 @@ public struct MemberShareRecord: Codable, Hashable, Sendable {
 /// One service event, as `node request --watch` and `node status` show it.
 public struct ServiceEventRecord: Codable, Hashable, Sendable {
     public var service: String
-    /// `formed`, `member-lost`, `rebuilt`, `degraded`, `upgraded`, `unserved`, `restored`, `released`.
-    public var kind: String
+    /// What happened (`formed`, `member-lost`, ... on the wire).
+    public var kind: ServiceEvent.Kind
     public var level: String?
     /// The level before a degradation or an upgrade.
     public var from: String?
@@ -30,7 +30,7 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
     public var recoveryMillis: Double?
     /// Milliseconds from the request to the first formation's outcome, on that first event.
     public var formationMillis: Double?
-    /// A sentence for people.
+    /// A sentence for the daemon's log (the client renders events from the fields above).
     public var message: String
 
     init(service: ServiceID, event: ServiceEvent, at date: Date, recoveryMillis: Double?) {
@@ -41,34 +41,34 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         let after = recoveryMillis.map { String(format: ", %.0f ms after the loss was known", $0) } ?? ""
         switch event {
         case .formed(let level, let members, let capable):
-            (kind, self.level, from, self.members, reason) = ("formed", level.description, nil, members.map(MemberShareRecord.init), nil)
+            (kind, self.level, from, self.members, reason) = (.formed, level.description, nil, members.map(MemberShareRecord.init), nil)
             message = "formed at \(level) with \(list(members)) (\(capable) capable peer(s))"
         case .memberLost(let peer, let why):
-            (kind, level, from, members, reason) = ("member-lost", nil, nil, [], why)
+            (kind, level, from, members, reason) = (.memberLost, nil, nil, [], why)
             message = "lost member \(peer): \(why)"
         case .rebuilt(let level, let members):
-            (kind, self.level, from, self.members, reason) = ("rebuilt", level.description, nil, members.map(MemberShareRecord.init), nil)
+            (kind, self.level, from, self.members, reason) = (.rebuilt, level.description, nil, members.map(MemberShareRecord.init), nil)
             message = "rebuilt at \(level) with \(list(members))\(after)"
         case .degraded(let old, let level, let members):
-            (kind, self.level, from, self.members, reason) = ("degraded", level.description, old.description, members.map(MemberShareRecord.init), nil)
+            (kind, self.level, from, self.members, reason) = (.degraded, level.description, old.description, members.map(MemberShareRecord.init), nil)
             message = "degraded from \(old) to \(level) with \(list(members))\(after)"
         case .upgraded(let old, let level, let members):
-            (kind, self.level, from, self.members, reason) = ("upgraded", level.description, old.description, members.map(MemberShareRecord.init), nil)
+            (kind, self.level, from, self.members, reason) = (.upgraded, level.description, old.description, members.map(MemberShareRecord.init), nil)
             message = "upgraded from \(old) to \(level) with \(list(members))"
         case .unserved(let why):
-            (kind, level, from, members, reason) = ("unserved", nil, nil, [], why)
+            (kind, level, from, members, reason) = (.unserved, nil, nil, [], why)
             message = why
         case .restored(let level, let members):
-            (kind, self.level, from, self.members, reason) = ("restored", level.description, nil, members.map(MemberShareRecord.init), nil)
+            (kind, self.level, from, self.members, reason) = (.restored, level.description, nil, members.map(MemberShareRecord.init), nil)
             message = "restored at \(level) with \(list(members))\(after)"
         case .released:
-            (kind, level, from, members, reason) = ("released", nil, nil, [], nil)
+            (kind, level, from, members, reason) = (.released, nil, nil, [], nil)
             message = "released"
         }
     }
 
     /// True for the events that end a formation attempt (the service is served, or cannot be).
-    public var settles: Bool { ["formed", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released"].contains(kind) }
+    public var settles: Bool { kind.settles }
 }
 
 /// A service as `node status` and `node request` show it.
@@ -77,8 +77,8 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
     /// The accepted levels, best first.
     public var ladder: [String]
     public var streams: Int
-    /// `forming`, `serving`, `rebuilding`, `unserved`, `released`.
-    public var phase: String
+    /// Where the service stands (`forming`, `serving`, ... on the wire).
+    public var phase: ServicePhase.Name
     public var level: String
     public var members: [MemberShareRecord]
     public var reason: String?
@@ -91,15 +91,8 @@ public struct ServiceSummary: Codable, Hashable, Sendable {
         level = supervisor.level.description
         members = supervisor.members.map(MemberShareRecord.init)
         self.lastEvent = lastEvent
-        switch supervisor.phase {
-        case .forming: phase = "forming"
-        case .serving: phase = "serving"
-        case .rebuilding: phase = "rebuilding"
-        case .unserved(let why):
-            phase = "unserved"
-            reason = why
-        case .released: phase = "released"
-        }
+        phase = supervisor.phase.name
+        reason = supervisor.phase.reason
     }
 }
 
@@ -123,45 +116,21 @@ public struct HeldReservationRecord: Codable, Hashable, Sendable {
     }
 }
 
-/// The fields of control op `request`.
-public struct ServiceRequestParameters: Codable, Sendable {
-    public var video: String?
-    public var audio: String?
-    /// Lower video levels accepted, best first.
-    public var accept: [String]?
-    public var streams: Int?
-    /// Keep streaming the service's events after the answer.
-    public var watch: Bool?
-    /// Query peers one after the other, as the paper's Listing 1 does (for benchmarks). Default false.
-    public var sequentialQueries: Bool?
-    /// How long to wait for the first outcome, in milliseconds. Default 5000.
-    public var waitMillis: Int?
-
-    public init(video: String?, audio: String?, accept: [String]?, streams: Int?, watch: Bool?, waitMillis: Int? = nil) {
-        self.video = video
-        self.audio = audio
-        self.accept = accept
-        self.streams = streams
-        self.watch = watch
-        self.waitMillis = waitMillis
-    }
-}
-
 /// The answer of control op `request`.
-public struct ServiceRequestAnswer: Codable, Sendable {
+public struct ServiceRequestAnswer: Codable, Sendable, Equatable {
     public var service: ServiceSummary
     /// The event that settled the first formation; nil when it is still forming.
     public var event: ServiceEventRecord?
 }
 
 /// The fields of control op `release`.
-public struct ServiceReleaseParameters: Codable, Sendable {
+public struct ServiceReleaseParameters: Codable, Sendable, Equatable {
     public var service: String
     public init(service: String) { self.service = service }
 }
 
 /// The answer of control op `services`.
-public struct ServicesReport: Codable, Sendable {
+public struct ServicesReport: Codable, Sendable, Equatable {
     public var services: [ServiceSummary]
     /// Reservations this node holds for requesters.
     public var reservations: [HeldReservationRecord]

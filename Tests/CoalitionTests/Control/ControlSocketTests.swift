@@ -31,7 +31,7 @@ private func withServer(_ body: @Sendable (String) async throws -> Void) async t
 @Suite struct ControlSocketTests {
     @Test func statusRoundTripsOverTheUnixSocket() async throws {
         try await withServer { path in
-            let answer = try await ControlClient(path: path).call("status", as: StatusReport.self)
+            let answer = try await ControlClient(path: path).call(StatusCall.self)
             #expect(answer == report)
         }
     }
@@ -39,11 +39,11 @@ private func withServer(_ body: @Sendable (String) async throws -> Void) async t
     @Test func aBadRequestGetsAnErrorAndTheDaemonKeepsAnswering() async throws {
         try await withServer { path in
             let client = ControlClient(path: path)
-            let bad = try await client.exchange(Data("{\"v\":1,\"op\":\"nope\"}\n".utf8))
+            let bad = try await client.exchange(Data("{\"v\":2,\"op\":\"nope\"}\n".utf8))
             #expect(String(decoding: bad, as: UTF8.self).contains("unknown-op"))
             let huge = try await client.exchange(Data((String(repeating: "x", count: 70_000) + "\n").utf8))
             #expect(String(decoding: huge, as: UTF8.self).contains("too-large"))
-            let answer = try await client.call("status", as: StatusReport.self)
+            let answer = try await client.call(StatusCall.self)
             #expect(answer.node.name == "me")
         }
     }
@@ -61,7 +61,7 @@ private func withServer(_ body: @Sendable (String) async throws -> Void) async t
     @Test func aClientWithoutADaemonGetsAClearError() async throws {
         let path = "/tmp/no-such-coalition-dir/node.sock"
         let error = await #expect(throws: ControlClientError.self) {
-            _ = try await ControlClient(path: path).call("status", as: StatusReport.self)
+            _ = try await ControlClient(path: path).call(StatusCall.self)
         }
         #expect(error?.reason == "cannot connect: No such file or directory")
     }

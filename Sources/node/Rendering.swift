@@ -1,0 +1,146 @@
+import Coalition
+import Foundation
+
+/// Every human form of the daemon's answers: the daemon sends data (the `Codable` results of
+/// `ControlCalls.swift`), and `node` renders it here, nowhere else. `--json` prints the data.
+enum Rendering {
+    // MARK: status
+
+    /// This node, its authentication and its peers (`node status`).
+    static func status(_ report: StatusReport) -> String {
+        let me = report.node
+        var lines = [
+            "node \(me.name) (\(me.id)), \(me.cores) cores, \(me.memoryMiB) MiB, profile \(me.profile); "
+                + "avahi \(report.avahi), \(me.published ? "published" : "not published"); "
+                + "\(report.peers.count) peer\(report.peers.count == 1 ? "" : "s")"
+        ]
+        if let authentication = report.authentication {
+            lines.append("authentication: \(authentication.summary)")
+            if let failure = authentication.lastReloadError {
+                lines.append("  the last re-read of the key file failed (these keys stayed in force): \(failure)")
+            }
+        }
+        guard !report.peers.isEmpty else { return lines.joined(separator: "\n") }
+        lines.append("")
+        lines += table(
+            ["NAME", "ID", "ADDRESS", "CORES", "MEMORY", "LAST SEEN"],
+            report.peers.map { [$0.name, $0.id, $0.address, "\($0.cores)", "\($0.memoryMiB) MiB", ago($0.lastSeenSecondsAgo)] })
+        return lines.joined(separator: "\n")
+    }
+
+    /// `just now`, `12 s ago`, `3 min ago`, `2 h ago`.
+    static func ago(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<1: "just now"
+        case ..<120: "\(Int(seconds)) s ago"
+        case ..<7200: "\(Int(seconds / 60)) min ago"
+        default: "\(Int(seconds / 3600)) h ago"
+        }
+    }
+
+    // MARK: membership
+
+    /// The membership summary line, then one line per peer.
+    static func membership(_ report: MembershipReport) -> String {
+        let health = report.healthScore == 0 ? "ok" : "late ticks (score \(report.healthScore)), accusing nobody"
+        let drops = report.drops.isEmpty
+            ? "" : ", dropped " + report.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let summary = "membership: incarnation \(report.incarnation), health \(health), "
+            + "sent \(report.datagramsSent) datagrams / \(report.bytesSent) B, received \(report.datagramsReceived) / \(report.bytesReceived) B"
+            + drops
+        guard !report.peers.isEmpty else { return summary }
+        let rows = report.peers.map { p in
+            [
+                p.id, p.address, p.state.rawValue, p.lastHeardMs.map { "\($0) ms" } ?? "never",
+                p.spareCores.map { String(format: "%.2f cores", $0) } ?? "-",
+                p.memoryAvailableMiB.map { "\($0) MiB" } ?? "-", p.watched ? "yes" : "",
+            ]
+        }
+        return ([summary] + table(["PEER", "ADDRESS", "STATE", "LAST HEARD", "SPARE CPU", "MEM AVAILABLE", "WATCHED"], rows))
+            .joined(separator: "\n")
+    }
+
+    /// `12:03:04.512 dead 1f2e... incarnation 3 (no answer to probes for 300 ms)`, in UTC.
+    static func change(_ change: MembershipChangeReport) -> String {
+        "\(clock(millis: change.timeMs, utc: true)) \(change.kind) \(change.id) incarnation \(change.incarnation) (\(change.reason))"
+    }
+
+    // MARK: services
+
+    /// The first answer of `node request`.
+    static func answer(_ answer: ServiceRequestAnswer) -> String {
+        let service = answer.service
+        switch service.phase {
+        case .unserved:
+            return "service \(service.id): \(service.reason ?? "cannot serve")"
+        case .forming, .rebuilding:
+            return "service \(service.id): still forming at \(service.level) (watch it with `node status`)"
+        case .serving, .released:
+            let what = answer.event?.kind == .degraded ? "degraded to \(service.level)" : "serving \(service.level)"
+            return "service \(service.id): \(what) x\(service.streams) with \(members(service.members))"
+        }
+    }
+
+    /// One service event, in local time: `20:26:27.216 31901bd4/1 rebuilt: rebuilt at HD+high with ...`.
+    static func event(_ event: ServiceEventRecord) -> String {
+        "\(clock(millis: event.atMillis, utc: false)) \(event.service) \(event.kind): \(event.message)"
+    }
+
+    /// What `node release` prints: `service 31901bd4/1: released`.
+    static func released(_ summary: ServiceSummary) -> String {
+        "service \(summary.id): \(summary.phase)"
+    }
+
+    /// What this node lends, the services requested here and the reservations held here.
+    static func services(_ report: ServicesReport) -> String {
+        var lines = [String(format: "lending %.2f cores, %d MiB", report.spareCores, report.spareMemoryMiB)]
+        if report.services.isEmpty {
+            lines.append("no services requested here")
+        } else {
+            lines.append("services requested here:")
+            for service in report.services {
+                var line = "  \(service.id)  \(service.phase)  \(service.level) x\(service.streams)  \(members(service.members))"
+                if let reason = service.reason { line += "  (\(reason))" }
+                lines.append(line)
+            }
+        }
+        if !report.reservations.isEmpty {
+            lines.append("reservations held here:")
+            for held in report.reservations {
+                let figures = String(format: "share %.2f (%.2f cores, ", held.share, held.cpuCores)
+                lines.append("  \(held.service) for \(held.requester): \(held.level) \(figures)\(held.memoryMiB) MiB)")
+            }
+        }
+        if !report.queryDrops.isEmpty {
+            let counts = report.queryDrops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("query port dropped: " + counts.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `b15ad9b0 100%, 313c5227 50%`.
+    static func members(_ members: [MemberShareRecord]) -> String {
+        members.map { "\($0.peer) \(Int(($0.share * 100).rounded()))%" }.joined(separator: ", ")
+    }
+
+    // MARK: shared
+
+    /// A header and rows in columns two spaces apart, trailing spaces trimmed.
+    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return [line(header)] + rows.map(line)
+    }
+
+    /// `HH:mm:ss.SSS` of a time in milliseconds since 1970, in UTC or local time.
+    static func clock(millis: Int64, utc: Bool) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = utc ? TimeZone(identifier: "UTC")! : .current
+        let c = calendar.dateComponents([.hour, .minute, .second], from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        let milliseconds = Int(((millis % 1000) + 1000) % 1000)
+        return String(format: "%02d:%02d:%02d.%03d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0, milliseconds)
+    }
+}
