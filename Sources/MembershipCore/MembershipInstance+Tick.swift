@@ -17,12 +17,15 @@ extension MembershipInstance {
         if late { credit(lateness) }
         refreshRing(now: now)
         sendHeartbeats(now: now, &out)
+        // Repeats of earlier broadcasts first: a death declared below is sent now and repeated
+        // from the next tick on, never twice in one tick (with a key the second copy would be
+        // the same frame, refused as a replay, and the repeat lost).
+        repeatBroadcasts(&out)
         let mayAccuse = !late && health.mayAccuse
         if mayAccuse { suspectSilentSubjects(now: now, using: &random, &out) }
         for id in suspects.sorted() {
             confirmOrProbe(id, now: now, mayAccuse: mayAccuse, using: &random, &out)
         }
-        repeatBroadcasts(&out)
         probeDeadMembers(now: now, &out)
         if !relays.isEmpty { relays = relays.filter { $0.value.expires > now } }
         return out

@@ -197,6 +197,31 @@ struct MembershipInstanceTests {
         #expect(Self.sends(instance.leave()).count == 4, "two live peers, twice each")
     }
 
+    @Test func aDeathIsSentOncePerTickForBroadcastRepeatsTicks() {
+        var (instance, start) = Self.instance(peers: 6)
+        let subjects = instance.snapshot(now: start).subjects
+        var random = SeededGenerator(seed: 9)
+        var now = start
+        var sequence: UInt32 = 0
+        var declarationsPerTick: [Int] = []
+        // The first subject falls silent; the others keep beating until well after its death.
+        while now < start + .seconds(4) {
+            now = now + Self.interval
+            sequence += 1
+            for id in subjects.dropFirst() {
+                let beat = MembershipMessage(sender: id, incarnation: 1, body: .heartbeat(sequence: sequence, capacity: .zero))
+                _ = instance.onMessage(beat, from: Self.address(of: id), now: now)
+            }
+            let sends = Self.sends(instance.onTick(now: now, using: &random))
+            let deaths = sends.filter { if case .dead(subjects[0], _) = $0.0.body { true } else { false } }
+            if !deaths.isEmpty {
+                #expect(Set(deaths.map(\.1)).count == deaths.count, "a death notice went twice to one peer in a tick")
+                declarationsPerTick.append(deaths.count)
+            }
+        }
+        #expect(declarationsPerTick.count == MembershipConfiguration.lan.broadcastRepeats)
+    }
+
     static func drops(_ directives: [MembershipDirective]) -> [WireDropReason] {
         directives.compactMap { if case .refuse(let reason, _) = $0 { WireDropReason(reason) } else { nil } }
     }
