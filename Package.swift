@@ -95,7 +95,10 @@ let package = Package(
             name: "NodeTests",
             dependencies: ["node", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Integration tests that run real processes in the lab (network namespaces; needs root).
-        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "TestSupport"]),
+        // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
+        // tests and the benchmarks: one way to run a program, one PATH lookup.
+        .target(name: "LabKit"),
+        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "LabKit", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 
 /// Discovery end to end: real `node join` processes in lab hosts, each host with its own

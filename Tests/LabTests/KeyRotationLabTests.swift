@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 
 /// Keys end to end: boards re-keyed one at a time by SIGHUP (no restart) while a service runs

@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 
 /// The lab itself: what every other lab test relies on.

@@ -1,5 +1,6 @@
 import Coalition
 import Foundation
+import LabKit
 import MembershipCore
 import TestSupport
 import Testing

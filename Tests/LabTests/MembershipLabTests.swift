@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 
 /// Failure detection end to end: five real `node join` processes in lab hosts, observed through

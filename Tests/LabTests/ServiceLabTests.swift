@@ -1,4 +1,5 @@
 import Foundation
+import LabKit
 import Testing
 
 /// Services end to end: real `node join` processes in lab hosts (their own avahi-daemons),

@@ -5,43 +5,49 @@ import Glibc
 #endif
 
 /// The outcome of a command run to completion.
-struct CommandOutput: Sendable, CustomStringConvertible {
+public struct CommandOutput: Sendable, CustomStringConvertible {
     /// The exit status (or, for a command killed by a signal, 128 + the signal).
-    let status: Int32
-    let stdout: String
-    let stderr: String
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 
-    var succeeded: Bool { status == 0 }
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 
-    var description: String {
+    public var succeeded: Bool { status == 0 }
+
+    public var description: String {
         "exit \(status); stdout: \(stdout.isEmpty ? "(empty)" : stdout); stderr: \(stderr.isEmpty ? "(empty)" : stderr)"
     }
 }
 
 /// A `scripts/lab` command that failed, with what it printed.
-struct LabError: Error, CustomStringConvertible {
-    let arguments: [String]
-    let output: CommandOutput
+public struct LabError: Error, CustomStringConvertible {
+    public let arguments: [String]
+    public let output: CommandOutput
 
-    var description: String { "lab \(arguments.joined(separator: " ")) failed: \(output)" }
+    public var description: String { "lab \(arguments.joined(separator: " ")) failed: \(output)" }
 }
 
 /// One host of a running lab, as `lab info` describes it.
-struct LabHost: Sendable {
+public struct LabHost: Sendable {
     /// 1-based.
-    let index: Int
+    public let index: Int
     /// The host's network namespace (`cl<id>-h<I>`).
-    let namespace: String
+    public let namespace: String
     /// The host's only interface besides loopback (`cl<id>-v<I>`), what nodes must bind to.
-    let interface: String
+    public let interface: String
     /// The host's IPv4 address on the lab's /24.
-    let address: String
+    public let address: String
     /// The host's private system bus, as a `DBUS_SYSTEM_BUS_ADDRESS` value.
-    let bus: String
+    public let bus: String
     /// The host's directory in the lab (configs, daemon logs).
-    let directory: String
+    public let directory: String
     /// The avahi-daemon's log, worth attaching to a failed test.
-    let avahiLog: String
+    public let avahiLog: String
 }
 
 /// A lab of network-namespace hosts, each with its own dbus system bus and avahi-daemon, driven
@@ -51,25 +57,25 @@ struct LabHost: Sendable {
 /// never share hosts; the test process is recorded as its owner, so a lab left behind by a
 /// crashed run is taken down by the next `Lab.up` (`lab gc`). Always pair `up` with
 /// `defer { lab.down() }`. Needs root: check `Lab.isAvailable` / `Lab.unavailableReason`.
-struct Lab: Sendable {
+public struct Lab: Sendable {
     /// The lab's directory (`COALITION_LAB_DIR` for the script).
-    let directory: String
+    public let directory: String
     /// Hosts 1...N; `hosts[0]` is host 1.
-    let hosts: [LabHost]
+    public let hosts: [LabHost]
 
     /// The lab's coalition key file, made by `node keygen` when the lab came up: pass it to every
     /// `node join` with `--key-file` (unless the test is about `--insecure`).
-    var keyFile: String { "\(directory)/coalition.key" }
+    public var keyFile: String { "\(directory)/coalition.key" }
 
     /// The package's root directory, found from this file's path.
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `scripts/lab`.
-    static let script: URL = packageRoot.appendingPathComponent("scripts/lab")
+    public static let script: URL = packageRoot.appendingPathComponent("scripts/lab")
 
     /// Why the lab cannot run here, or nil when it can (root, `ip` and `avahi-daemon` present).
-    static var unavailableReason: String? {
+    public static var unavailableReason: String? {
         if getuid() != 0 { return "the lab needs root (network namespaces); run the tests as root" }
         if findExecutable("ip") == nil { return "'ip' not found: run scripts/install-deps (iproute2)" }
         if findExecutable("avahi-daemon") == nil {
@@ -80,11 +86,11 @@ struct Lab: Sendable {
     }
 
     /// True when `Lab.up` can work here.
-    static var isAvailable: Bool { unavailableReason == nil }
+    public static var isAvailable: Bool { unavailableReason == nil }
 
     /// Creates a lab of `hosts` hosts and waits until every host's avahi-daemon runs.
     /// - Parameter name: a short tag for the lab's directory, to tell labs apart in `/tmp`.
-    static func up(hosts count: Int, name: String = "test") throws -> Lab {
+    public static func up(hosts count: Int, name: String = "test") throws -> Lab {
         let tag = String(name.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(16))
         let random = UUID().uuidString.lowercased().prefix(8)
         let directory = "/tmp/coalition-lab-\(tag.isEmpty ? "test" : tag)-\(random)"
@@ -105,36 +111,36 @@ struct Lab: Sendable {
 
     /// Makes a new coalition key file at `path` with `node keygen` (mode 0600); returns `path`.
     @discardableResult
-    func keygen(_ path: String) throws -> String {
+    public func keygen(_ path: String) throws -> String {
         let output = try Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["keygen", path])
         guard output.succeeded else { throw LabError(arguments: ["(node) keygen", path], output: output) }
         return path
     }
 
     /// Host `index` (1-based).
-    func host(_ index: Int) -> LabHost { hosts[index - 1] }
+    public func host(_ index: Int) -> LabHost { hosts[index - 1] }
 
     /// Host `index`'s IPv4 address.
-    func address(host index: Int) -> String { host(index).address }
+    public func address(host index: Int) -> String { host(index).address }
 
     /// Runs a command in a host (its namespace, its bus, its cgroup) to completion. A non-zero
     /// exit is returned, not thrown.
     /// - Parameter timeout: seconds after which the command gets SIGTERM (then SIGKILL 1 s later).
     @discardableResult
-    func run(host index: Int, timeout: Double? = nil, _ arguments: [String]) throws -> CommandOutput {
+    public func run(host index: Int, timeout: Double? = nil, _ arguments: [String]) throws -> CommandOutput {
         let limited = timeout.map { ["timeout", "-k", "1", String($0)] + arguments } ?? arguments
         return try Lab.invoke(["run", String(index)] + limited, directory: directory)
     }
 
     @discardableResult
-    func run(host index: Int, timeout: Double? = nil, _ arguments: String...) throws -> CommandOutput {
+    public func run(host index: Int, timeout: Double? = nil, _ arguments: String...) throws -> CommandOutput {
         try run(host: index, timeout: timeout, arguments)
     }
 
     /// Starts a command in the background in a host, in a session of its own, its output
     /// appended to `logFile`; returns its pid. `kill`, `pause`, `resume` and `down` reach it.
     @discardableResult
-    func spawn(host index: Int, logFile: String, _ arguments: [String]) throws -> pid_t {
+    public func spawn(host index: Int, logFile: String, _ arguments: [String]) throws -> pid_t {
         let output = try check(["spawn", String(index), logFile] + arguments)
         guard let pid = pid_t(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw LabError(arguments: ["spawn", String(index), logFile] + arguments, output: output)
@@ -143,13 +149,13 @@ struct Lab: Sendable {
     }
 
     @discardableResult
-    func spawn(host index: Int, logFile: String, _ arguments: String...) throws -> pid_t {
+    public func spawn(host index: Int, logFile: String, _ arguments: String...) throws -> pid_t {
         try spawn(host: index, logFile: logFile, arguments)
     }
 
     /// A process (not yet started) that runs a command in a host through `lab run`: recorded by
     /// the lab like a spawned one, but the test is its parent, so it can wait for its exit status.
-    func process(host index: Int, _ arguments: [String]) -> Process {
+    public func process(host index: Int, _ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = Lab.script
         process.arguments = ["run", String(index)] + arguments
@@ -162,69 +168,69 @@ struct Lab: Sendable {
     /// is not in the host's cgroup and `kill`/`pause` do not reach it; `down` still ends it.
     /// Keep the prefix: a process started straight from a test inherits the test thread's
     /// blocked signal mask (libdispatch blocks them all), and `env --default-signal` clears it.
-    func execPrefix(host index: Int) throws -> [String] {
+    public func execPrefix(host index: Int) throws -> [String] {
         try check(["exec-env", String(index)]).stdout.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
     /// A link failure no peer is told about: the host's bridge port goes down. With
     /// `keepCarrier`, the port stops forwarding instead and the host's own veth stays up.
-    func cut(host index: Int, keepCarrier: Bool = false) throws {
+    public func cut(host index: Int, keepCarrier: Bool = false) throws {
         try check(["cut", String(index)] + (keepCarrier ? ["--keep-carrier"] : []))
     }
 
     /// Undoes `cut`.
-    func heal(host index: Int) throws { try check(["heal", String(index)]) }
+    public func heal(host index: Int) throws { try check(["heal", String(index)]) }
 
     /// SIGKILL to the processes started on a host (all of them, or the given pids): a crash.
-    func kill(host index: Int, pids: [pid_t] = []) throws {
+    public func kill(host index: Int, pids: [pid_t] = []) throws {
         try check(["kill", String(index)] + pids.map(String.init))
     }
 
     /// SIGSTOP to the processes started on a host: a hung board.
-    func pause(host index: Int, pids: [pid_t] = []) throws {
+    public func pause(host index: Int, pids: [pid_t] = []) throws {
         try check(["pause", String(index)] + pids.map(String.init))
     }
 
     /// SIGCONT to the processes started on a host.
-    func resume(host index: Int, pids: [pid_t] = []) throws {
+    public func resume(host index: Int, pids: [pid_t] = []) throws {
         try check(["resume", String(index)] + pids.map(String.init))
     }
 
     /// SIGHUP to the processes started on a host (all of them, or the given pids): a node
     /// re-reads its `--key-file`.
-    func hup(host index: Int, pids: [pid_t] = []) throws {
+    public func hup(host index: Int, pids: [pid_t] = []) throws {
         try check(["hup", String(index)] + pids.map(String.init))
     }
 
     /// Drops `percent` % of a host's packets each way, at random; 0 removes the loss.
-    func loss(host index: Int, percent: Double) throws {
+    public func loss(host index: Int, percent: Double) throws {
         try check(["loss", String(index), String(percent)])
     }
 
     /// Limits the processes started on a host to `fraction` of one CPU (0.25, 1.5); nil lifts it.
-    func cpu(host index: Int, fraction: Double?) throws {
+    public func cpu(host index: Int, fraction: Double?) throws {
         try check(["cpu", String(index), fraction.map { String($0) } ?? "max"])
     }
 
     /// Stops a host's avahi-daemon (SIGTERM, by its recorded pid).
-    func avahiStop(host index: Int) throws { try check(["avahi-stop", String(index)]) }
+    public func avahiStop(host index: Int) throws { try check(["avahi-stop", String(index)]) }
 
     /// Starts a host's avahi-daemon again and waits until it runs.
-    func avahiStart(host index: Int) throws { try check(["avahi-start", String(index)]) }
+    public func avahiStart(host index: Int) throws { try check(["avahi-start", String(index)]) }
 
     /// True if host `to` answers a TCP probe from host `from` within `seconds`.
-    func reachable(from: Int, to: Int, within seconds: Int = 1) throws -> Bool {
+    public func reachable(from: Int, to: Int, within seconds: Int = 1) throws -> Bool {
         try Lab.invoke(["reach", String(from), String(to), String(seconds)], directory: directory).succeeded
     }
 
     /// `lab status`: the hosts, links, daemons, faults and processes, for a failure message.
-    func status() -> String {
+    public func status() -> String {
         (try? Lab.invoke(["status"], directory: directory).stdout) ?? "(lab status failed)"
     }
 
     /// Removes everything the lab made. Never throws, so it fits in a `defer`; a failure is
     /// printed to standard error.
-    func down() {
+    public func down() {
         do {
             let output = try Lab.invoke(["down"], directory: directory)
             if !output.succeeded { FileHandle.standardError.write(Data("lab down: \(output)\n".utf8)) }
@@ -235,7 +241,7 @@ struct Lab: Sendable {
 
     /// Polls `condition` every `interval` seconds until it holds or `seconds` have passed;
     /// returns whether it held.
-    static func poll(within seconds: Double, every interval: Double = 0.2, _ condition: () throws -> Bool) rethrows
+    public static func poll(within seconds: Double, every interval: Double = 0.2, _ condition: () throws -> Bool) rethrows
         -> Bool
     {
         let deadline = Date().addingTimeInterval(seconds)
@@ -283,12 +289,12 @@ struct Lab: Sendable {
     }
 
     /// Runs `scripts/lab ARGUMENTS` to completion.
-    static func invoke(_ arguments: [String], directory: String) throws -> CommandOutput {
+    public static func invoke(_ arguments: [String], directory: String) throws -> CommandOutput {
         try runProgram(script, arguments, environment: environment(directory: directory))
     }
 
     /// The `node` executable built beside the test bundle (`swift build --build-tests` builds it).
-    static let nodeBinary: String = {
+    public static let nodeBinary: String = {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("node").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
@@ -297,7 +303,7 @@ struct Lab: Sendable {
 
     /// Runs a program to completion. Output goes through temporary files rather than pipes, so
     /// a daemon that inherits them can never keep us waiting.
-    static func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandOutput {
+    public static func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandOutput {
         let temporary = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         let outURL = temporary.appendingPathComponent("lab-\(id).out")
@@ -329,7 +335,8 @@ struct Lab: Sendable {
             stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
     }
 
-    private static func findExecutable(_ name: String) -> String? {
+    /// The first `name` on PATH, then in the sbin and bin folders (where root's tools live); nil when none.
+    public static func findExecutable(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
         return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
