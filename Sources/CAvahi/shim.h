@@ -9,6 +9,7 @@
 #include <avahi-common/error.h>
 #include <avahi-common/malloc.h>
 #include <avahi-common/alternative.h>
+#include <avahi-common/domain.h>
 #include <avahi-common/strlst.h>
 #include <avahi-common/address.h>
 #include <avahi-common/timeval.h>

@@ -96,6 +96,17 @@ final class ServiceResolverHandle {
     deinit { free() }
 }
 
+/// Owns an `AvahiRecordBrowser` (the TXT watcher of one listed service).
+final class RecordBrowserHandle {
+    private(set) var pointer: OpaquePointer?
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    func free() {
+        if let pointer { avahi_record_browser_free(pointer) }
+        pointer = nil
+    }
+    deinit { free() }
+}
+
 /// Owns an `AvahiTimeout` of the threaded poll.
 final class TimeoutHandle {
     private let api: UnsafePointer<AvahiPoll>
@@ -141,11 +152,16 @@ final class AvahiSession: @unchecked Sendable {
     private var client: ClientHandle?
     private var group: EntryGroupHandle?
     private var browser: ServiceBrowserHandle?
+    /// One resolver per listed service being resolved; freed once it answered or failed.
     private var resolvers: [PeerTable.Key: ServiceResolverHandle] = [:]
+    /// One TXT watcher per listed service: a record browser of its TXT record, whose refreshes
+    /// come every ~hour (the TXT TTL is 75 min), unlike a resolver's SRV and A records (120 s).
+    private var watchers: [PeerTable.Key: RecordBrowserHandle] = [:]
+    /// The watchers' pointers back to their keys (a record browser reports the full DNS name).
+    private var watcherKeys: [OpaquePointer: PeerTable.Key] = [:]
     private var retryTimer: TimeoutHandle?
     private var reminderTimer: TimeoutHandle?
-    /// Listed services whose resolver failed (timeout): resolved again by `resolveTimer`.
-    private var unresolved: Set<PeerTable.Key> = []
+    /// Fires when the earliest failed resolution is due again (`PeerTable.nextRetry`).
     private var resolveTimer: TimeoutHandle?
     private var daemonReported = false
     private var stopping = false
@@ -161,7 +177,7 @@ final class AvahiSession: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
-        self.table = PeerTable(ownNodeID: announcement.nodeID)
+        self.table = PeerTable(ownNodeID: announcement.nodeID, timing: configuration.resolveTiming)
         self.backoff = configuration.backoff
         self.poll = try ThreadedPollHandle()
     }
@@ -216,7 +232,9 @@ final class AvahiSession: @unchecked Sendable {
     private func tearDownClient() {
         for resolver in resolvers.values { resolver.free() }
         resolvers.removeAll()
-        unresolved.removeAll()
+        for watcher in watchers.values { watcher.free() }
+        watchers.removeAll()
+        watcherKeys.removeAll()
         resolveTimer?.free()
         resolveTimer = nil
         browser?.free()
@@ -394,12 +412,16 @@ final class AvahiSession: @unchecked Sendable {
             guard let name, let clientPointer = client?.pointer else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             guard table.browseNew(key) else { return }
-            resolve(key, client: clientPointer, protocol: proto)
+            resolve(key, client: clientPointer)
+            watchTXT(key, domain: domain.map { String(cString: $0) }, client: clientPointer)
         case AVAHI_BROWSER_REMOVE:
             guard let name else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             resolvers.removeValue(forKey: key)?.free()
-            unresolved.remove(key)
+            if let watcher = watchers.removeValue(forKey: key) {
+                if let pointer = watcher.pointer { watcherKeys[pointer] = nil }
+                watcher.free()
+            }
             deliver(table.browseRemove(key))
         case AVAHI_BROWSER_ALL_FOR_NOW:
             deliver(table.browseSettled())
@@ -424,41 +446,114 @@ final class AvahiSession: @unchecked Sendable {
             if let address { avahi_address_snprint(&text, text.count, address) }
             let addressString = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let host = hostName.map { String(cString: $0) } ?? ""
-            deliver(
-                table.resolvedRecord(key, hostName: host, address: addressString, port: Int(port), txt: Self.strings(txt)),
-                source: "\(host) \(addressString):\(port)")
+            let events = table.resolvedRecord(key, hostName: host, address: addressString, port: Int(port), txt: Self.strings(txt))
+            // One-shot: the resolver is freed, so Avahi stops refreshing the peer's SRV and A
+            // records (every answer to such a refresh is multicast to every host).
+            resolvers.removeValue(forKey: key)?.free()
+            deliver(events, source: "\(host) \(addressString):\(port)")
         case AVAHI_RESOLVER_FAILURE:
             let code = client?.pointer.map { avahi_client_errno($0) } ?? Int32(AVAHI_ERR_FAILURE)
-            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: code, operation: "service resolver")); retrying in \(configuration.retryMaximum)")
             resolvers.removeValue(forKey: key)?.free()
-            unresolved.insert(key)
-            if resolveTimer == nil { resolveTimer = makeTimer(after: configuration.retryMaximum, callback: resolveCallback) }
+            resolutionFailed(key, AvahiError(code: code, operation: "service resolver"))
         default:
             break
         }
     }
 
-    /// Starts a resolver for a listed service and keeps it open: it reports TXT and address
-    /// changes until the service is removed.
-    private func resolve(_ key: PeerTable.Key, client clientPointer: OpaquePointer, protocol proto: AvahiProtocol) {
+    /// Starts a one-shot resolver for a listed service; `onResolve` frees it at its answer.
+    private func resolve(_ key: PeerTable.Key, client clientPointer: OpaquePointer) {
+        resolvers.removeValue(forKey: key)?.free()
         if let pointer = avahi_service_resolver_new(
-            clientPointer, key.interfaceIndex, proto, key.serviceName, configuration.serviceType, configuration.domain,
-            CAvahi_protoInet(), AvahiLookupFlags(0), serviceResolverCallback, userdata)
+            clientPointer, key.interfaceIndex, CAvahi_protoInet(), key.serviceName, configuration.serviceType,
+            configuration.domain, CAvahi_protoInet(), AvahiLookupFlags(0), serviceResolverCallback, userdata)
         {
             resolvers[key] = ServiceResolverHandle(pointer)
         } else {
-            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))")
+            resolutionFailed(key, AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))
         }
+    }
+
+    /// Logs a failed resolution and schedules its retry (the table's backoff).
+    private func resolutionFailed(_ key: PeerTable.Key, _ error: AvahiError) {
+        let now = ContinuousClock.now
+        guard let due = table.resolveFailed(key, at: now) else { return }
+        logger.warning("cannot resolve '\(key.serviceName)': \(error); retrying in \(due - now)")
+        scheduleResolveTimer()
+    }
+
+    /// (Re)arms the retry timer for the earliest due retry, if any.
+    private func scheduleResolveTimer() {
+        resolveTimer?.free()
+        resolveTimer = nil
+        guard let due = table.nextRetry else { return }
+        resolveTimer = makeTimer(after: max(.zero, due - ContinuousClock.now), callback: resolveCallback)
     }
 
     fileprivate func onResolveTimer() {
         resolveTimer?.free()
         resolveTimer = nil
         guard !stopping, let clientPointer = client?.pointer else { return }
-        let keys = unresolved
-        unresolved.removeAll()
-        for key in keys.sorted() where resolvers[key] == nil {
-            resolve(key, client: clientPointer, protocol: CAvahi_protoInet())
+        for key in table.dueRetries(at: .now) { resolve(key, client: clientPointer) }
+        scheduleResolveTimer()
+    }
+
+    /// Resolves a peer again on request (see `DiscoveryAgent.resolveAgain`). Takes the poll's
+    /// lock: never call it from an Avahi callback.
+    func resolveAgain(_ target: DiscoveryAgent.ResolveTarget) -> PeerTable.ResolveAgainOutcome {
+        poll.lock()
+        defer { poll.unlock() }
+        guard !stopping, let clientPointer = client?.pointer else { return .notListed }
+        let outcome: PeerTable.ResolveAgainOutcome
+        switch target {
+        case .nodeID(let id): outcome = table.resolveAgain(nodeID: id, at: .now)
+        case .serviceName(let name): outcome = table.resolveAgain(serviceName: name, at: .now)
+        }
+        if case .started(let keys) = outcome {
+            logger.info("resolving again on request: \(keys.map { "'\($0.serviceName)'" }.joined(separator: ", "))")
+            for key in keys { resolve(key, client: clientPointer) }
+        }
+        return outcome
+    }
+
+    /// Starts the TXT watcher of a listed service: a record browser of its TXT record, which
+    /// reports a record announced anew (a restarted node's new incarnation) without a resolver.
+    private func watchTXT(_ key: PeerTable.Key, domain: String?, client clientPointer: OpaquePointer) {
+        guard watchers[key] == nil else { return }
+        var fullName = [CChar](repeating: 0, count: 1024)  // AVAHI_DOMAIN_NAME_MAX is 1014
+        let joined = avahi_service_name_join(
+            &fullName, fullName.count, key.serviceName, configuration.serviceType, domain ?? configuration.domain ?? "local")
+        guard joined >= 0 else {
+            logger.warning("cannot watch the TXT record of '\(key.serviceName)': \(AvahiError(code: joined, operation: "avahi_service_name_join"))")
+            return
+        }
+        guard let pointer = avahi_record_browser_new(
+            clientPointer, key.interfaceIndex, CAvahi_protoInet(), fullName, UInt16(AVAHI_DNS_CLASS_IN),
+            UInt16(AVAHI_DNS_TYPE_TXT), AvahiLookupFlags(0), recordBrowserCallback, userdata)
+        else {
+            logger.warning("cannot watch the TXT record of '\(key.serviceName)': \(AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_record_browser_new"))")
+            return
+        }
+        watchers[key] = RecordBrowserHandle(pointer)
+        watcherKeys[pointer] = key
+    }
+
+    fileprivate func onTXTRecord(
+        _ browser: OpaquePointer?, _ event: AvahiBrowserEvent, rdata: UnsafeRawPointer?, size: Int
+    ) {
+        guard !stopping, let browser, let key = watcherKeys[browser] else { return }
+        let bytes = rdata.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+        switch event {
+        case AVAHI_BROWSER_NEW:
+            let (events, resolveNow) = table.txtAnnounced(key, rdata: bytes)
+            deliver(events, source: "a TXT record announced for '\(key.serviceName)'")
+            if resolveNow, let clientPointer = client?.pointer { resolve(key, client: clientPointer) }
+        case AVAHI_BROWSER_REMOVE:
+            table.txtWithdrawn(key, rdata: bytes)
+        case AVAHI_BROWSER_FAILURE:
+            let code = client?.pointer.map { avahi_client_errno($0) } ?? Int32(AVAHI_ERR_FAILURE)
+            logger.warning("watching the TXT record of '\(key.serviceName)' failed: \(AvahiError(code: code, operation: "record browser"))")
+        default:
+            break
         }
     }
 
@@ -519,6 +614,11 @@ private let serviceResolverCallback: AvahiServiceResolverCallback = {
     _, interface, _, event, name, _, _, hostName, address, port, txt, _, userdata in
     session(userdata).onResolve(
         event, interface: interface, name: name, hostName: hostName, address: address, port: port, txt: txt)
+}
+
+private let recordBrowserCallback: AvahiRecordBrowserCallback = {
+    browser, _, _, event, _, _, _, rdata, size, _, userdata in
+    session(userdata).onTXTRecord(browser, event, rdata: rdata, size: size)
 }
 
 private let reconnectCallback: AvahiTimeoutCallback = { _, userdata in

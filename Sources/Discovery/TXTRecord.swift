@@ -94,6 +94,21 @@ public enum TXTRecord {
         return announcement
     }
 
+    /// Splits a TXT record's RDATA (as a DNS record browser reports it: each string one length
+    /// byte then that many bytes) into its strings; nil when a length runs past the end.
+    public static func strings(rdata: [UInt8]) -> [[UInt8]]? {
+        var strings: [[UInt8]] = []
+        var index = rdata.startIndex
+        while index < rdata.endIndex {
+            let length = Int(rdata[index])
+            let start = index + 1
+            guard rdata.endIndex - start >= length else { return nil }
+            strings.append(Array(rdata[start..<(start + length)]))
+            index = start + length
+        }
+        return strings
+    }
+
     /// Checks every field against its range; throws the first violation.
     public static func validate(_ a: Announcement) throws(TXTRecordError) {
         func check(_ ok: Bool, _ key: String, _ reason: String) throws(TXTRecordError) {

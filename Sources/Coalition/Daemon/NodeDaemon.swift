@@ -131,6 +131,11 @@ public struct NodeDaemon: Sendable {
             let event = change.event
             switch event.kind {
             case .dead, .left:
+                // Discovery resolves each peer once: a member declared dead while it is still
+                // listed may have moved, so its record is resolved again (rate-limited there).
+                if event.kind == .dead, let node = NodeID(hex: event.member.description) {
+                    agent.resolveAgain(.nodeID(node))
+                }
                 await coordinator.peerDown(event.member, reason: "\(event.kind == .dead ? "declared dead" : "left"): \(event.reason)")
                 for reservation in await host.requesterDied(event.member) {
                     logger.info("released a dead requester's reservation", metadata: ["service": "\(reservation.service)"])
