@@ -77,12 +77,12 @@ struct BenchMembershipCommand: AsyncParsableCommand {
         let script = try labScript ?? Self.findLabScript()
         let binary = nodeBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let serf = noSerf ? nil : Self.which("serf")
-        if !noSerf, serf == nil { print("serf is not installed (apt-get install serf): measuring Coalition only") }
+        if !noSerf, serf == nil { say("serf is not installed (apt-get install serf): measuring Coalition only") }
         var rows: [(Int, MembershipFigures, MembershipFigures?)] = []
         for count in hosts {
             let lab = try BenchLab(script: script, hosts: count)
             defer { lab.down() }
-            print("\n== \(count) hosts")
+            say("\n== \(count) hosts")
             let ours = CoalitionUnderTest(lab: lab, binary: binary)
             let oursFigures = try measure(ours, in: lab, label: "coalition")
             ours.stop()
@@ -93,9 +93,9 @@ struct BenchMembershipCommand: AsyncParsableCommand {
                 theirs.stop()
             }
             rows.append((count, oursFigures, serfFigures))
-            print(MembershipFigures.table([(count, oursFigures, serfFigures)], lossPercent: lossPercent, lossSeconds: lossSeconds))
+            say(MembershipFigures.table([(count, oursFigures, serfFigures)], lossPercent: lossPercent, lossSeconds: lossSeconds))
         }
-        print("\n" + MembershipFigures.table(rows, lossPercent: lossPercent, lossSeconds: lossSeconds))
+        say("\n" + MembershipFigures.table(rows, lossPercent: lossPercent, lossSeconds: lossSeconds))
     }
 
     private func measure(_ system: some SystemUnderTest, in lab: BenchLab, label: String) throws -> MembershipFigures {
@@ -107,14 +107,14 @@ struct BenchMembershipCommand: AsyncParsableCommand {
         guard poll(within: convergence, every: 0.5, { system.everyoneSeesEveryoneAlive() }) else {
             throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within \(Int(convergence)) s")
         }
-        print("\(label): \(lab.count) members all alive everywhere \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the first start")
+        say("\(label): \(lab.count) members all alive everywhere \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the first start")
         Thread.sleep(forTimeInterval: 5)
         let idle = try lab.idle(pids: system.pids(), seconds: idleSeconds)
         figures.cpuShare = idle.cpuShare
         figures.rssAnonKiB = idle.rssAnonKiB
         figures.bytesPerSecondOut = idle.bytesOut
         figures.bytesPerSecondIn = idle.bytesIn
-        print("\(label): idle CPU \(String(format: "%.3f", idle.cpuShare * 100))% of a core, RssAnon \(idle.rssAnonKiB) KiB, traffic out \(Int(idle.bytesOut)) B/s in \(Int(idle.bytesIn)) B/s per host")
+        say("\(label): idle CPU \(String(format: "%.3f", idle.cpuShare * 100))% of a core, RssAnon \(idle.rssAnonKiB) KiB, traffic out \(Int(idle.bytesOut)) B/s in \(Int(idle.bytesIn)) B/s per host")
         for trial in 0..<(idleOnly ? 0 : trials) {
             let victim = 2 + trial % (lab.count - 1)
             let cutAt = Date()
@@ -122,13 +122,13 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             let seen = poll(within: 30, { system.allOthersReportDead(victim, since: cutAt) != nil })
             guard seen, let detected = system.allOthersReportDead(victim, since: cutAt) else {
                 try lab.do("heal", "\(victim)")
-                print("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))")
+                say("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))")
                 figures.undetected += 1
                 _ = poll(within: 90, every: 0.5, { system.everyoneSeesEveryoneAlive() })
                 continue
             }
             figures.detections.append(detected.timeIntervalSince(cutAt))
-            print("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
+            say("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
             try lab.do("heal", "\(victim)")
             guard poll(within: 90, every: 0.5, { system.everyoneSeesEveryoneAlive() }) else {
                 throw BenchFailure("\(label): host \(victim) did not come back within 90 s of healing")
@@ -140,7 +140,7 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             Thread.sleep(forTimeInterval: Double(lossSeconds))
             for host in 1...lab.count { try lab.do("loss", "\(host)", "0") }
             figures.falseDeaths = system.deaths(since: start)
-            print("\(label): \(lossSeconds) s at \(lossPercent)% loss on every host: \(figures.falseDeaths!) false deaths")
+            say("\(label): \(lossSeconds) s at \(lossPercent)% loss on every host: \(figures.falseDeaths!) false deaths")
         }
         return figures
     }
@@ -177,6 +177,13 @@ struct BenchMembershipCommand: AsyncParsableCommand {
         }
         return nil
     }
+}
+
+/// Prints a line and flushes it at once, so each figure shows as it is measured, also when the
+/// output goes to a file or a pipe (where stdio would hold it until exit).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
 }
 
 struct BenchFailure: Error, CustomStringConvertible {
@@ -288,7 +295,11 @@ final class BenchLab {
         return output
     }
 
-    func down() { _ = try? self.do("down") }
+    /// Takes the lab down and removes its directory (the lab leaves files it did not make).
+    func down() {
+        try? FileManager.default.removeItem(atPath: keyFile)
+        _ = try? self.do("down")
+    }
 
     /// Pids of the processes started on each host whose command line contains `marker`.
     func pids(matching marker: String) -> [Int32] {
