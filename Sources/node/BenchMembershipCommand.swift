@@ -43,6 +43,12 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-seconds"), help: "Length of the idle measurement window, seconds (120 covers the refresh of 120 s mDNS records).")
     var idleSeconds: Int = 120
 
+    /// Start-up sends mDNS probes, announcements and one resolution per pair of hosts, all
+    /// multicast, so traffic in grows with N for a while after everyone is alive: the idle
+    /// window starts this long after that.
+    @Option(name: .customLong("settle-seconds"), help: "Seconds to wait, once every member sees every other alive, before the idle window (start-up mDNS traffic ends).")
+    var settleSeconds: Int = 30
+
     @Option(name: .customLong("loss-seconds"), help: "Seconds at random loss on every host, counting false deaths (0 skips).")
     var lossSeconds: Int = 600
 
@@ -68,7 +74,9 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             throw ValidationError("--hosts must list host counts in 3...200")
         }
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
-        guard idleSeconds >= 1, lossSeconds >= 0 else { throw ValidationError("--idle-seconds must be >= 1 and --loss-seconds >= 0") }
+        guard idleSeconds >= 1, lossSeconds >= 0, settleSeconds >= 0 else {
+            throw ValidationError("--idle-seconds must be >= 1, --loss-seconds and --settle-seconds >= 0")
+        }
         guard (0...100).contains(lossPercent) else { throw ValidationError("--loss-percent must be in 0...100") }
     }
 
@@ -108,7 +116,7 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within \(Int(convergence)) s")
         }
         say("\(label): \(lab.count) members all alive everywhere \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the first start")
-        Thread.sleep(forTimeInterval: 5)
+        Thread.sleep(forTimeInterval: Double(settleSeconds))
         let idle = try lab.idle(pids: system.pids(), seconds: idleSeconds)
         figures.cpuShare = idle.cpuShare
         figures.rssAnonKiB = idle.rssAnonKiB
@@ -507,8 +515,18 @@ struct SerfUnderTest: SystemUnderTest {
             ])
         }
         Thread.sleep(forTimeInterval: 1)
+        // A join may fail while the lab is busy (ARP unanswered: "no route to host"); each is
+        // tried for up to 30 s.
         for host in 2...lab.count {
-            try lab.run(["run", "\(host)", binary, "join", "-rpc-addr=127.0.0.1:7373", lab.addresses[1]!])
+            let deadline = Date().addingTimeInterval(30)
+            while true {
+                do {
+                    try lab.run(["run", "\(host)", binary, "join", "-rpc-addr=127.0.0.1:7373", lab.addresses[1]!])
+                    break
+                } catch where Date() < deadline {
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
         }
     }
 
