@@ -23,12 +23,18 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             one core) and RssAnon per daemon, traffic in and out per host (bytes on the host's \
             bridge port), each beside Serf's with the ratio.
 
-            The full run (release build, on a quiet machine; about 25 min per host count at 600 s \
-            of loss, 100 min in all):
+            The full run (release build, on a quiet machine). Each host count runs Coalition \
+            then Serf, each with --loss-seconds of loss, --trials cuts and the idle window: \
+            about 25 min at 5 and 20 hosts, 30 at 50, 45 or more at 100 (starting 100 hosts took \
+            12 min here on a loaded machine: every host resolves every other through mDNS), so \
+            2 to 2.5 h in all:
               swift build -c release && sudo .build/release/node bench membership \\
                 --hosts 5,20,50,100 --trials 10 --loss-seconds 600 --loss-percent 5
-            A smoke run (about 4 min at 50 hosts, 7 min at 100):
-              sudo .build/release/node bench membership --hosts 50,100 --trials 3 --loss-seconds 30
+            A smoke run (about 10 min at 50 hosts, 25 at 100):
+              sudo .build/release/node bench membership --hosts 50,100 --trials 3 --loss-seconds 30 --idle-seconds 60
+            Traffic only, one build against another (e.g. before a change):
+              sudo .build/release/node bench membership --no-serf --idle-only --hosts 5,20,50,100 \\
+                --settle-seconds 40 --idle-seconds 120 --node-binary OTHER/node
             """
     )
 
