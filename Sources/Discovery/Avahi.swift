@@ -141,11 +141,11 @@ final class AvahiSession: @unchecked Sendable {
     private var client: ClientHandle?
     private var group: EntryGroupHandle?
     private var browser: ServiceBrowserHandle?
+    /// One resolver per listed service being resolved; freed once it answered or failed.
     private var resolvers: [PeerTable.Key: ServiceResolverHandle] = [:]
     private var retryTimer: TimeoutHandle?
     private var reminderTimer: TimeoutHandle?
-    /// Listed services whose resolver failed (timeout): resolved again by `resolveTimer`.
-    private var unresolved: Set<PeerTable.Key> = []
+    /// Fires when the earliest failed resolution is due again (`PeerTable.nextRetry`).
     private var resolveTimer: TimeoutHandle?
     private var daemonReported = false
     private var stopping = false
@@ -161,7 +161,7 @@ final class AvahiSession: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
-        self.table = PeerTable(ownNodeID: announcement.nodeID)
+        self.table = PeerTable(ownNodeID: announcement.nodeID, timing: configuration.resolveTiming)
         self.backoff = configuration.backoff
         self.poll = try ThreadedPollHandle()
     }
@@ -216,7 +216,6 @@ final class AvahiSession: @unchecked Sendable {
     private func tearDownClient() {
         for resolver in resolvers.values { resolver.free() }
         resolvers.removeAll()
-        unresolved.removeAll()
         resolveTimer?.free()
         resolveTimer = nil
         browser?.free()
@@ -394,12 +393,11 @@ final class AvahiSession: @unchecked Sendable {
             guard let name, let clientPointer = client?.pointer else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             guard table.browseNew(key) else { return }
-            resolve(key, client: clientPointer, protocol: proto)
+            resolve(key, client: clientPointer)
         case AVAHI_BROWSER_REMOVE:
             guard let name else { return }
             let key = PeerTable.Key(interfaceIndex: interface, serviceName: String(cString: name))
             resolvers.removeValue(forKey: key)?.free()
-            unresolved.remove(key)
             deliver(table.browseRemove(key))
         case AVAHI_BROWSER_ALL_FOR_NOW:
             deliver(table.browseSettled())
@@ -424,42 +422,78 @@ final class AvahiSession: @unchecked Sendable {
             if let address { avahi_address_snprint(&text, text.count, address) }
             let addressString = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let host = hostName.map { String(cString: $0) } ?? ""
-            deliver(
-                table.resolvedRecord(key, hostName: host, address: addressString, port: Int(port), txt: Self.strings(txt)),
-                source: "\(host) \(addressString):\(port)")
+            let events = table.resolvedRecord(key, hostName: host, address: addressString, port: Int(port), txt: Self.strings(txt))
+            // One-shot: the resolver is freed, so Avahi stops refreshing the peer's SRV and A
+            // records (every answer to such a refresh is multicast to every host).
+            resolvers.removeValue(forKey: key)?.free()
+            deliver(events, source: "\(host) \(addressString):\(port)")
         case AVAHI_RESOLVER_FAILURE:
             let code = client?.pointer.map { avahi_client_errno($0) } ?? Int32(AVAHI_ERR_FAILURE)
-            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: code, operation: "service resolver")); retrying in \(configuration.retryMaximum)")
             resolvers.removeValue(forKey: key)?.free()
-            unresolved.insert(key)
-            if resolveTimer == nil { resolveTimer = makeTimer(after: configuration.retryMaximum, callback: resolveCallback) }
+            resolutionFailed(key, AvahiError(code: code, operation: "service resolver"))
         default:
             break
         }
     }
 
-    /// Starts a resolver for a listed service and keeps it open: it reports TXT and address
-    /// changes until the service is removed.
-    private func resolve(_ key: PeerTable.Key, client clientPointer: OpaquePointer, protocol proto: AvahiProtocol) {
+    /// Starts a one-shot resolver for a listed service; `onResolve` frees it at its answer.
+    private func resolve(_ key: PeerTable.Key, client clientPointer: OpaquePointer) {
+        resolvers.removeValue(forKey: key)?.free()
         if let pointer = avahi_service_resolver_new(
-            clientPointer, key.interfaceIndex, proto, key.serviceName, configuration.serviceType, configuration.domain,
-            CAvahi_protoInet(), AvahiLookupFlags(0), serviceResolverCallback, userdata)
+            clientPointer, key.interfaceIndex, CAvahi_protoInet(), key.serviceName, configuration.serviceType,
+            configuration.domain, CAvahi_protoInet(), AvahiLookupFlags(0), serviceResolverCallback, userdata)
         {
             resolvers[key] = ServiceResolverHandle(pointer)
         } else {
-            logger.warning("cannot resolve '\(key.serviceName)': \(AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))")
+            resolutionFailed(key, AvahiError(code: avahi_client_errno(clientPointer), operation: "avahi_service_resolver_new"))
         }
+    }
+
+    /// Logs a failed resolution and schedules its retry (the table's backoff).
+    private func resolutionFailed(_ key: PeerTable.Key, _ error: AvahiError) {
+        let now = ContinuousClock.now
+        guard let due = table.resolveFailed(key, at: now) else { return }
+        logger.warning("cannot resolve '\(key.serviceName)': \(error); retrying in \(due - now)")
+        scheduleResolveTimer()
+    }
+
+    /// (Re)arms the retry timer for the earliest due retry, if any.
+    private func scheduleResolveTimer() {
+        resolveTimer?.free()
+        resolveTimer = nil
+        guard let due = table.nextRetry else { return }
+        resolveTimer = makeTimer(after: max(.zero, due - ContinuousClock.now), callback: resolveCallback)
     }
 
     fileprivate func onResolveTimer() {
         resolveTimer?.free()
         resolveTimer = nil
         guard !stopping, let clientPointer = client?.pointer else { return }
-        let keys = unresolved
-        unresolved.removeAll()
-        for key in keys.sorted() where resolvers[key] == nil {
-            resolve(key, client: clientPointer, protocol: CAvahi_protoInet())
+        for key in table.dueRetries(at: .now) { resolve(key, client: clientPointer) }
+        scheduleResolveTimer()
+    }
+
+    /// Resolves a peer again on request (see `DiscoveryAgent.resolveAgain`). Takes the poll's
+    /// lock: never call it from an Avahi callback.
+    func resolveAgain(_ target: DiscoveryAgent.ResolveTarget) -> PeerTable.ResolveAgainOutcome {
+        poll.lock()
+        defer { poll.unlock() }
+        guard !stopping, let clientPointer = client?.pointer else { return .notListed }
+        let outcome: PeerTable.ResolveAgainOutcome
+        switch target {
+        case .nodeID(let id): outcome = table.resolveAgain(nodeID: id, at: .now)
+        case .serviceName(let name): outcome = table.resolveAgain(serviceName: name, at: .now)
         }
+        switch outcome {
+        case .started(let keys):
+            logger.info("resolving again on request: \(keys.map { "'\($0.serviceName)'" }.joined(separator: ", "))")
+            for key in keys { resolve(key, client: clientPointer) }
+        case .deferred:
+            scheduleResolveTimer()
+        case .alreadyResolving, .notListed:
+            break
+        }
+        return outcome
     }
 
     /// Copies a TXT string list into byte arrays, in wire order (Avahi keeps it reversed).

@@ -18,6 +18,10 @@ extension DiscoveryAgent {
         /// daemon to come back. Default 10 s.
         public var waitingReminder: Duration = .seconds(10)
 
+        /// Retries of failed resolutions (5 s doubling to 80 s) and the shortest time between two
+        /// resolutions `DiscoveryAgent.resolveAgain` starts for one service (10 s).
+        public var resolveTiming = PeerTable.Timing()
+
         public init() {}
 
         var backoff: Backoff { Backoff(initial: retryInitial, maximum: retryMaximum, multiplier: retryMultiplier) }

@@ -212,8 +212,11 @@ public struct Lab: Sendable {
         try check(["cpu", String(index), fraction.map { String($0) } ?? "max"])
     }
 
-    /// Stops a host's avahi-daemon (SIGTERM, by its recorded pid).
-    public func avahiStop(host index: Int) throws { try check(["avahi-stop", String(index)]) }
+    /// Stops a host's avahi-daemon by its recorded pid: SIGTERM (it sends goodbyes), or with
+    /// `crash` SIGKILL, so its records stay in the other hosts' caches (a board losing power).
+    public func avahiStop(host index: Int, crash: Bool = false) throws {
+        try check(["avahi-stop", String(index)] + (crash ? ["--crash"] : []))
+    }
 
     /// Starts a host's avahi-daemon again and waits until it runs.
     public func avahiStart(host index: Int) throws { try check(["avahi-start", String(index)]) }

@@ -10,21 +10,50 @@ import Profiler
 /// then `--trials` link cuts of one host, timing until every other host reports it dead
 /// (`node status --watch` events; Serf's `member-failed` handler), healing in between; then
 /// optionally `--loss-seconds` at `--loss-percent` random loss on every host, counting deaths.
-/// The same again with Serf, then figures and ratios.
+/// The same again with Serf, then figures and ratios. Every node runs keyed (a random 32-byte
+/// coalition key written to the lab directory, `--key-file`).
 struct BenchMembershipCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "membership",
-        abstract: "Failure detection time, false deaths under loss, traffic, idle CPU and memory, against Serf, in the lab."
+        abstract: "Failure detection time, false deaths under loss, traffic, idle CPU and memory, against Serf, in the lab.",
+        discussion: """
+            Needs root, the lab (scripts/lab) and, for the comparison, serf on PATH. Per host count it \
+            prints: a cut host seen dead by every other host (p50/p99 over --trials cuts), false \
+            deaths over --loss-seconds at --loss-percent random loss on every host, idle CPU (% of \
+            one core) and RssAnon per daemon, traffic in and out per host (bytes on the host's \
+            bridge port), each beside Serf's with the ratio.
+
+            The full run (release build, on a quiet machine). Each host count runs Coalition \
+            then Serf, each with --loss-seconds of loss, --trials cuts and the idle window: \
+            about 25 min at 5 and 20 hosts, 30 at 50, 45 or more at 100 (starting 100 hosts took \
+            12 min here on a loaded machine: every host resolves every other through mDNS), so \
+            2 to 2.5 h in all:
+              swift build -c release && sudo .build/release/node bench membership \\
+                --hosts 5,20,50,100 --trials 10 --loss-seconds 600 --loss-percent 5
+            A smoke run (about 10 min at 50 hosts, 25 at 100):
+              sudo .build/release/node bench membership --hosts 50,100 --trials 3 --loss-seconds 30 --idle-seconds 60
+            Traffic only, one build against another (e.g. before a change):
+              sudo .build/release/node bench membership --no-serf --idle-only --hosts 5,20,50,100 \\
+                --settle-seconds 40 --idle-seconds 120 --node-binary OTHER/node
+            """
     )
 
-    @Option(help: "Host counts to run, comma-separated.", transform: { $0.split(separator: ",").compactMap { Int($0) } })
-    var hosts: [Int] = [5, 20]
+    @Option(help: "Host counts to run, comma-separated (3...200; 100 hosts fit the lab's /24).", transform: { $0.split(separator: ",").compactMap { Int($0) } })
+    var hosts: [Int] = [5, 20, 50, 100]
 
     @Option(help: "Link cuts timed per host count and system.")
     var trials: Int = 10
 
-    @Option(name: .customLong("idle-seconds"), help: "Length of the idle measurement window, seconds.")
-    var idleSeconds: Int = 20
+    /// Long enough to hold the periodic mDNS traffic: Avahi refreshes a record it watches at
+    /// 80-95% of its TTL, 120 s for SRV and A records.
+    @Option(name: .customLong("idle-seconds"), help: "Length of the idle measurement window, seconds (120 covers the refresh of 120 s mDNS records).")
+    var idleSeconds: Int = 120
+
+    /// Start-up sends mDNS probes, announcements and one resolution per pair of hosts, all
+    /// multicast, so traffic in grows with N for a while after everyone is alive: the idle
+    /// window starts this long after that.
+    @Option(name: .customLong("settle-seconds"), help: "Seconds to wait, once every member sees every other alive, before the idle window (start-up mDNS traffic ends).")
+    var settleSeconds: Int = 30
 
     @Option(name: .customLong("loss-seconds"), help: "Seconds at random loss on every host, counting false deaths (0 skips).")
     var lossSeconds: Int = 600
@@ -35,29 +64,39 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-serf"), help: "Measure only Coalition.")
     var noSerf = false
 
+    @Option(name: .customLong("node-binary"), help: ArgumentHelp(
+        "The `node` run on the lab hosts. Default: this binary (another build, to compare before and after a change).",
+        valueName: "path"))
+    var nodeBinary: String?
+
+    @Flag(name: .customLong("idle-only"), help: "Measure only the idle window (no cuts, no loss), for traffic comparisons.")
+    var idleOnly = false
+
     @Option(name: .customLong("lab-script"), help: "The lab script. Default: scripts/lab above the binary or the current directory.")
     var labScript: String?
 
     func validate() throws {
-        guard !hosts.isEmpty, hosts.allSatisfy({ (3...60).contains($0) }) else {
-            throw ValidationError("--hosts must list host counts in 3...60")
+        guard !hosts.isEmpty, hosts.allSatisfy({ (3...200).contains($0) }) else {
+            throw ValidationError("--hosts must list host counts in 3...200")
         }
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
-        guard idleSeconds >= 1, lossSeconds >= 0 else { throw ValidationError("--idle-seconds must be >= 1 and --loss-seconds >= 0") }
+        guard idleSeconds >= 1, lossSeconds >= 0, settleSeconds >= 0 else {
+            throw ValidationError("--idle-seconds must be >= 1, --loss-seconds and --settle-seconds >= 0")
+        }
         guard (0...100).contains(lossPercent) else { throw ValidationError("--loss-percent must be in 0...100") }
     }
 
     func run() async throws {
         guard getuid() == 0 else { throw ValidationError("the lab needs root: run `sudo node bench membership`") }
         let script = try labScript ?? Self.findLabScript()
-        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let binary = nodeBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let serf = noSerf ? nil : Self.which("serf")
-        if !noSerf, serf == nil { print("serf is not installed (apt-get install serf): measuring Coalition only") }
+        if !noSerf, serf == nil { say("serf is not installed (apt-get install serf): measuring Coalition only") }
         var rows: [(Int, MembershipFigures, MembershipFigures?)] = []
         for count in hosts {
             let lab = try BenchLab(script: script, hosts: count)
             defer { lab.down() }
-            print("\n== \(count) hosts")
+            say("\n== \(count) hosts")
             let ours = CoalitionUnderTest(lab: lab, binary: binary)
             let oursFigures = try measure(ours, in: lab, label: "coalition")
             ours.stop()
@@ -68,58 +107,64 @@ struct BenchMembershipCommand: AsyncParsableCommand {
                 theirs.stop()
             }
             rows.append((count, oursFigures, serfFigures))
+            say(MembershipFigures.table([(count, oursFigures, serfFigures)], lossPercent: lossPercent, lossSeconds: lossSeconds))
         }
-        print("\n" + MembershipFigures.table(rows, lossPercent: lossPercent, lossSeconds: lossSeconds))
+        say("\n" + MembershipFigures.table(rows, lossPercent: lossPercent, lossSeconds: lossSeconds))
     }
 
     private func measure(_ system: some SystemUnderTest, in lab: BenchLab, label: String) throws -> MembershipFigures {
         var figures = MembershipFigures()
+        let started = Date()
         try system.start()
-        guard poll(within: 60, { system.everyoneSeesEveryoneAlive() }) else {
-            throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within 60 s")
+        // Starting takes longer with more hosts on two cores (every host resolves every other
+        // through mDNS, each query multicast to all: 116 s at 50 hosts): 60 s plus 4 s per host.
+        let convergence = 60 + 4 * Double(lab.count)
+        guard poll(within: convergence, every: 0.5, { system.everyoneSeesEveryoneAlive() }) else {
+            throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within \(Int(convergence)) s")
         }
-        Thread.sleep(forTimeInterval: 5)
+        say("\(label): \(lab.count) members all alive everywhere \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the first start")
+        Thread.sleep(forTimeInterval: Double(settleSeconds))
         let idle = try lab.idle(pids: system.pids(), seconds: idleSeconds)
         figures.cpuShare = idle.cpuShare
         figures.rssAnonKiB = idle.rssAnonKiB
         figures.bytesPerSecondOut = idle.bytesOut
         figures.bytesPerSecondIn = idle.bytesIn
-        print("\(label): idle CPU \(String(format: "%.3f", idle.cpuShare * 100))% of a core, RssAnon \(idle.rssAnonKiB) KiB, traffic out \(Int(idle.bytesOut)) B/s in \(Int(idle.bytesIn)) B/s per host")
-        for trial in 0..<trials {
+        say("\(label): idle CPU \(String(format: "%.3f", idle.cpuShare * 100))% of a core, RssAnon \(idle.rssAnonKiB) KiB, traffic out \(Int(idle.bytesOut)) B/s in \(Int(idle.bytesIn)) B/s per host")
+        for trial in 0..<(idleOnly ? 0 : trials) {
             let victim = 2 + trial % (lab.count - 1)
             let cutAt = Date()
             try lab.do("cut", "\(victim)")
             let seen = poll(within: 30, { system.allOthersReportDead(victim, since: cutAt) != nil })
             guard seen, let detected = system.allOthersReportDead(victim, since: cutAt) else {
                 try lab.do("heal", "\(victim)")
-                print("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))")
+                say("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))")
                 figures.undetected += 1
-                _ = poll(within: 90, { system.everyoneSeesEveryoneAlive() })
+                _ = poll(within: 90, every: 0.5, { system.everyoneSeesEveryoneAlive() })
                 continue
             }
             figures.detections.append(detected.timeIntervalSince(cutAt))
-            print("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
+            say("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
             try lab.do("heal", "\(victim)")
-            guard poll(within: 90, { system.everyoneSeesEveryoneAlive() }) else {
+            guard poll(within: 90, every: 0.5, { system.everyoneSeesEveryoneAlive() }) else {
                 throw BenchFailure("\(label): host \(victim) did not come back within 90 s of healing")
             }
         }
-        if lossSeconds > 0 {
+        if lossSeconds > 0, !idleOnly {
             let start = Date()
             for host in 1...lab.count { try lab.do("loss", "\(host)", "\(lossPercent)") }
             Thread.sleep(forTimeInterval: Double(lossSeconds))
             for host in 1...lab.count { try lab.do("loss", "\(host)", "0") }
             figures.falseDeaths = system.deaths(since: start)
-            print("\(label): \(lossSeconds) s at \(lossPercent)% loss on every host: \(figures.falseDeaths!) false deaths")
+            say("\(label): \(lossSeconds) s at \(lossPercent)% loss on every host: \(figures.falseDeaths!) false deaths")
         }
         return figures
     }
 
-    private func poll(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    private func poll(within seconds: Double, every interval: Double = 0.02, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
+            Thread.sleep(forTimeInterval: interval)
         }
         return condition()
     }
@@ -147,6 +192,13 @@ struct BenchMembershipCommand: AsyncParsableCommand {
         }
         return nil
     }
+}
+
+/// Prints a line and flushes it at once, so each figure shows as it is measured, also when the
+/// output goes to a file or a pipe (where stdio would hold it until exit).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
 }
 
 struct BenchFailure: Error, CustomStringConvertible {
@@ -187,8 +239,14 @@ struct MembershipFigures {
             }
             lines.append("  traffic out B/s/host   \(cell(ours.bytesPerSecondOut, serf?.bytesPerSecondOut, "%.0f"))")
             lines.append("  traffic in B/s/host    \(cell(ours.bytesPerSecondIn, serf?.bytesPerSecondIn, "%.0f"))")
+            lines.append("  traffic in+out B/s/host \(cell(ours.bytesPerSecondIn + ours.bytesPerSecondOut, serf.map { $0.bytesPerSecondIn + $0.bytesPerSecondOut }, "%.0f")) (target <= 8192)")
             lines.append("  idle CPU % of a core   \(cell(ours.cpuShare * 100, serf.map { $0.cpuShare * 100 }, "%.3f"))")
             lines.append("  RssAnon KiB            \(cell(Double(ours.rssAnonKiB), serf.map { Double($0.rssAnonKiB) }, "%.0f"))")
+        }
+        if let first = rows.min(by: { $0.0 < $1.0 }), let last = rows.max(by: { $0.0 < $1.0 }), first.0 != last.0 {
+            func growth(_ a: Double, _ b: Double) -> String { a == 0 ? "-" : String(format: "%+.0f%%", (b / a - 1) * 100) }
+            lines.append(
+                "traffic per host from \(first.0) to \(last.0) hosts (target within 15%): in \(growth(first.1.bytesPerSecondIn, last.1.bytesPerSecondIn)), out \(growth(first.1.bytesPerSecondOut, last.1.bytesPerSecondOut))")
         }
         return lines.joined(separator: "\n")
     }
@@ -202,12 +260,25 @@ final class BenchLab {
     private(set) var addresses: [Int: String] = [:]
     private(set) var directories: [Int: String] = [:]
     private(set) var interfaces: [Int: String] = [:]
+    /// Each host's port on the bridge, and the bridge's namespace: the port's counters are the
+    /// host's traffic seen from the switch (received = the host's out, sent = its in).
+    private(set) var bridgePorts: [Int: String] = [:]
+    private(set) var bridgeNamespace = ""
+    /// The coalition key every node is given: 32 random bytes, base64, mode 0600.
+    let keyFile: String
 
     init(script: String, hosts count: Int) throws {
         self.script = script
         self.count = count
         self.directory = "/tmp/coalition-lab-bench-membership-\(UUID().uuidString.prefix(8).lowercased())"
+        self.keyFile = "\(directory)/coalition.key"
         _ = try self.do("up", "\(count)")
+        var key = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in key.indices { key[index] = generator.next() }
+        guard FileManager.default.createFile(
+            atPath: keyFile, contents: Data((Data(key).base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw BenchFailure("cannot write the coalition key \(keyFile)") }
         for host in 1...count {
             let info = try self.do("info", "\(host)")
             var fields: [String: String] = [:]
@@ -215,9 +286,13 @@ final class BenchLab {
                 let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
                 if parts.count == 2 { fields[parts[0]] = parts[1] }
             }
-            guard let address = fields["address"], let dir = fields["dir"], let interface = fields["interface"] else {
-                throw BenchFailure("lab info \(host) lacks address, dir or interface: \(info)")
+            guard let address = fields["address"], let dir = fields["dir"], let interface = fields["interface"],
+                let port = fields["bridge_port"], let bridge = fields["bridge_namespace"]
+            else {
+                throw BenchFailure("lab info \(host) lacks address, dir, interface, bridge_port or bridge_namespace: \(info)")
             }
+            bridgePorts[host] = port
+            bridgeNamespace = bridge
             addresses[host] = address
             directories[host] = dir
             interfaces[host] = interface
@@ -235,7 +310,11 @@ final class BenchLab {
         return output
     }
 
-    func down() { _ = try? self.do("down") }
+    /// Takes the lab down and removes its directory (the lab leaves files it did not make).
+    func down() {
+        try? FileManager.default.removeItem(atPath: keyFile)
+        _ = try? self.do("down")
+    }
 
     /// Pids of the processes started on each host whose command line contains `marker`.
     func pids(matching marker: String) -> [Int32] {
@@ -264,19 +343,20 @@ final class BenchLab {
                 return sum + (Double(text.split(separator: " ").first ?? "") ?? 0)
             }
         }
+        /// Every host's bytes out and in, read at one instant from the bridge's namespace (one
+        /// read for all hosts, so every host is measured over the same window).
         func bytes() throws -> (Double, Double) {
+            let (status, text) = Subprocess.run("/usr/sbin/ip", ["netns", "exec", bridgeNamespace, "cat", "/proc/net/dev"])
+            guard status == 0 else { throw BenchFailure("cannot read the bridge's counters in \(bridgeNamespace): \(text)") }
             var out = 0.0, inbound = 0.0
             for host in 1...count {
-                // /proc/net/dev is the reading process's own namespace's; /sys/class/net is the
-                // sysfs mounted where the lab's processes enter (the machine's).
-                let interface = interfaces[host]!
-                let text = try run(["run", "\(host)", "cat", "/proc/net/dev"])
-                let line = text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(interface):") }
+                let port = bridgePorts[host]!
+                let line = text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(port):") }
                 let fields = line?.split(separator: ":", maxSplits: 1).last?.split(separator: " ").compactMap { Double($0) } ?? []
                 // Receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes ...
-                guard fields.count >= 9 else { throw BenchFailure("cannot read \(interface) counters on host \(host): \(text)") }
-                out += fields[8]
-                inbound += fields[0]
+                guard fields.count >= 9 else { throw BenchFailure("cannot read the counters of \(port) (host \(host)): \(text)") }
+                out += fields[0]  // the port receives what the host sends
+                inbound += fields[8]
             }
             return (out, inbound)
         }
@@ -330,23 +410,30 @@ struct CoalitionUnderTest: SystemUnderTest {
             try lab.run([
                 "spawn", "\(host)", "\(lab.directories[host]!)/bench-node.log", binary, "join", "--name", "bench-\(host)",
                 "--node-id", id(host), "--bind", lab.addresses[host]!, "--control-socket", socket(host), "--log-level", "warning",
-                "--skip-profiling", "--profiles-dir", "/nonexistent",
+                "--skip-profiling", "--profiles-dir", "/nonexistent", "--key-file", lab.keyFile,
             ])
         }
-        for host in 1...lab.count { try startWatcher(host) }
+        try startWatchers()
     }
 
-    /// `node status --watch --json` on a host's control socket, appending to its events log;
-    /// started again (for up to 30 s) while it exits at once (no daemon answering yet).
-    private func startWatcher(_ host: Int) throws {
-        let deadline = Date().addingTimeInterval(30)
-        repeat {
-            while !FileManager.default.fileExists(atPath: socket(host)), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            try lab.run(["spawn", "\(host)", events(host), binary, "status", "--watch", "--json", "--control-socket", socket(host)])
+    /// `node status --watch --json` on every host's control socket, appending to its events
+    /// log; those that exit at once (no daemon answering yet) are started again, for up to
+    /// 30 s plus 0.2 s per host.
+    private func startWatchers() throws {
+        let deadline = Date().addingTimeInterval(30 + 0.2 * Double(lab.count))
+        var pending = Array(1...lab.count)
+        while !pending.isEmpty {
+            for host in pending {
+                while !FileManager.default.fileExists(atPath: socket(host)), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+                try lab.run(["spawn", "\(host)", events(host), binary, "status", "--watch", "--json", "--control-socket", socket(host)])
+            }
             Thread.sleep(forTimeInterval: 1)
-            if ((try? lab.do("procs", "\(host)")) ?? "").contains("--watch") { return }
-        } while Date() < deadline
-        throw BenchFailure("the membership watcher of host \(host) never stayed connected to \(socket(host))")
+            pending = pending.filter { !((try? lab.do("procs", "\($0)")) ?? "").contains("--watch") }
+            guard Date() < deadline else { break }
+        }
+        guard pending.isEmpty else {
+            throw BenchFailure("the membership watchers of hosts \(pending) never stayed connected to their control sockets")
+        }
     }
 
     func stop() {
@@ -435,8 +522,18 @@ struct SerfUnderTest: SystemUnderTest {
             ])
         }
         Thread.sleep(forTimeInterval: 1)
+        // A join may fail while the lab is busy (ARP unanswered: "no route to host"); each is
+        // tried for up to 30 s.
         for host in 2...lab.count {
-            try lab.run(["run", "\(host)", binary, "join", "-rpc-addr=127.0.0.1:7373", lab.addresses[1]!])
+            let deadline = Date().addingTimeInterval(30)
+            while true {
+                do {
+                    try lab.run(["run", "\(host)", binary, "join", "-rpc-addr=127.0.0.1:7373", lab.addresses[1]!])
+                    break
+                } catch where Date() < deadline {
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
         }
     }
 

@@ -171,6 +171,38 @@ struct DiscoveryLabTests {
         #expect(after == before, "restarted as \(after ?? "nothing"), was \(before ?? "nothing")")
     }
 
+    /// A board that loses power says no goodbye: when it comes back, its records are announced
+    /// anew over the ones the others still cache, and only the TXT record differs (a new
+    /// incarnation). The browser reports nothing then; the TXT watcher must.
+    @Test func aNodeBackAfterAPowerCutIsReportedChangedWithItsNewIncarnation() throws {
+        let lab = try Lab.up(hosts: 2, name: "disc-power")
+        defer { lab.down() }
+        let watcher = try LabNode.start(in: lab, host: 1, name: "board-1")
+        _ = try LabNode.start(in: lab, host: 2, name: "board-2")
+        func listed() -> (id: String, incarnation: UInt64)? {
+            watcher.status()?.peers.first { $0.name == "board-2" }.map { ($0.id, $0.incarnation) }
+        }
+        var before: (id: String, incarnation: UInt64)?
+        try #require(Lab.poll(within: 5, every: 0.1) { before = listed(); return before != nil }, "\(watcher.describe())")
+
+        try lab.avahiStop(host: 2, crash: true)  // no goodbye leaves host 2
+        try lab.kill(host: 2)
+        try lab.avahiStart(host: 2)
+        let restarted = try LabNode.start(in: lab, host: 2, name: "board-2")
+        var after: (id: String, incarnation: UInt64)?
+        // Membership hears the new incarnation and the daemon asks Discovery to resolve the
+        // peer again; a request within 10 s of the one made at its death waits for that interval.
+        let changed = Lab.poll(within: 20, every: 0.1) {
+            after = listed()
+            return after.map { $0.incarnation > before!.incarnation } ?? false
+        }
+        #expect(changed, "board-2 listed as \(String(describing: after)), was \(before!): \(watcher.describe())\n\(restarted.describe())")
+        #expect(after?.id == before?.id)
+        let log = watcher.log()
+        #expect(log.contains("peer changed: 'board-2'"), "\(log)")
+        #expect(!log.contains("peer vanished: 'board-2'"), "the record was not announced anew over a cached one: \(log)")
+    }
+
     @Test func withoutAvahiNodeJoinSaysSoAndRecoversWhenTheDaemonReturns() throws {
         let lab = try Lab.up(hosts: 2, name: "disc-avahi")
         defer { lab.down() }
@@ -295,6 +327,7 @@ private struct Status: Decodable {
     struct PeerEntry: Decodable {
         var name: String
         var id: String
+        var incarnation: UInt64
         var address: String
         var cores: Int
         var memoryMiB: Int

@@ -134,6 +134,17 @@ daemon_stop() {
   fi
 }
 
+# daemon_crash FILE: SIGKILLs the recorded daemon (nothing it would say on exit is sent) and
+# waits until it is gone.
+daemon_crash() {
+  local pid start
+  [ -f "$1" ] || return 0
+  read -r pid start <"$1" || return 0
+  proc_alive "$pid" "$start" || return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" "$start" 5 || note "process $pid ($1) did not exit"
+}
+
 # daemon_running FILE: true while the recorded daemon lives.
 daemon_running() {
   [ -f "$1" ] || return 1

@@ -140,11 +140,21 @@ public struct NodeDaemon: Sendable {
             let event = change.event
             switch event.kind {
             case .dead, .left:
+                // Discovery resolves each peer once: a member declared dead while it is still
+                // listed may have moved, so its record is resolved again (rate-limited there).
+                if event.kind == .dead, let node = NodeID(hex: event.member.description) {
+                    agent.resolveAgain(.nodeID(node))
+                }
                 await coordinator.peerDown(event.member, reason: "\(event.kind == .dead ? "declared dead" : "left"): \(event.reason)")
                 for reservation in await host.requesterDied(event.member) {
                     logger.info("released a dead requester's reservation", metadata: ["service": "\(reservation.service)"])
                 }
             case .alive, .rejoined:
+                // Back at a new incarnation (a restart, a power cut): its TXT record (ports,
+                // profile) may have changed too, and Discovery watches no records, so ask it.
+                if event.kind == .rejoined, let node = NodeID(hex: event.member.description) {
+                    agent.resolveAgain(.nodeID(node))
+                }
                 await coordinator.peerAlive(event.member)
             case .suspect:
                 break
