@@ -32,6 +32,10 @@ let package = Package(
         // glibc/kernel calls Swift's Glibc module does not export (recvmmsg, sendmmsg, eventfd).
         .systemLibrary(name: "CLinuxSocket", path: "Sources/CLinuxSocket"),
 
+        // Every raw libc call outside the per-library C files (Avahi, FFmpeg, libproc2, the membership
+        // socket): one helper that retries EINTR and turns errno into SystemCallError, thin typed
+        // wrappers over it, and the only unsafe pointers besides those files. Glibc only.
+        .target(name: "SystemCalls"),
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
@@ -47,7 +51,7 @@ let package = Package(
         // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
         .target(
             name: "Profiler",
-            dependencies: ["QoSModel", "SystemSampling", "CFFmpeg"]),
+            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "CFFmpeg"]),
         // DNS-SD through the system Avahi daemon: the only target that sees Avahi.
         .target(
             name: "Discovery",
@@ -57,7 +61,7 @@ let package = Package(
         .target(
             name: "Coalition",
             dependencies: [
-                "QoSModel", "MembershipCore", "ServiceCore", "Discovery", "SystemSampling", "CLinuxSocket",
+                "QoSModel", "MembershipCore", "ServiceCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,12 +72,13 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "ServiceCore", "Profiler", "Discovery", "Coalition",
+                "QoSModel", "ServiceCore", "Profiler", "Discovery", "Coalition", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),

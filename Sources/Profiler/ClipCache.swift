@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// A directory of synthesised test clips. A clip is made only when its file is missing; it is
 /// written under a temporary name and renamed into place, so a crash never leaves a half clip
@@ -34,17 +31,18 @@ public struct ClipCache: Sendable {
         let target = url(for: spec)
         if FileManager.default.fileExists(atPath: target.path) { return target }
         try FileSystem.makeDirectories(directory.path, purpose: "creating the clip cache directory")
-        let temporary = directory.appendingPathComponent(".\(spec.fileName).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let temporary = directory.appendingPathComponent(".\(spec.fileName).\(CurrentProcess.id)-\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
             try ClipSynthesizer.write(spec, to: temporary.path, progress: progress)
         } catch {
-            unlink(temporary.path)
+            try? FilePaths.remove(temporary.path)
             throw error
         }
-        if rename(temporary.path, target.path) != 0 {
-            let code = errno
-            unlink(temporary.path)
-            throw FileError(path: target.path, operation: "moving the new clip into place", errno: code)
+        do {
+            try FilePaths.rename(temporary.path, to: target.path)
+        } catch {
+            try? FilePaths.remove(temporary.path)
+            throw FileError(path: target.path, operation: "moving the new clip into place", error)
         }
         return target
     }

@@ -1,10 +1,7 @@
 import Foundation
 import SystemSampling
 import QoSModel
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// Reads what a device is: its model, CPU, cores, memory, architecture and host name, and its
 /// throttling state where the board reports one.
@@ -14,7 +11,7 @@ public enum DeviceProbe {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let treeModel = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/device-tree/model")))
             .map { String(decoding: $0, as: UTF8.self) }
-        let architecture = machine()
+        let architecture = CurrentProcess.machine()
         let cpu = cpuName(cpuinfo: cpuinfo) ?? architecture
         let model = deviceModel(deviceTreeModel: treeModel, cpuinfo: cpuinfo) ?? cpu
         return DeviceInfo(
@@ -48,13 +45,6 @@ public enum DeviceProbe {
             }
         }
         return nil
-    }
-
-    /// `uname -m`.
-    static func machine() -> String {
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// `vcgencmd get_throttled` output (e.g. `throttled=0x0`) where the tool exists; nil

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// A file or directory the profiler cannot read or write, naming the path and the reason.
 public struct FileError: Error, Equatable, CustomStringConvertible {
@@ -15,9 +13,9 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
-    /// An error whose reason is the text of a POSIX `errno`.
-    init(path: String, operation: String, errno code: Int32) {
-        self.init(path: path, operation: operation, reason: String(cString: strerror(code)))
+    /// An error whose reason is the text of a failed system call's `errno`.
+    init(path: String, operation: String, _ error: SystemCallError) {
+        self.init(path: path, operation: operation, reason: error.reason)
     }
 
     public var description: String { "\(path): \(operation) failed: \(reason)" }

@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// The few file operations the profiler needs, with POSIX reasons in their errors.
 enum FileSystem {
@@ -11,42 +8,40 @@ enum FileSystem {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { return }
-            throw FileError(path: path, operation: purpose, errno: ENOTDIR)
+            throw FileError(path: path, operation: purpose, reason: SystemCallError.Code.notDirectory.description)
         }
         let parent = (path as NSString).deletingLastPathComponent
         if parent != path, !parent.isEmpty { try makeDirectories(parent, purpose: purpose) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw FileError(path: path, operation: purpose, errno: errno)
+        do {
+            try FilePaths.makeDirectory(path, permissions: 0o755)
+        } catch where error.code == .fileExists {
+            return  // made meanwhile by someone else
+        } catch {
+            throw FileError(path: path, operation: purpose, error)
         }
     }
 
     /// Writes `data` to a temporary file beside `path` and renames it into place.
     static func writeAtomically(_ data: Data, to path: String) throws(FileError) {
-        let temporary = "\(path).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw FileError(path: path, operation: "writing", errno: errno) }
-        let written = data.withUnsafeBytes { bytes -> Int in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return -1
-                }
-                offset += n
+        let temporary = "\(path).\(CurrentProcess.id)-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(temporary, [.writeOnly, .create, .exclusive], permissions: 0o644)
+        } catch {
+            throw FileError(path: path, operation: "writing", error)
+        }
+        do throws(SystemCallError) {
+            do throws(SystemCallError) {
+                try file.writeAll([UInt8](data))
+            } catch {
+                try? file.close()
+                throw error
             }
-            return offset
-        }
-        let writeErrno = errno
-        if written < 0 || close(fd) != 0 {
-            let code = written < 0 ? writeErrno : errno
-            unlink(temporary)
-            throw FileError(path: path, operation: "writing", errno: code)
-        }
-        if rename(temporary, path) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw FileError(path: path, operation: "writing", errno: code)
+            try file.close()
+            try FilePaths.rename(temporary, to: path)
+        } catch {
+            try? FilePaths.remove(temporary)
+            throw FileError(path: path, operation: "writing", error)
         }
     }
 }

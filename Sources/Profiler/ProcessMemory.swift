@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// The memory high-water mark of this process, from `/proc/self/status`.
 ///
@@ -15,10 +12,10 @@ enum ProcessMemory {
     /// unavailable).
     static func resetPeak() -> UInt64? {
         FFmpegLibrary.releaseFreeHeap()
-        let fd = open("/proc/self/clear_refs", O_WRONLY)
-        if fd >= 0 {
-            _ = write(fd, "5", 1)
-            close(fd)
+        // Best effort: without the reset, the peak is since the process started (still an upper bound).
+        if let file = try? FileDescriptor.open("/proc/self/clear_refs", .writeOnly) {
+            try? file.writeAll(Array("5".utf8))
+            try? file.close()
         }
         return read()?.residentBytes
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// A reading of the process's CPU time and the monotonic wall clock.
 ///
@@ -16,22 +14,15 @@ struct ResourceReading: Sendable, Equatable {
     var wall: Double
 
     static func now() -> ResourceReading {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return ResourceReading(
-            user: seconds(usage.ru_utime), system: seconds(usage.ru_stime), wall: MonotonicClock.seconds())
+        let time = CurrentProcess.cpuTime(of: .process)
+        return ResourceReading(user: time.user, system: time.system, wall: MonotonicClock.seconds())
     }
 
     /// CPU seconds (user + system) of this process's terminated and waited-for children, such as
     /// the `ffmpeg` runs of `node bench profile`.
     static func childrenCPU() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    private static func seconds(_ time: timeval) -> Double {
-        Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000
+        let time = CurrentProcess.cpuTime(of: .children)
+        return time.user + time.system
     }
 
     static func - (lhs: Self, rhs: Self) -> Self {
@@ -43,11 +34,7 @@ struct ResourceReading: Sendable, Equatable {
 
 /// `CLOCK_MONOTONIC` readings.
 enum MonotonicClock {
-    static func nanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
+    static func nanoseconds() -> UInt64 { CurrentProcess.monotonicNanoseconds() }
 
     static func seconds() -> Double { Double(nanoseconds()) / 1_000_000_000 }
 }

@@ -1,14 +1,10 @@
 import Foundation
-
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// Shows profiling progress on standard error: a redrawn bar on a terminal, plain lines (one per
 /// step, when it starts and ends) otherwise.
 public final class TerminalProgress {
-    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let isTerminal = FileDescriptor.standardError.isTerminal
     private var currentLabel: String?
     private var lastDrawn = ""
 

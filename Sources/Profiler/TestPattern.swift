@@ -95,10 +95,10 @@ struct VideoPattern: Sendable {
         let boxSize = max(8, height / 6)
         let boxX = bounce(index * 7, span: width - boxSize)
         let boxY = bounce(index * 5, span: height - boxSize)
-        image.luma.withUnsafeMutableBufferPointer { luma in
-            for y in boxY..<min(height, boxY + boxSize) {
-                (luma.baseAddress! + y * width + boxX).update(repeating: 235, count: min(boxSize, width - boxX))
-            }
+        let boxWidth = min(boxSize, width - boxX)
+        for y in boxY..<min(height, boxY + boxSize) {
+            let start = y * width + boxX
+            image.luma.replaceSubrange(start..<(start + boxWidth), with: repeatElement(235, count: boxWidth))
         }
     }
 
@@ -108,23 +108,18 @@ struct VideoPattern: Sendable {
         plane: inout [UInt8], width: Int, height: Int, scene: [UInt8], sceneWidth: Int,
         panX: Int, panY: Int, blockRows: Int, frame: Int
     ) {
-        plane.withUnsafeMutableBufferPointer { plane in
-            scene.withUnsafeBufferPointer { scene in
-                let destination = plane.baseAddress!
-                let source = scene.baseAddress!
-                for y in 0..<height {
-                    let band = y / blockRows
-                    var sourceX = panX
-                    var sourceY = y + panY
-                    if band % 4 == (frame % 4) {
-                        var h = UInt32(truncatingIfNeeded: frame &* 2_654_435_761 ^ band &* 40_503)
-                        h = (h ^ (h >> 15)) &* 2_246_822_519
-                        sourceX = Int(h % UInt32(width))
-                        sourceY = y + Int((h >> 7) % UInt32(height))
-                    }
-                    (destination + y * width).update(from: source + sourceY * sceneWidth + sourceX, count: width)
-                }
+        for y in 0..<height {
+            let band = y / blockRows
+            var sourceX = panX
+            var sourceY = y + panY
+            if band % 4 == (frame % 4) {
+                var h = UInt32(truncatingIfNeeded: frame &* 2_654_435_761 ^ band &* 40_503)
+                h = (h ^ (h >> 15)) &* 2_246_822_519
+                sourceX = Int(h % UInt32(width))
+                sourceY = y + Int((h >> 7) % UInt32(height))
             }
+            let source = sourceY * sceneWidth + sourceX
+            plane[(y * width)..<(y * width + width)] = scene[source..<(source + width)]
         }
     }
 

@@ -1,8 +1,4 @@
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// Writes a secret file readable by its owner only: created with mode 0600 from the start, so
 /// the key is never on disk with wider permissions, not even for a moment.
@@ -21,29 +17,32 @@ enum KeyFileWriter {
             try create(path, contents: contents, exists: "it already exists; a coalition key is not overwritten unless you pass --force (boards still using it would be locked out)")
             return
         }
-        let temporary = "\(path).new-\(getpid())"
+        let temporary = "\(path).new-\(CurrentProcess.id)"
         try create(temporary, contents: contents, exists: "a leftover \(temporary) is in the way; remove it")
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw Failure(path: path, reason: "cannot replace it: \(reason)")
+        do {
+            try FilePaths.rename(temporary, to: path)
+        } catch {
+            try? FilePaths.remove(temporary)
+            throw Failure(path: path, reason: "cannot replace it: \(error.reason)")
         }
     }
 
     private static func create(_ path: String, contents: String, exists: String) throws(Failure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            let code = errno
-            throw Failure(path: path, reason: code == EEXIST ? exists : "cannot create it: \(String(cString: strerror(code)))")
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(path, [.writeOnly, .create, .exclusive, .closeOnExec], permissions: 0o600)
+        } catch {
+            throw Failure(path: path, reason: error.code == .fileExists ? exists : "cannot create it: \(error.reason)")
         }
-        defer { close(descriptor) }
-        let bytes = Array(contents.utf8)
-        // The umask may only have narrowed 0600; make it exactly that.
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard fchmod(descriptor, 0o600) == 0, written == bytes.count, fsync(descriptor) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(path)
-            throw Failure(path: path, reason: "cannot write it: \(reason)")
+        defer { try? file.close() }
+        do {
+            try file.writeAll(Array(contents.utf8))
+            // The umask may only have narrowed 0600; make it exactly that.
+            try file.setPermissions(0o600)
+            try file.synchronize()
+        } catch {
+            try? FilePaths.remove(path)
+            throw Failure(path: path, reason: "cannot write it: \(error.reason)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import SystemCalls
 
 /// A connection to a running daemon's control socket, used by `node status` and friends.
 public struct ControlClient: Sendable {
@@ -77,7 +78,7 @@ public struct ControlClient: Sendable {
                     }
                 }
         } catch {
-            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            let reason = (error as? IOError).map { SystemCallError.Code(rawValue: $0.errnoCode).description } ?? "\(error)"
             throw ControlClientError(path: path, reason: "cannot connect: \(reason)")
         }
         try await channel.executeThenClose { inbound, outbound in

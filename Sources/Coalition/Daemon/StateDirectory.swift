@@ -1,9 +1,6 @@
 import Discovery
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import SystemCalls
 
 /// What a node keeps across restarts: its id, so that a board that restarts is the same member
 /// with a higher incarnation (alive again), not a stranger while its old self is mourned.
@@ -22,12 +19,12 @@ public final class StateDirectory: Sendable {
     /// The directory.
     public let path: String
     /// Open on `lock` for the life of this object; the kernel drops the lock when it closes.
-    private let lockDescriptor: Int32
+    private let lockDescriptor: FileDescriptor
 
     /// `/var/lib/coalition` for root, else `$XDG_STATE_HOME/coalition`, else
     /// `~/.local/state/coalition`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if getuid() == 0 { return "/var/lib/coalition" }
+        if CurrentProcess.userID == 0 { return "/var/lib/coalition" }
         if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/coalition" }
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/coalition"
     }
@@ -41,23 +38,26 @@ public final class StateDirectory: Sendable {
             throw Failure(path: path, reason: "cannot create it: \(error.localizedDescription)")
         }
         let lockPath = path + "/lock"
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw Failure(path: path, reason: "cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(lockPath, [.readWrite, .create, .closeOnExec], permissions: 0o644)
+        } catch {
+            throw Failure(path: path, reason: "cannot open \(lockPath): \(error.reason)")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // Any failure to lock (not only another holder) refuses the directory, as before.
+        guard (try? descriptor.tryLockExclusively()) == true else {
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            close(descriptor)
+            try? descriptor.close()
             let who = holder.map { $0.isEmpty ? "another node join" : "node join pid \($0)" } ?? "another node join"
             throw Failure(path: path, reason: "in use by \(who); give each node on a machine its own --state-dir")
         }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(descriptor, 0)
-        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        // The pid is a courtesy for the message above; the lock is what counts.
+        try? descriptor.truncate(to: 0)
+        try? descriptor.writeAll(Array("\(CurrentProcess.id)\n".utf8), at: 0)
         lockDescriptor = descriptor
     }
 
-    deinit { close(lockDescriptor) }
+    deinit { try? lockDescriptor.close() }
 
     /// The node id kept in `node-id`, made (random) and saved on first use.
     public func nodeID() throws(Failure) -> NodeID {
@@ -76,7 +76,7 @@ public final class StateDirectory: Sendable {
             // Written aside and renamed, so a crash never leaves half an id behind.
             let temporary = file + ".new"
             try Data("\(id)\n".utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, file) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try FilePaths.rename(temporary, to: file)
         } catch {
             throw Failure(path: path, reason: "cannot save node-id: \(error)")
         }

@@ -75,7 +75,7 @@ final class MembershipDriver {
     }
 
     /// One received datagram and its source.
-    func receive(_ datagram: UnsafeRawBufferPointer, from source: PeerAddress?) {
+    func receive(_ datagram: ArraySlice<UInt8>, from source: PeerAddress?) {
         statistics.datagramsReceived += 1
         statistics.bytesReceived += datagram.count
         guard let source else { return }
@@ -121,7 +121,7 @@ final class MembershipDriver {
                     encode(message)
                     encoded = message
                 }
-                let queued = scratch.withUnsafeReadableBytes { socket.enqueue($0, to: address) }
+                let queued = socket.enqueue(scratch.readableBytesView, to: address)
                 if queued {
                     statistics.datagramsSent += 1
                     statistics.bytesSent += scratch.readableBytes

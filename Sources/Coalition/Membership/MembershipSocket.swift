@@ -1,6 +1,7 @@
 import CLinuxSocket  // recvmmsg, sendmmsg, eventfd and thread names, which Glibc's module does not export
 import Glibc
 import MembershipCore
+import SystemCalls
 
 /// The membership UDP socket and the eventfd that wakes its thread, as plain file descriptors:
 /// every unsafe pointer of the membership shell is in this file.
@@ -40,16 +41,19 @@ final class MembershipSocket: @unchecked Sendable {
             throw MembershipServiceError(reason: "cannot bind the membership socket to \(host):\(port): not an IP address literal")
         }
         let family = Int32(address.ss_family)
-        let fd = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Self.failure("create the membership socket", host, port) }
+        let fd = try Self.check("create the membership socket", host, port) {
+            Glibc.socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
-        }
-        guard bound == 0 else {
-            let error = Self.failure("bind the membership socket to", host, port)
+        do {
+            _ = try Self.check("bind the membership socket to", host, port) {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
+                }
+            }
+        } catch {
             close(fd)
             throw error
         }
@@ -58,10 +62,14 @@ final class MembershipSocket: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
         }
-        let wake = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
-        guard wake >= 0 else {
+        let wake: Int32
+        do {
+            wake = try Self.check("create the membership thread's eventfd for", host, port) {
+                eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+            }
+        } catch {
             close(fd)
-            throw Self.failure("create the membership thread's eventfd for", host, port)
+            throw error
         }
         socket = fd
         wakeDescriptor = wake
@@ -76,8 +84,15 @@ final class MembershipSocket: @unchecked Sendable {
         close(wakeDescriptor)
     }
 
-    private static func failure(_ what: String, _ host: String, _ port: Int) -> MembershipServiceError {
-        MembershipServiceError(reason: "cannot \(what) \(host):\(port): \(String(cString: strerror(errno)))")
+    /// Makes a setup call through ``retryingOnInterrupt(_:_:)``, naming what failed, where, and why.
+    private static func check(
+        _ what: String, _ host: String, _ port: Int, _ call: () -> Int32
+    ) throws(MembershipServiceError) -> Int32 {
+        do {
+            return try retryingOnInterrupt(what, call)
+        } catch {
+            throw MembershipServiceError(reason: "cannot \(what) \(host):\(port): \(error.reason)")
+        }
     }
 
     /// Names the calling thread (as `top -H` and `perf` show it; at most 15 bytes).
@@ -107,7 +122,7 @@ final class MembershipSocket: @unchecked Sendable {
         readiness.readable = descriptors[0].revents & Int16(POLLIN | POLLERR) != 0
         if descriptors[1].revents & Int16(POLLIN) != 0 {
             var value: UInt64 = 0
-            _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
+            _ = try? retryingOnInterrupt("read the eventfd") { read(wakeDescriptor, &value, MemoryLayout<UInt64>.size) }
             readiness.woken = true
         }
         return readiness
@@ -116,15 +131,17 @@ final class MembershipSocket: @unchecked Sendable {
     /// Wakes the thread sleeping in ``wait(nanoseconds:)``; callable from any thread.
     func wake() {
         var one: UInt64 = 1
-        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+        _ = try? retryingOnInterrupt("write the eventfd") { write(wakeDescriptor, &one, MemoryLayout<UInt64>.size) }
     }
 
     // MARK: Receiving
 
     /// Reads up to ``batch`` waiting datagrams with one `recvmmsg` and hands each to `body`
-    /// with its source address; returns how many were read (0 when none was waiting).
+    /// with its source address; returns how many were read (0 when none was waiting). A
+    /// datagram is a slice of the receive buffer, shared, not copied: `body` should not keep it,
+    /// or the next receive copies the whole buffer.
     @discardableResult
-    func receive(_ body: (UnsafeRawBufferPointer, PeerAddress?) -> Void) -> Int {
+    func receive(_ body: (ArraySlice<UInt8>, PeerAddress?) -> Void) -> Int {
         let batch = Self.batch
         let capacity = Self.datagramCapacity
         var lengths = [Int](repeating: 0, count: batch)
@@ -152,9 +169,7 @@ final class MembershipSocket: @unchecked Sendable {
         guard count > 0 else { return 0 }
         for index in 0..<Int(count) {
             let source = source(receiveNames[index])
-            receiveBuffer.withUnsafeBytes { bytes in
-                body(UnsafeRawBufferPointer(rebasing: bytes[(index * capacity)..<(index * capacity + min(lengths[index], capacity))]), source)
-            }
+            body(receiveBuffer[(index * capacity)..<(index * capacity + min(lengths[index], capacity))], source)
         }
         return Int(count)
     }
@@ -181,10 +196,13 @@ final class MembershipSocket: @unchecked Sendable {
     private var outLengths: [Int] = []
     private var outNames: [sockaddr_storage] = []
 
-    /// Queues a datagram; false when `address` is not an IP literal of our family.
-    func enqueue(_ datagram: UnsafeRawBufferPointer, to address: PeerAddress) -> Bool {
+    /// Queues a copy of `datagram`; false when `address` is not an IP literal of our family.
+    func enqueue(_ datagram: some Collection<UInt8>, to address: PeerAddress) -> Bool {
         guard let name = destination(address) else { return false }
-        outBytes.append(contentsOf: datagram)
+        // One copy of contiguous bytes (a ByteBuffer's view is), element by element otherwise.
+        if datagram.withContiguousStorageIfAvailable({ outBytes.append(contentsOf: $0) }) == nil {
+            outBytes.append(contentsOf: datagram)
+        }
         outLengths.append(datagram.count)
         outNames.append(name)
         return true
@@ -219,11 +237,11 @@ final class MembershipSocket: @unchecked Sendable {
                     headers.withUnsafeMutableBufferPointer { headers in
                         var next = 0
                         while next < count {
-                            let sent = CLinuxSocket_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
-                            if sent > 0 {
+                            let sent = try? retryingOnInterrupt("sendmmsg") {
+                                CLinuxSocket_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
+                            }
+                            if let sent, sent > 0 {
                                 next += Int(sent)
-                            } else if sent < 0, errno == EINTR {
-                                continue
                             } else {
                                 refused += 1  // this one failed (or would block): skip it
                                 next += 1
