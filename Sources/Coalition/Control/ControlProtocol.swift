@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// The local control protocol between `node` commands and the running daemon: a Unix stream
 /// socket carrying newline-delimited JSON, one request line, one or more answer lines.
@@ -23,9 +24,9 @@ public enum ControlProtocol {
     /// The default socket path: `/run/coalition/node.sock` for root, else
     /// `$XDG_RUNTIME_DIR/coalition/node.sock` (or `/tmp/coalition-UID/node.sock` without it).
     public static func defaultSocketPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if getuid() == 0 { return "/run/coalition/node.sock" }
+        if CurrentProcess.userID == 0 { return "/run/coalition/node.sock" }
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/coalition/node.sock" }
-        return "/tmp/coalition-\(getuid())/node.sock"
+        return "/tmp/coalition-\(CurrentProcess.userID)/node.sock"
     }
 
     static func encoder() -> JSONEncoder {

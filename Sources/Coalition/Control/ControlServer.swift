@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SystemCalls
 
 /// The daemon's control socket: a Unix stream socket answering `ControlRouter` requests.
 ///
@@ -41,7 +42,7 @@ public struct ControlServer: Service {
                 }
             }
         logger.info("control socket listening", metadata: ["path": "\(path)", "ops": "\(router.operations.map(\.rawValue).joined(separator: ","))"])
-        defer { unlink(path) }
+        defer { try? FilePaths.remove(path) }  // gone already is as good
         await acceptConnections(on: server, name: "control socket", logger: logger) { connection in
             await self.serve(connection)
         }

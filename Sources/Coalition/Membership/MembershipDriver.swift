@@ -109,7 +109,10 @@ final class MembershipDriver {
     private func perform(_ directives: [MembershipDirective]) {
         // The same message to several peers (heartbeats to the monitors, a broadcast) is encoded
         // once: with a key, each receiver's replay window is its own, so one nonce serves all.
+        // The same message to the same peer again (a leave's repeat) is encoded anew, or the
+        // receiver would refuse the copy as a replay.
         var encoded: MembershipMessage?
+        var encodedFor: Set<PeerAddress> = []
         for directive in directives {
             switch directive {
             case .send(let message, let address):
@@ -117,10 +120,12 @@ final class MembershipDriver {
                     statistics.sendFailures += 1
                     continue
                 }
-                if encoded != message {
+                if encoded != message || encodedFor.contains(address) {
                     encode(message)
                     encoded = message
+                    encodedFor.removeAll(keepingCapacity: true)
                 }
+                encodedFor.insert(address)
                 let queued = socket.enqueue(scratch.readableBytesView, to: address)
                 if queued {
                     statistics.datagramsSent += 1
