@@ -117,6 +117,33 @@ struct MembershipServiceTests {
         }
     }
 
+    @Test func aKeyedMemberThatLeavesIsSeenLeftAndItsRepeatIsNoReplay() async throws {
+        let services = (0..<2).map { index in
+            MembershipService(
+                member: MemberID.named("leave-\(index)"), incarnation: 1,
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)), logger: Self.logger)
+        }
+        let staying = Task { try await services[0].run() }
+        let leaving = Task { try await services[1].run() }
+        defer { staying.cancel() }
+        try await eventually(within: .seconds(30)) { services.allSatisfy { $0.localAddress != nil } }
+        services[0].peerDiscovered(services[1].member, address: services[1].peerAddress, incarnation: 1)
+        services[1].peerDiscovered(services[0].member, address: services[0].peerAddress, incarnation: 1)
+        try await eventually { try await services[0].snapshot().peers.first?.lastHeard != nil }
+        leaving.cancel()
+        _ = await leaving.result
+        try await eventually { try await services[0].snapshot().peers.first?.state == .left }
+        // Both copies of the leave are in once nothing more arrives.
+        var lastCount = -1
+        try await eventually {
+            let count = try await services[0].statistics().datagramsReceived
+            defer { lastCount = count }
+            return count == lastCount
+        }
+        let drops = try await services[0].statistics().drops
+        #expect(drops[.replayed] == 0, "the leave's second copy was refused as a replay: \(drops.counts)")
+    }
+
     @Test func garbageAndUntaggedFramesAreCountedByReasonAndNeverFatal() async throws {
         let key = try WireAuthenticator(key: Array("loopback test key, 32 bytes long".utf8))
         try await Self.withServices(2, authenticator: key) { services in
