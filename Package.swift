@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "node", targets: ["node"]),
+        .executable(name: "coalition-bench", targets: ["coalition-bench"]),
         .library(name: "QoSModel", targets: ["QoSModel"]),
         .library(name: "Coalition", targets: ["Coalition"]),
         .library(name: "Allocation", targets: ["Allocation"]),
@@ -72,13 +73,21 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "ServiceCore", "Profiler", "Discovery", "Coalition", "SystemCalls",
+                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        // The benchmarks, out of the product: each prints its figures beside its anchor's.
+        .executableTarget(
+            name: "coalition-bench",
+            dependencies: [
+                "QoSModel", "ServiceCore", "Profiler", "Coalition",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),

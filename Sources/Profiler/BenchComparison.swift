@@ -82,7 +82,7 @@ public struct BenchComparison: Sendable {
 
     private func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : .nan }
 
-    /// The side-by-side table `node bench profile` prints.
+    /// The side-by-side table `coalition-bench profile` prints.
     public static func render(_ rows: [BenchComparison], repeats: Int) -> String {
         func f(_ value: Double, _ decimals: Int = 4) -> String { String(format: "%.\(decimals)f", value) }
         let header = [

@@ -1,7 +1,7 @@
 import Foundation
 import QoSModel
 
-/// `node bench profile`: decodes each preset's clip with our profiler and with
+/// `coalition-bench profile`: decodes each preset's clip with our profiler and with
 /// `ffmpeg -benchmark -threads 1`, alternately, on a long clip and on a short one (a fifth of it),
 /// and once more per repeat with `ffmpeg -benchmark_all` for ffmpeg's decode-only CPU time.
 public struct BenchRunner: Sendable {

@@ -19,7 +19,7 @@ struct ResourceReading: Sendable, Equatable {
     }
 
     /// CPU seconds (user + system) of this process's terminated and waited-for children, such as
-    /// the `ffmpeg` runs of `node bench profile`.
+    /// the `ffmpeg` runs of `coalition-bench profile`.
     static func childrenCPU() -> Double {
         let time = CurrentProcess.cpuTime(of: .children)
         return time.user + time.system

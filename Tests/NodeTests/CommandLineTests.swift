@@ -5,10 +5,14 @@ import Testing
 
 @Suite struct CommandLineTests {
     /// Every subcommand `node` has, as users type them.
-    static let subcommands = ["join", "request", "release", "profile", "status", "keygen", "bench"]
+    static let subcommands = ["join", "request", "release", "profile", "status", "keygen"]
 
     @Test func theSubcommandsAreTheOnesThisTestChecks() {
         #expect(NodeCommand.configuration.subcommands.map { $0._commandName } == Self.subcommands)
+    }
+
+    @Test func benchmarksAreNotPartOfTheProduct() {
+        #expect(throws: (any Error).self, "benchmarks live in coalition-bench") { try NodeCommand.parseAsRoot(["bench", "membership"]) }
     }
 
     @Test func helpListsEverySubcommand() {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Profiler
 
-/// `node bench membership`: failure detection and idle cost, ours beside HashiCorp Serf
+/// `coalition-bench membership`: failure detection and idle cost, ours beside HashiCorp Serf
 /// (`serf agent -profile=lan`), on the same lab hosts in the same run (needs root and the lab).
 ///
 /// For each host count: N hosts; `node join` on each; idle traffic (the host's interface
@@ -28,12 +28,12 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             about 25 min at 5 and 20 hosts, 30 at 50, 45 or more at 100 (starting 100 hosts took \
             12 min here on a loaded machine: every host resolves every other through mDNS), so \
             2 to 2.5 h in all:
-              swift build -c release && sudo .build/release/node bench membership \\
+              swift build -c release && sudo .build/release/coalition-bench membership \\
                 --hosts 5,20,50,100 --trials 10 --loss-seconds 600 --loss-percent 5
             A smoke run (about 10 min at 50 hosts, 25 at 100):
-              sudo .build/release/node bench membership --hosts 50,100 --trials 3 --loss-seconds 30 --idle-seconds 60
+              sudo .build/release/coalition-bench membership --hosts 50,100 --trials 3 --loss-seconds 30 --idle-seconds 60
             Traffic only, one build against another (e.g. before a change):
-              sudo .build/release/node bench membership --no-serf --idle-only --hosts 5,20,50,100 \\
+              sudo .build/release/coalition-bench membership --no-serf --idle-only --hosts 5,20,50,100 \\
                 --settle-seconds 40 --idle-seconds 120 --node-binary OTHER/node
             """
     )
@@ -65,7 +65,7 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     var noSerf = false
 
     @Option(name: .customLong("node-binary"), help: ArgumentHelp(
-        "The `node` run on the lab hosts. Default: this binary (another build, to compare before and after a change).",
+        "The `node` run on the lab hosts. Default: the `node` beside this binary (another build, to compare before and after a change).",
         valueName: "path"))
     var nodeBinary: String?
 
@@ -87,9 +87,11 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard getuid() == 0 else { throw ValidationError("the lab needs root: run `sudo node bench membership`") }
+        guard getuid() == 0 else { throw ValidationError("the lab needs root: run `sudo coalition-bench membership`") }
         let script = try labScript ?? Self.findLabScript()
-        let binary = nodeBinary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let binary = nodeBinary
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+                .appendingPathComponent("node").path
         let serf = noSerf ? nil : Self.which("serf")
         if !noSerf, serf == nil { say("serf is not installed (apt-get install serf): measuring Coalition only") }
         var rows: [(Int, MembershipFigures, MembershipFigures?)] = []
@@ -199,11 +201,6 @@ struct BenchMembershipCommand: AsyncParsableCommand {
 func say(_ line: String) {
     print(line)
     fflush(nil)
-}
-
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// What one system measured at one host count.

@@ -5,7 +5,7 @@ import Profiler
 import QoSModel
 import ServiceCore
 
-/// `node bench formation`: asks the running daemon to form (and release) a service many times,
+/// `coalition-bench formation`: asks the running daemon to form (and release) a service many times,
 /// querying its peers in parallel and, alternately in the same run, one after the other as the
 /// paper's Listing 1 does, and prints the formation latencies side by side with their ratio.
 struct BenchFormationCommand: AsyncParsableCommand {
@@ -69,7 +69,7 @@ struct BenchFormationCommand: AsyncParsableCommand {
             sequentialP50Millis: Percentiles.nearestRank(50, of: sequential.sorted()), sequentialP99Millis: Percentiles.nearestRank(99, of: sequential.sorted()),
             ratioP99: Percentiles.nearestRank(99, of: sequential.sorted()) / max(Percentiles.nearestRank(99, of: parallel.sorted()), 1e-9))
         if json {
-            print(ServiceOutput.json(figures))
+            print(jsonLine(figures))
         } else {
             print("formation of \(video) among \(figures.peers) peers, \(trials) trials per mode")
             print(String(format: "  parallel queries (ours)        p50 %7.2f ms  p99 %7.2f ms", figures.parallelP50Millis, figures.parallelP99Millis))

@@ -3,7 +3,7 @@ import Foundation
 import Profiler
 import QoSModel
 
-/// `node bench profile`: our decode measurement against `ffmpeg -benchmark` on the same clips.
+/// `coalition-bench profile`: our decode measurement against `ffmpeg -benchmark` on the same clips.
 struct BenchProfileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
@@ -56,7 +56,7 @@ struct BenchProfileCommand: AsyncParsableCommand {
             load = try background.finish()
         } catch {
             display.finishLine()
-            throw ProfilerFailure(message: "\(error)")
+            throw BenchFailure("coalition-bench profile: \(error)")
         }
         print(BenchComparison.render(rows, repeats: repeats))
         print(BackgroundLoad.note(otherCores: load.otherCores, cores: ProcessInfo.processInfo.activeProcessorCount, seconds: load.seconds))

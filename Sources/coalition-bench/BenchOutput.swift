@@ -1,0 +1,14 @@
+import Foundation
+
+/// `value` as one JSON line, keys sorted (`--json`), for scripts that collect the figures.
+func jsonLine(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
+}
+
+/// A benchmark that could not run, printed as its own sentence with exit status 1.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
