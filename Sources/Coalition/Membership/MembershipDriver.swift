@@ -23,6 +23,9 @@ final class MembershipDriver {
     /// Where heartbeats' capacity comes from (the daemon's `CapacityMonitor`), read about once a second.
     var capacitySource: (@Sendable () -> SpareCapacity)?
     private var ticksUntilCapacityRead = 0
+    /// The peers the frame in `scratch` went to in this `perform` (reused, so the hot path
+    /// does not allocate; a handful of monitors, or every peer for a broadcast).
+    private var encodedFor: [PeerAddress] = []
     /// One buffer for every frame encoded or received, reused.
     private var scratch = ByteBufferAllocator().buffer(capacity: MembershipSocket.datagramCapacity)
 
@@ -112,7 +115,7 @@ final class MembershipDriver {
         // The same message to the same peer again (a leave's repeat) is encoded anew, or the
         // receiver would refuse the copy as a replay.
         var encoded: MembershipMessage?
-        var encodedFor: Set<PeerAddress> = []
+        encodedFor.removeAll(keepingCapacity: true)
         for directive in directives {
             switch directive {
             case .send(let message, let address):
@@ -125,7 +128,7 @@ final class MembershipDriver {
                     encoded = message
                     encodedFor.removeAll(keepingCapacity: true)
                 }
-                encodedFor.insert(address)
+                encodedFor.append(address)
                 let queued = socket.enqueue(scratch.readableBytesView, to: address)
                 if queued {
                     statistics.datagramsSent += 1
