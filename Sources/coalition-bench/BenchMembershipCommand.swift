@@ -34,7 +34,7 @@ struct BenchMembershipCommand: AsyncParsableCommand {
               sudo .build/release/coalition-bench membership --hosts 50,100 --trials 3 --loss-seconds 30 --idle-seconds 60
             Traffic only, one build against another (e.g. before a change):
               sudo .build/release/coalition-bench membership --no-serf --idle-only --hosts 5,20,50,100 \\
-                --settle-seconds 40 --idle-seconds 120 --node-binary OTHER/node
+                --settle-seconds 300 --idle-seconds 120 --node-binary OTHER/node
             """
     )
 
@@ -52,8 +52,8 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     /// Start-up sends mDNS probes, announcements and one resolution per pair of hosts, all
     /// multicast, so traffic in grows with N for a while after everyone is alive: the idle
     /// window starts this long after that.
-    @Option(name: .customLong("settle-seconds"), help: "Seconds to wait, once every member sees every other alive, before the idle window (start-up mDNS traffic ends).")
-    var settleSeconds: Int = 30
+    @Option(name: .customLong("settle-seconds"), help: "Seconds to wait, once every member sees every other alive, before the idle window. Start-up mDNS queries last minutes and grow with N: at 50 hosts, in-traffic 150 s after start was 27% above its level after 300 s.")
+    var settleSeconds: Int = 300
 
     @Option(name: .customLong("loss-seconds"), help: "Seconds at random loss on every host, counting false deaths (0 skips).")
     var lossSeconds: Int = 600
