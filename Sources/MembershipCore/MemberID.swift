@@ -75,7 +75,7 @@ enum IPLiteral {
     /// IPv4 dotted quad allowed as the last two groups.
     static func isIPv6(_ text: String) -> Bool {
         guard text.utf8.count <= 45, text.contains(":") else { return false }
-        let halves = text.components(separatedBy: "::")
+        let halves = doubleColonHalves(text)
         guard halves.count <= 2 else { return false }
         func groups(_ half: String, isLast: Bool) -> Int? {
             if half.isEmpty { return 0 }
@@ -97,5 +97,25 @@ enum IPLiteral {
         }
         guard let head = groups(halves[0], isLast: false), let tail = groups(halves[1], isLast: true) else { return false }
         return head + tail <= 7
+    }
+
+    /// `text` split at every "::" (no Foundation in this target).
+    private static func doubleColonHalves(_ text: String) -> [String] {
+        var halves: [String] = []
+        var current = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            if text[index] == ":", next < text.endIndex, text[next] == ":" {
+                halves.append(current)
+                current = ""
+                index = text.index(after: next)
+            } else {
+                current.append(text[index])
+                index = next
+            }
+        }
+        halves.append(current)
+        return halves
     }
 }
