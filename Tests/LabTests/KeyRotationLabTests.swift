@@ -162,6 +162,16 @@ struct KeyRotationLabTests {
         }
         try #require(formed, "boards 1 and 2 never saw each other:\n\(describe(boards))")
 
+        // Board 3 finds boards 1 and 2 through discovery and heartbeats them under its own key:
+        // wait until board 1 has refused such a frame, so that the check below is not passed
+        // merely because board 3 had not spoken yet.
+        var drops = 0
+        _ = Lab.poll(within: 15, every: 0.2) {
+            drops = status(boards[0])?.membership?.drops["badTag"] ?? 0
+            return drops >= 1
+        }
+        #expect(drops >= 1, "board 1 must have dropped board 3's heartbeats for their tag\n\(describe(boards))")
+
         // Discovery names board 3, but none of its frames verifies: it is never heard, so never alive.
         var seen: String?
         let outcast = Lab.poll(within: 10, every: 0.2) {
@@ -170,8 +180,6 @@ struct KeyRotationLabTests {
             return views.allSatisfy { $0 == nil || ($0?.state == "dead" && $0?.lastHeardMs == nil) }
         }
         #expect(outcast, "board 3 (another key) is still counted by boards 1 and 2: \(seen ?? "")\n\(describe(boards))")
-        let drops = status(boards[0])?.membership?.drops["badTag"] ?? 0
-        #expect(drops >= 1, "board 1 must have dropped board 3's heartbeats for their tag")
 
         let request = try lab.run(host: 1, timeout: 30, [Lab.nodeBinary, "request", "--video", "SD", "--json", "--control-socket", boards[0].socket])
         let answer = try JSONDecoder().decode(
