@@ -45,6 +45,9 @@ let package = Package(
         // Pure: membership and failure detection as a state machine (events in, directives out).
         // No I/O, no clock, no NIO, no C: the dependency list is the rule.
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
+        // Pure: the service work's units (the paper's processing units), their binary form, and
+        // the state machines that cut, dispatch and account for them. No I/O, no clock, no C.
+        .target(name: "MediaCore"),
         // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
@@ -90,6 +93,7 @@ let package = Package(
 
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),

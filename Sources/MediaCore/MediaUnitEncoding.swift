@@ -1,0 +1,199 @@
+/// The hard limits on what a unit or a result may carry. A unit over any of them is refused where
+/// it is cut (the requester says which input position) and where it is read (the member counts a
+/// malformed unit). Defaults fit 1 s of FHD H.264 at 40 Mbit/s with a wide margin.
+public struct MediaUnitLimits: Sendable, Hashable {
+    /// Packets in one unit. Default 4096 (about 90 s of 48 kHz AAC, or 1 s of 4000 fps).
+    public var maximumPackets: Int
+    /// Bytes in one packet. Default 8 MiB.
+    public var maximumPacketBytes: Int
+    /// Bytes of codec setup. Default 64 KiB.
+    public var maximumExtradataBytes: Int
+    /// Bytes of one encoded unit, all included. Default 32 MiB.
+    public var maximumUnitBytes: Int
+    /// Frames in one result. Default 8192.
+    public var maximumFrames: Int
+
+    public init(
+        maximumPackets: Int = 4096, maximumPacketBytes: Int = 8 << 20, maximumExtradataBytes: Int = 64 << 10,
+        maximumUnitBytes: Int = 32 << 20, maximumFrames: Int = 8192
+    ) {
+        self.maximumPackets = maximumPackets
+        self.maximumPacketBytes = maximumPacketBytes
+        self.maximumExtradataBytes = maximumExtradataBytes
+        self.maximumUnitBytes = maximumUnitBytes
+        self.maximumFrames = maximumFrames
+    }
+
+    public static let standard = MediaUnitLimits()
+}
+
+/// The binary form of units and results, used on the wire between boards and on the pipes to
+/// the workers: big-endian, a version byte first, every count checked against `MediaUnitLimits`
+/// before anything is allocated, every byte accounted for. Canonical: what decodes re-encodes to
+/// the same bytes.
+public enum MediaUnitEncoding {
+    /// Version 1.
+    public static let version: UInt8 = 1
+
+    private static let noTimestamp = Int64.min
+
+    public static func encode(_ unit: MediaUnit) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: unit.payloadBytes + 64 + unit.packets.count * 32 + unit.parameters.extradata.count)
+        writer.write(version)
+        writer.write(unit.sequence)
+        writer.write(unit.stream)
+        write(unit.parameters, to: &writer)
+        writer.write(unit.emit.start)
+        writer.write(unit.emit.end ?? noTimestamp)
+        writer.write(unit.preRoll)
+        writer.write(UInt32(unit.packets.count))
+        for packet in unit.packets {
+            writer.write(packet.pts ?? noTimestamp)
+            writer.write(packet.dts ?? noTimestamp)
+            writer.write(packet.duration)
+            writer.write(UInt8((packet.isKeyframe ? 1 : 0) | (packet.isDisposable ? 2 : 0)))
+            writer.writeBlock(packet.data)
+        }
+        return writer.bytes
+    }
+
+    public static func decodeUnit(_ bytes: [UInt8], limits: MediaUnitLimits = .standard) throws(MediaDecodingError) -> MediaUnit {
+        guard bytes.count <= limits.maximumUnitBytes else {
+            throw .overLimit(field: "unit bytes", count: bytes.count, limit: limits.maximumUnitBytes)
+        }
+        var reader = ByteReader(bytes)
+        let encodingVersion = try reader.read(UInt8.self, "version")
+        guard encodingVersion == version else { throw .unsupportedVersion(encodingVersion) }
+        let sequence = try reader.read(UInt32.self, "sequence")
+        let stream = try reader.read(UInt8.self, "stream")
+        let parameters = try readParameters(&reader, limits: limits)
+        let start = try reader.read(Int64.self, "emit start")
+        guard start != noTimestamp else { throw .invalidValue(field: "emit start", value: start) }
+        let end = try reader.read(Int64.self, "emit end")
+        guard end == noTimestamp || end > start else { throw .invalidValue(field: "emit end", value: end) }
+        let preRoll = try reader.read(UInt16.self, "pre-roll")
+        let count = Int(try reader.read(UInt32.self, "packet count"))
+        guard count <= limits.maximumPackets else { throw .overLimit(field: "packet count", count: count, limit: limits.maximumPackets) }
+        guard Int(preRoll) <= count else { throw .invalidValue(field: "pre-roll", value: Int64(preRoll)) }
+        var packets: [MediaPacket] = []
+        packets.reserveCapacity(count)
+        for _ in 0..<count {
+            let pts = try reader.read(Int64.self, "packet pts")
+            let dts = try reader.read(Int64.self, "packet dts")
+            let duration = try reader.read(Int64.self, "packet duration")
+            guard duration >= 0 else { throw .invalidValue(field: "packet duration", value: duration) }
+            let flags = try reader.read(UInt8.self, "packet flags")
+            guard flags & ~3 == 0 else { throw .invalidValue(field: "packet flags", value: Int64(flags)) }
+            let data = try reader.readBlock("packet data", limit: limits.maximumPacketBytes)
+            packets.append(MediaPacket(
+                pts: pts == noTimestamp ? nil : pts, dts: dts == noTimestamp ? nil : dts, duration: duration,
+                isKeyframe: flags & 1 != 0, isDisposable: flags & 2 != 0, data: data))
+        }
+        try reader.expectEnd()
+        return MediaUnit(
+            sequence: sequence, stream: stream, parameters: parameters,
+            emit: PresentationRange(start: start, end: end == noTimestamp ? nil : end), preRoll: preRoll, packets: packets)
+    }
+
+    public static func encode(_ result: UnitResult) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 32 + result.frames.count * 36)
+        writer.write(version)
+        writer.write(result.sequence)
+        writer.write(result.stream)
+        writer.write(result.failure?.rawValue ?? 0)
+        writer.write(result.cpuNanoseconds)
+        writer.write(UInt32(result.frames.count))
+        for frame in result.frames {
+            writer.write(frame.pts)
+            writer.write(frame.duration)
+            writer.write(frame.byteCount)
+            precondition(frame.md5.count == 16, "an MD5 digest is 16 bytes")
+            for byte in frame.md5 { writer.write(byte) }
+        }
+        return writer.bytes
+    }
+
+    public static func decodeResult(_ bytes: [UInt8], limits: MediaUnitLimits = .standard) throws(MediaDecodingError) -> UnitResult {
+        var reader = ByteReader(bytes)
+        let encodingVersion = try reader.read(UInt8.self, "version")
+        guard encodingVersion == version else { throw .unsupportedVersion(encodingVersion) }
+        let sequence = try reader.read(UInt32.self, "sequence")
+        let stream = try reader.read(UInt8.self, "stream")
+        let failureCode = try reader.read(UInt8.self, "failure")
+        var failure: UnitFailure?
+        if failureCode != 0 {
+            guard let known = UnitFailure(rawValue: failureCode) else { throw .invalidValue(field: "failure", value: Int64(failureCode)) }
+            failure = known
+        }
+        let cpu = try reader.read(UInt64.self, "cpu nanoseconds")
+        let count = Int(try reader.read(UInt32.self, "frame count"))
+        guard count <= limits.maximumFrames else { throw .overLimit(field: "frame count", count: count, limit: limits.maximumFrames) }
+        guard failure == nil || count == 0 else { throw .invalidValue(field: "frame count of a failed unit", value: Int64(count)) }
+        guard reader.remaining >= count * 36 else { throw .truncated(field: "frames") }
+        var frames: [DecodedFrame] = []
+        frames.reserveCapacity(count)
+        for _ in 0..<count {
+            let pts = try reader.read(Int64.self, "frame pts")
+            let duration = try reader.read(Int64.self, "frame duration")
+            guard duration >= 0 else { throw .invalidValue(field: "frame duration", value: duration) }
+            let size = try reader.read(UInt32.self, "frame size")
+            var md5: [UInt8] = []
+            md5.reserveCapacity(16)
+            for _ in 0..<16 { md5.append(try reader.read(UInt8.self, "frame md5")) }
+            frames.append(DecodedFrame(pts: pts, duration: duration, byteCount: size, md5: md5))
+        }
+        try reader.expectEnd()
+        return UnitResult(sequence: sequence, stream: stream, frames: frames, failure: failure, cpuNanoseconds: cpu)
+    }
+
+    private static func write(_ parameters: CodecParameters, to writer: inout ByteWriter) {
+        writer.write(parameters.codec.rawValue)
+        writer.write(parameters.timeBase.numerator)
+        writer.write(parameters.timeBase.denominator)
+        writer.writeBlock(parameters.extradata)
+        writer.write(parameters.width)
+        writer.write(parameters.height)
+        writer.write(parameters.pixelFormat)
+        writer.write(parameters.frameRate?.numerator ?? 0)
+        writer.write(parameters.frameRate?.denominator ?? 0)
+        writer.write(parameters.sampleRate)
+        writer.write(parameters.channels)
+        writer.write(parameters.sampleFormat)
+        writer.write(parameters.bitRate)
+    }
+
+    private static func readParameters(_ reader: inout ByteReader, limits: MediaUnitLimits) throws(MediaDecodingError) -> CodecParameters {
+        let code = try reader.read(UInt8.self, "codec")
+        guard let codec = Codec(rawValue: code) else { throw .invalidValue(field: "codec", value: Int64(code)) }
+        let timeBase = try readTimeBase(&reader, "time base")
+        guard let timeBase else { throw .invalidValue(field: "time base", value: 0) }
+        let extradata = try reader.readBlock("extradata", limit: limits.maximumExtradataBytes)
+        let width = try reader.read(Int32.self, "width")
+        let height = try reader.read(Int32.self, "height")
+        let pixelFormat = try reader.read(Int32.self, "pixel format")
+        let frameRate = try readTimeBase(&reader, "frame rate")
+        let sampleRate = try reader.read(Int32.self, "sample rate")
+        let channels = try reader.read(Int32.self, "channels")
+        let sampleFormat = try reader.read(Int32.self, "sample format")
+        let bitRate = try reader.read(Int64.self, "bit rate")
+        for (field, value) in [("width", width), ("height", height), ("sample rate", sampleRate), ("channels", channels)] where value < 0 {
+            throw .invalidValue(field: field, value: Int64(value))
+        }
+        // 16384 pixels a side and 64 channels are FFmpeg's own bounds for these codecs.
+        guard width <= 16384, height <= 16384 else { throw .invalidValue(field: "picture size", value: Int64(max(width, height))) }
+        guard channels <= 64 else { throw .invalidValue(field: "channels", value: Int64(channels)) }
+        guard bitRate >= 0 else { throw .invalidValue(field: "bit rate", value: bitRate) }
+        return CodecParameters(
+            codec: codec, timeBase: timeBase, extradata: extradata, width: width, height: height, pixelFormat: pixelFormat,
+            frameRate: frameRate, sampleRate: sampleRate, channels: channels, sampleFormat: sampleFormat, bitRate: bitRate)
+    }
+
+    /// nil for 0/0 (absent); both parts positive otherwise.
+    private static func readTimeBase(_ reader: inout ByteReader, _ field: StaticString) throws(MediaDecodingError) -> TimeBase? {
+        let numerator = try reader.read(Int32.self, field)
+        let denominator = try reader.read(Int32.self, field)
+        if numerator == 0 && denominator == 0 { return nil }
+        guard numerator > 0, denominator > 0 else { throw .invalidValue(field: "\(field)", value: Int64(numerator)) }
+        return TimeBase(numerator: numerator, denominator: denominator)
+    }
+}
