@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "Coalition",
             dependencies: [
-                "QoSModel", "MembershipCore", "ServiceCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
+                "QoSModel", "MembershipCore", "ServiceCore", "MediaCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "CoalitionTests",
             dependencies: [
-                "Coalition", "MembershipCore", "ServiceCore", "QoSModel", "Discovery", "TestSupport",
+                "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

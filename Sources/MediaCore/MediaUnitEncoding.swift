@@ -8,14 +8,15 @@ public struct MediaUnitLimits: Sendable, Hashable {
     public var maximumPacketBytes: Int
     /// Bytes of codec setup. Default 64 KiB.
     public var maximumExtradataBytes: Int
-    /// Bytes of one encoded unit, all included. Default 32 MiB.
+    /// Bytes of one encoded unit, all included. Default 16 MiB (the wire's `service-unit` frame
+    /// is sized for it).
     public var maximumUnitBytes: Int
     /// Frames in one result. Default 8192.
     public var maximumFrames: Int
 
     public init(
         maximumPackets: Int = 4096, maximumPacketBytes: Int = 8 << 20, maximumExtradataBytes: Int = 64 << 10,
-        maximumUnitBytes: Int = 32 << 20, maximumFrames: Int = 8192
+        maximumUnitBytes: Int = 16 << 20, maximumFrames: Int = 8192
     ) {
         self.maximumPackets = maximumPackets
         self.maximumPacketBytes = maximumPacketBytes
