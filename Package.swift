@@ -35,8 +35,8 @@ let package = Package(
 
         // Every raw libc call outside the per-library C files (Avahi, FFmpeg, libproc2, the membership
         // socket): one helper that retries EINTR and turns errno into SystemCallError, thin typed
-        // wrappers over it, and the only unsafe pointers besides those files. Glibc only.
-        .target(name: "SystemCalls"),
+        // wrappers over it, and the only unsafe pointers besides those files. Glibc, and the Linux calls it does not export (CLinuxSocket).
+        .target(name: "SystemCalls", dependencies: ["CLinuxSocket"]),
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
