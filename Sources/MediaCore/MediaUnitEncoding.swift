@@ -96,6 +96,16 @@ public enum MediaUnitEncoding {
             emit: PresentationRange(start: start, end: end == noTimestamp ? nil : end), preRoll: preRoll, packets: packets)
     }
 
+    /// The sequence and stream of an encoded unit, read from its first bytes only (for a
+    /// daemon that reports on a unit it does not parse); nil when they are not there.
+    public static func header(ofUnit bytes: [UInt8]) -> (sequence: UInt32, stream: UInt8)? {
+        var reader = ByteReader(bytes)
+        guard (try? reader.read(UInt8.self, "version")) == version, let sequence = try? reader.read(UInt32.self, "sequence"),
+            let stream = try? reader.read(UInt8.self, "stream")
+        else { return nil }
+        return (sequence, stream)
+    }
+
     public static func encode(_ result: UnitResult) -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: 32 + result.frames.count * 36)
         writer.write(version)
