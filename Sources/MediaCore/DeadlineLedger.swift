@@ -1,0 +1,112 @@
+/// How a stream is paced, and so whether its frames have deadlines.
+public enum Pacing: Hashable, Sendable {
+    /// Units enter at the media's own pace (a camera, a live feed). A frame is due at the
+    /// stream's start + its presentation time from the stream's first frame + `latency`.
+    case live(latency: Duration)
+    /// As fast as the reservations allow: no frame has a deadline (every delivered frame counts
+    /// as on time).
+    case batch
+
+    /// Live with the default latency, 2 s.
+    public static let live = Pacing.live(latency: .seconds(2))
+}
+
+/// Counts of frames, over a stream or a service. Every frame cut is, in the end, delivered
+/// (on time or late), skipped by the delivery plan, or lost.
+public struct FrameCounts: Hashable, Sendable, Codable {
+    /// Frames the cut units hold (at full delivery).
+    public var expected = 0
+    public var delivered = 0
+    /// Delivered no later than due (batch: every delivered frame).
+    public var onTime = 0
+    /// Delivered after they were due.
+    public var late = 0
+    /// Never delivered: their unit could not be decoded, or the stream was abandoned.
+    public var lost = 0
+    /// Left out by a lower delivery level (disposable frames), on purpose.
+    public var skipped = 0
+    /// The latest a frame was delivered after its due time, in milliseconds (0 if none late).
+    public var maximumLatenessMilliseconds = 0.0
+
+    public init() {}
+}
+
+/// The deadline accounting of a stream's output: when each frame is due, and whether each
+/// emitted frame made it. A frame is *delivered* when it is emitted (in order, to the output),
+/// not when its member answered: a frame held behind a gap is as late as the gap.
+///
+/// The stream's start is the instant the shell says the input began (`StreamEvent.inputStarted`,
+/// else the first unit cut). Each stream's presentation times count from its first emitted
+/// frame, so the first frame of every stream is due at start + latency.
+public struct DeadlineLedger: Sendable {
+    public let pacing: Pacing
+    public private(set) var start: MediaInstant?
+    /// Over every stream.
+    public private(set) var frames = FrameCounts()
+    /// Per stream.
+    public private(set) var streams: [UInt8: FrameCounts] = [:]
+    /// Frames emitted so far per stream (the index of the next one).
+    public private(set) var emittedFrames: [UInt8: Int] = [:]
+    /// Every change of delivery level, in the order emitted (the first unit of each stream
+    /// records its level too, so the report says what every frame was delivered at).
+    public private(set) var deliveryChanges: [DeliveryChange] = []
+    private var origins: [UInt8: Int64] = [:]
+    private var levels: [UInt8: DeliveryLevel] = [:]
+
+    public init(pacing: Pacing) {
+        self.pacing = pacing
+    }
+
+    /// Sets the stream's start (only the first call counts).
+    public mutating func markStart(at now: MediaInstant) {
+        if start == nil { start = now }
+    }
+
+    /// A unit of `frameCount` frames was cut for `stream`.
+    public mutating func expect(_ frameCount: Int, in stream: UInt8) {
+        frames.expected += frameCount
+        streams[stream, default: FrameCounts()].expected += frameCount
+    }
+
+    /// When a frame presented at `pts` in `stream` is due; nil in batch, or before the stream's
+    /// start and first frame are known.
+    public func due(pts: Int64, stream: UInt8, timeBase: TimeBase) -> MediaInstant? {
+        guard case .live(let latency) = pacing, let start, let origin = origins[stream] else { return nil }
+        return start + .nanoseconds(timeBase.nanoseconds(pts &- origin)) + latency
+    }
+
+    /// Records a unit's output as emitted at `now`: each frame on time or late, its lost and
+    /// skipped frames, and a change of delivery level if it brings one.
+    public mutating func record(_ unit: EmittedUnit, timeBase: TimeBase, at now: MediaInstant) {
+        let stream = unit.key.stream
+        var counts = streams[stream, default: FrameCounts()]
+        if levels[stream] != unit.level, !unit.frames.isEmpty || levels[stream] == nil {
+            let seconds = unit.mediaDuration.realSeconds
+            deliveryChanges.append(DeliveryChange(
+                stream: stream, fromUnit: unit.key.sequence, fromFrame: emittedFrames[stream] ?? 0,
+                fromPTS: unit.emit.start, level: unit.level,
+                framesPerSecond: seconds > 0 ? Double(unit.frames.count) / seconds : 0))
+            levels[stream] = unit.level
+        }
+        if origins[stream] == nil, let first = unit.frames.first { origins[stream] = first.pts }
+        for frame in unit.frames {
+            counts.delivered += 1
+            if let due = due(pts: frame.pts, stream: stream, timeBase: timeBase), now > due {
+                counts.late += 1
+                counts.maximumLatenessMilliseconds = max(counts.maximumLatenessMilliseconds, Double((now - due).wholeNanoseconds) / 1e6)
+            } else {
+                counts.onTime += 1
+            }
+        }
+        counts.lost += unit.lostFrames
+        counts.skipped += unit.skippedFrames
+        emittedFrames[stream, default: 0] += unit.frames.count
+        frames.delivered += counts.delivered - (streams[stream]?.delivered ?? 0)
+        frames.onTime += counts.onTime - (streams[stream]?.onTime ?? 0)
+        frames.late += counts.late - (streams[stream]?.late ?? 0)
+        frames.lost += unit.lostFrames
+        frames.skipped += unit.skippedFrames
+        frames.maximumLatenessMilliseconds = max(frames.maximumLatenessMilliseconds, counts.maximumLatenessMilliseconds)
+        streams[stream] = counts
+    }
+}
