@@ -44,8 +44,11 @@ public struct MemberReport: Hashable, Sendable, Codable {
     public var timesBehind = 0
     /// Times membership declared it lost while it served the stream.
     public var timesLost = 0
-    /// Media seconds of the units it decoded and that were accepted.
+    /// Media seconds of the units it decoded and that were accepted (a second of video and
+    /// the same second of audio count two).
     public var mediaSecondsDecoded = 0.0
+    /// The same units in stream-seconds (their `UnitMetadata.cost`): the unit of the share.
+    public var streamSecondsDecoded = 0.0
     /// CPU seconds its answers reported (every answer, accepted or not).
     public var cpuSeconds = 0.0
     /// Wall seconds it had at least one unit in flight.
@@ -57,16 +60,17 @@ public struct MemberReport: Hashable, Sendable, Codable {
         self.estimatedCPUPerMediaSecond = estimatedCPUPerMediaSecond
     }
 
-    /// Media seconds decoded per wall second of work: compare with `reservedShare` (a member
-    /// that keeps its promise has a throughput of at least its share). 0 before any work.
-    public var throughput: Double { busySeconds > 0 ? mediaSecondsDecoded / busySeconds : 0 }
+    /// Stream-seconds decoded per wall second of work, in the unit of `reservedShare`: a
+    /// member that keeps its promise has a throughput of at least its share. 0 before any work.
+    public var throughput: Double { busySeconds > 0 ? streamSecondsDecoded / busySeconds : 0 }
 
     /// CPU seconds per media second decoded, as measured; nil before any work.
     public var measuredCPUPerMediaSecond: Double? { mediaSecondsDecoded > 0 ? cpuSeconds / mediaSecondsDecoded : nil }
 
     private enum CodingKeys: String, CodingKey {
         case member, reservedShare, estimatedCPUPerMediaSecond, measuredCPUPerMediaSecond, unitsSent, unitsDone,
-            unitsFailed, unitsCancelled, timesBehind, timesLost, mediaSecondsDecoded, cpuSeconds, busySeconds, throughput
+            unitsFailed, unitsCancelled, timesBehind, timesLost, mediaSecondsDecoded, streamSecondsDecoded, cpuSeconds,
+            busySeconds, throughput
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +85,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
         timesBehind = try container.decode(Int.self, forKey: .timesBehind)
         timesLost = try container.decode(Int.self, forKey: .timesLost)
         mediaSecondsDecoded = try container.decode(Double.self, forKey: .mediaSecondsDecoded)
+        streamSecondsDecoded = try container.decode(Double.self, forKey: .streamSecondsDecoded)
         cpuSeconds = try container.decode(Double.self, forKey: .cpuSeconds)
         busySeconds = try container.decode(Double.self, forKey: .busySeconds)
     }
@@ -99,6 +104,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
         try container.encode(timesBehind, forKey: .timesBehind)
         try container.encode(timesLost, forKey: .timesLost)
         try container.encode(mediaSecondsDecoded, forKey: .mediaSecondsDecoded)
+        try container.encode(streamSecondsDecoded, forKey: .streamSecondsDecoded)
         try container.encode(cpuSeconds, forKey: .cpuSeconds)
         try container.encode(busySeconds, forKey: .busySeconds)
         try container.encode(throughput, forKey: .throughput)

@@ -32,6 +32,7 @@ extension StreamSession {
         let plan = state.plan ?? .full
         accounts[member]?.unitsDone += 1
         accounts[member]?.mediaSecondsDecoded += metadata.mediaDuration.realSeconds
+        accounts[member]?.streamSecondsDecoded += metadata.cost
         let expected = metadata.expectedFrames(under: plan)
         if result.frames.count != expected {
             directives.append(.report(.frameCountMismatch(key, expected: expected, received: result.frames.count, member: member)))

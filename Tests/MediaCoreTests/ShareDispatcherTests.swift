@@ -110,4 +110,16 @@ import Testing
         #expect(dispatcher.isBehind(a))
         #expect(dispatcher.overdue(at: Fixture.at(60), bound: bound).isEmpty)
     }
+
+    @Test func aShareChange_isFollowedFromThenOn() {
+        var dispatcher = ShareDispatcher(configuration: .init(inFlightLimit: 1_000))
+        let (a, b) = (Fixture.member(1), Fixture.member(2))
+        dispatcher.addMember(a, share: 0.5)
+        dispatcher.addMember(b, share: 0.5)
+        for sequence in 0..<10 { dispatcher.enqueue(Self.ready(sequence)) }
+        #expect(Dictionary(grouping: dispatcher.dispatch(at: .zero), by: \.member).mapValues(\.count) == [a: 5, b: 5])
+        dispatcher.setShare(0.1, of: a)
+        for sequence in 10..<70 { dispatcher.enqueue(Self.ready(sequence)) }
+        #expect(Dictionary(grouping: dispatcher.dispatch(at: .zero), by: \.member).mapValues(\.count) == [a: 10, b: 50])
+    }
 }

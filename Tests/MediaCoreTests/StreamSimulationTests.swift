@@ -261,9 +261,14 @@ struct StreamSimulation {
             handle(session.handle(.result(Fixture.result(for: Fixture.unit(key.sequence, frames: 1)), from: member), at: MediaInstant(nanoseconds: now)))
         }
         #expect(done.values.reduce(0, +) == 700)
+        let report = session.report(at: MediaInstant(nanoseconds: now))
         for (member, share) in shares {
             // Within 1% of 700 × share / 0.7.
             #expect(abs(Double(done[member] ?? 0) - 700 * share / 0.7) <= 7, "\(member): \(done[member] ?? 0)")
+            // Always busy, each exactly as fast as its share: measured throughput = share.
+            let account = report.members.first { $0.member == member.rawValue }
+            #expect(abs((account?.throughput ?? 0) - share) < share * 0.01, "\(member): \(account.map(\.throughput) ?? 0)")
+            #expect(account?.measuredCPUPerMediaSecond == 0.5)
         }
     }
 }
