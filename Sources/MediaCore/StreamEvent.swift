@@ -80,6 +80,9 @@ public enum StreamProblem: Hashable, Sendable, CustomStringConvertible {
     /// A member returned another number of frames than the unit holds (the missing ones are
     /// counted lost).
     case frameCountMismatch(UnitKey, expected: Int, received: Int, member: MemberID)
+    /// A member returned frames outside the unit's emit range, or out of presentation order:
+    /// they are not emitted (and the unit's missing frames are counted lost).
+    case framesRefused(UnitKey, count: Int, member: MemberID)
     /// No member is left while units wait; they wait for the rebuilt sub-cluster.
     case waitingForMembers(units: Int)
     /// A unit was cut twice, or after the input ended; ignored.
@@ -103,6 +106,8 @@ public enum StreamProblem: Hashable, Sendable, CustomStringConvertible {
             return "member \(member) behind: unit \(unit) decoding for \(waited) (bound \(bound)); duplicated, \(moved.count) queued unit(s) moved"
         case .frameCountMismatch(let key, let expected, let received, let member):
             return "unit \(key) from \(member): \(received) frame(s), expected \(expected)"
+        case .framesRefused(let key, let count, let member):
+            return "unit \(key) from \(member): \(count) frame(s) outside its range or out of order, not emitted"
         case .waitingForMembers(let units):
             return "no member left; \(units) unit(s) wait for the rebuilt sub-cluster"
         case .unitRefused(let key, let reason):

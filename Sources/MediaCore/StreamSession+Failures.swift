@@ -34,13 +34,28 @@ extension StreamSession {
         accounts[member]?.mediaSecondsDecoded += metadata.mediaDuration.realSeconds
         accounts[member]?.streamSecondsDecoded += metadata.cost
         let expected = metadata.expectedFrames(under: plan)
-        if result.frames.count != expected {
-            directives.append(.report(.frameCountMismatch(key, expected: expected, received: result.frames.count, member: member)))
+        let frames = Self.framesInOrder(result.frames, within: metadata.emit)
+        if frames.count < result.frames.count {
+            directives.append(.report(.framesRefused(key, count: result.frames.count - frames.count, member: member)))
+        }
+        if frames.count != expected {
+            directives.append(.report(.frameCountMismatch(key, expected: expected, received: frames.count, member: member)))
         }
         let output = EmittedUnit(
-            key: key, emit: metadata.emit, frames: result.frames, lostFrames: max(0, expected - result.frames.count),
+            key: key, emit: metadata.emit, frames: frames, lostFrames: max(0, expected - frames.count),
             skippedFrames: metadata.frameCount - expected, level: plan.level, mediaDuration: metadata.mediaDuration)
         return directives + deliver(output, at: now)
+    }
+
+    /// The frames of an answer that may be emitted: inside the unit's emit range, presentation
+    /// times strictly rising. Anything else would repeat a neighbour's frame or break the order.
+    static func framesInOrder(_ frames: [DecodedFrame], within emit: PresentationRange) -> [DecodedFrame] {
+        var kept: [DecodedFrame] = []
+        kept.reserveCapacity(frames.count)
+        for frame in frames where emit.contains(frame.pts) && (kept.last.map { frame.pts > $0.pts } ?? true) {
+            kept.append(frame)
+        }
+        return kept
     }
 
     private mutating func onFailure(_ failure: UnitFailure, of key: UnitKey, at member: MemberID, now: MediaInstant) -> [StreamDirective] {

@@ -134,6 +134,21 @@ import Testing
         #expect(session.report(at: Fixture.at(2)).units.retried == 1)
     }
 
+    @Test func framesOutsideTheRangeOrOutOfOrder_areNotEmitted_andTheMissingAreLost() {
+        var session = session(members: [a])
+        let unit = Fixture.unit(0, frames: 4)
+        _ = session.handle(.unitCut(unit), at: .zero)
+        var result = Fixture.result(for: unit)
+        result.frames = [result.frames[0], result.frames[2], result.frames[1], result.frames[3], result.frames[3]]
+        result.frames.append(DecodedFrame(pts: 4, duration: 1, byteCount: 16, md5: Array(repeating: 0, count: 16)))
+        let directives = session.handle(.result(result, from: a), at: Fixture.at(1))
+        #expect(directives.problems == [
+            .framesRefused(unit.key, count: 3, member: a), .frameCountMismatch(unit.key, expected: 4, received: 3, member: a),
+        ])
+        #expect(directives.emitted.flatMap(\.frames).map(\.pts) == [0, 2, 3])
+        #expect(directives.emitted.map(\.lostFrames) == [1])
+    }
+
     @Test func backpressure_pausesTheInputAtTheWindow_andResumesBelowIt() {
         var session = session(StreamConfiguration(pacing: .batch, window: 6))
         let units = (0..<7).map { Fixture.unit(UInt32($0)) }
