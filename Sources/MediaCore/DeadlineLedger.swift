@@ -31,6 +31,25 @@ public struct FrameCounts: Hashable, Sendable, Codable {
     public init() {}
 }
 
+/// A run of late frames in emission order, over every stream: from the due time of its first
+/// late frame until the first frame emitted on time after it. After a member's death, the spell
+/// that follows says how long the stream took to be on schedule again (`backOnTimeAt` minus the
+/// time of the kill). Times in seconds from the stream's start.
+public struct LateSpell: Hashable, Sendable, Codable {
+    /// When the first late frame of the spell was due.
+    public var firstLateDue: Double
+    /// When the first on-time frame after it was emitted; nil while the spell lasts.
+    public var backOnTimeAt: Double?
+    /// Late frames in the spell.
+    public var frames: Int
+
+    public init(firstLateDue: Double, backOnTimeAt: Double?, frames: Int) {
+        self.firstLateDue = firstLateDue
+        self.backOnTimeAt = backOnTimeAt
+        self.frames = frames
+    }
+}
+
 /// The deadline accounting of a stream's output: when each frame is due, and whether each
 /// emitted frame made it. A frame is *delivered* when it is emitted (in order, to the output),
 /// not when its member answered: a frame held behind a gap is as late as the gap.
@@ -50,6 +69,15 @@ public struct DeadlineLedger: Sendable {
     /// Every change of delivery level, in the order emitted (the first unit of each stream
     /// records its level too, so the report says what every frame was delivered at).
     public private(set) var deliveryChanges: [DeliveryChange] = []
+    /// The late spells, the first `maximumLateSpells` of them.
+    public private(set) var lateSpells: [LateSpell] = []
+    /// Late spells not kept beyond `maximumLateSpells`.
+    public private(set) var lateSpellsNotKept = 0
+    /// How many late spells are kept. 256: a stream that is late more often than that is
+    /// described well enough by its counts.
+    public static let maximumLateSpells = 256
+    private enum OpenSpell: Sendable { case kept(Int), notKept }
+    private var openSpell: OpenSpell?
     private var origins: [UInt8: Int64] = [:]
     private var levels: [UInt8: DeliveryLevel] = [:]
 
@@ -94,8 +122,10 @@ public struct DeadlineLedger: Sendable {
             if let due = due(pts: frame.pts, stream: stream, timeBase: timeBase), now > due {
                 counts.late += 1
                 counts.maximumLatenessMilliseconds = max(counts.maximumLatenessMilliseconds, Double((now - due).wholeNanoseconds) / 1e6)
+                noteLate(due: due)
             } else {
                 counts.onTime += 1
+                noteOnTime(at: now)
             }
         }
         counts.lost += unit.lostFrames
@@ -108,5 +138,29 @@ public struct DeadlineLedger: Sendable {
         frames.skipped += unit.skippedFrames
         frames.maximumLatenessMilliseconds = max(frames.maximumLatenessMilliseconds, counts.maximumLatenessMilliseconds)
         streams[stream] = counts
+    }
+
+    private mutating func noteLate(due: MediaInstant) {
+        switch openSpell {
+        case .kept(let index): lateSpells[index].frames += 1
+        case .notKept: break
+        case nil:
+            if lateSpells.count < Self.maximumLateSpells {
+                lateSpells.append(LateSpell(firstLateDue: seconds(since: due), backOnTimeAt: nil, frames: 1))
+                openSpell = .kept(lateSpells.count - 1)
+            } else {
+                lateSpellsNotKept += 1
+                openSpell = .notKept
+            }
+        }
+    }
+
+    private mutating func noteOnTime(at now: MediaInstant) {
+        if case .kept(let index) = openSpell { lateSpells[index].backOnTimeAt = seconds(since: now) }
+        openSpell = nil
+    }
+
+    private func seconds(since instant: MediaInstant) -> Double {
+        start.map { (instant - $0).realSeconds } ?? 0
     }
 }

@@ -147,6 +147,9 @@ public struct StreamReport: Hashable, Sendable, Codable {
     public var streams: [StreamCounts]
     /// What every stream was delivered at, from which frame on.
     public var deliveryChanges: [DeliveryChange]
+    /// Runs of late frames (the first 256), and how many more there were.
+    public var lateSpells: [LateSpell]
+    public var lateSpellsNotKept: Int
     /// By member id; every member that ever served the stream.
     public var members: [MemberReport]
     /// Every unit given up, in the order given up.

@@ -194,7 +194,7 @@ public struct StreamSession: Sendable {
             elapsedSeconds: ledger.start.map { (now - $0).realSeconds } ?? 0,
             units: units, frames: ledger.frames,
             streams: ledger.streams.keys.sorted().map { StreamCounts(stream: $0, kind: kinds[$0], frames: ledger.streams[$0]!) },
-            deliveryChanges: ledger.deliveryChanges,
+            deliveryChanges: ledger.deliveryChanges, lateSpells: ledger.lateSpells, lateSpellsNotKept: ledger.lateSpellsNotKept,
             members: accounts.keys.sorted().map { member in
                 var account = accounts[member]!
                 account.busySeconds = dispatcher.busyTime(of: member, at: now).realSeconds

@@ -45,4 +45,17 @@ import Testing
         #expect(ledger.frames.onTime == 24 && ledger.frames.late == 0)
         #expect(ledger.due(pts: 0, stream: 0, timeBase: unit.timeBase) == nil)
     }
+
+    @Test func aRunOfLateFrames_isOneSpell_thatEndsAtTheFirstFrameOnTime() {
+        // 4 frames a second from 0, latency 2 s: frame k is due at 2 + k/4 s.
+        var ledger = DeadlineLedger(pacing: .live(latency: .seconds(2)))
+        ledger.markStart(at: .zero)
+        let units = (0..<3).map { Fixture.unit(UInt32($0), frames: 4) }
+        ledger.record(Self.output(units[0]), timeBase: units[0].timeBase, at: Fixture.at(2))  // on time
+        ledger.record(Self.output(units[1]), timeBase: units[1].timeBase, at: Fixture.at(3.6))  // 3 late (due 3, 3.25, 3.5), 1 on time
+        ledger.record(Self.output(units[2]), timeBase: units[2].timeBase, at: Fixture.at(4.1))  // due 4: late, then on time
+        #expect(ledger.lateSpells == [
+            LateSpell(firstLateDue: 3, backOnTimeAt: 3.6, frames: 3), LateSpell(firstLateDue: 4, backOnTimeAt: 4.1, frames: 1),
+        ])
+    }
 }
