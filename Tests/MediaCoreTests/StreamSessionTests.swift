@@ -27,8 +27,8 @@ import Testing
         let held = session.inFlight(at: b)
         let lost = session.handle(.memberLost(b), at: Fixture.at(0.5))
         #expect(lost.problems == [.memberLost(b, requeued: held)])
-        // In the same call: b's units are sent again, before any unit not yet sent. Nobody has a
-        // free slot, so they wait at the queue's front; the first answers free slots for them.
+        // Every slot is taken: b's units wait at the queue's front, before any unit not yet
+        // sent, and the first answers free slots for them.
         #expect(lost.sends.isEmpty)
         for member in [a, c] {
             let first = session.inFlight(at: member)[0]
@@ -55,6 +55,18 @@ import Testing
         #expect(report.frames.lost == 0 && report.frames.delivered == 9 * 24 && report.complete)
         #expect(report.units.redispatched == 2)
         #expect(report.members.first { $0.member == b.rawValue }?.timesLost == 1)
+    }
+
+    @Test func aMemberLost_withRoomElsewhere_itsUnitsAreSentInTheSameCall() {
+        var session = session(members: [a, b, c])
+        let units = (0..<3).map { Fixture.unit(UInt32($0)) }
+        for unit in units { _ = session.handle(.unitCut(unit), at: .zero) }
+        let held = session.inFlight(at: b)
+        #expect(held.count == 1)
+        let lost = session.handle(.memberLost(b), at: Fixture.at(0.5))
+        #expect(lost.sends.map(\.key) == held)
+        #expect(lost.sends.allSatisfy { $0.member != b })
+        #expect(session.report(at: Fixture.at(0.5)).units.redispatched == 1)
     }
 
     @Test func aSlowMember_itsQueuedUnitsMove_itsLateUnitIsDuplicated_theLosingAnswerIsDropped() {
