@@ -75,6 +75,10 @@ public struct ShareDispatcher: Sendable {
         var charged = 0.0
         /// Overdue: receives nothing new until its late unit leaves it.
         var isBehind = false
+        /// Receives nothing new before this (its late unit was decoded first elsewhere).
+        var suspendedUntil: MediaInstant?
+        /// The last suspension's length; doubled at the next one, forgotten at an answer.
+        var backoff: Duration?
     }
 
     public let configuration: Configuration
@@ -173,27 +177,28 @@ public struct ShareDispatcher: Sendable {
     /// eligible member that keeps the charges most proportional to the shares.
     public mutating func dispatch(at now: MediaInstant) -> [Assignment] {
         var assignments: [Assignment] = []
-        while members.values.contains(where: isEligible) {
-            guard let index = ready.indices.first(where: { choose(for: ready[$0]) != nil }) else { break }
+        while members.values.contains(where: { isEligible($0, at: now) }) {
+            guard let index = ready.indices.first(where: { choose(for: ready[$0], at: now) != nil }) else { break }
             let unit = ready.remove(at: index)
-            let member = choose(for: unit)!
+            let member = choose(for: unit, at: now)!
             assign(unit, to: member, at: now)
             assignments.append(Assignment(key: unit.key, member: member))
         }
         return assignments
     }
 
-    private func isEligible(_ member: Member) -> Bool {
+    private func isEligible(_ member: Member, at now: MediaInstant) -> Bool {
         !member.isBehind && member.share > 0 && member.units.count < configuration.inFlightLimit
+            && (member.suspendedUntil.map { now >= $0 } ?? true)
     }
 
     /// The eligible member for `unit`: not holding it, not one it failed at unless no other
     /// member is left, the smallest charge per share after taking it.
-    private func choose(for unit: ReadyUnit) -> MemberID? {
+    private func choose(for unit: ReadyUnit, at now: MediaInstant) -> MemberID? {
         let holding = holders[unit.key] ?? []
         let othersExist = members.keys.contains { !unit.avoid.contains($0) && !holding.contains($0) }
         var best: (id: MemberID, tag: Double)?
-        for (id, member) in members where isEligible(member) && !holding.contains(id) {
+        for (id, member) in members where isEligible(member, at: now) && !holding.contains(id) {
             if othersExist, unit.avoid.contains(id) { continue }
             let tag = (member.charged + unit.cost) / member.share
             if best == nil || tag < best!.tag || (tag == best!.tag && id < best!.id) { best = (id, tag) }
@@ -288,5 +293,32 @@ public struct ShareDispatcher: Sendable {
     private mutating func stopBusy(_ id: MemberID, at now: MediaInstant) {
         guard let since = busySince.removeValue(forKey: id) else { return }
         busy[id, default: .zero] += now - since
+    }
+
+    // MARK: - Suspension
+
+    /// `member`'s late unit was decoded first by another member: it receives nothing new for
+    /// `initial`, twice as long as its previous suspension when it has not answered since, at
+    /// most `maximum`. A hung worker thus costs one late unit per suspension, ever more rarely;
+    /// a member that was only slow for a while is used again. Returns the suspension's length.
+    @discardableResult
+    public mutating func suspend(_ id: MemberID, at now: MediaInstant, initial: Duration, maximum: Duration) -> Duration {
+        guard var member = members[id] else { return .zero }
+        let length = min(member.backoff.map { $0 * 2 } ?? initial, maximum)
+        member.backoff = length
+        member.suspendedUntil = now + length
+        members[id] = member
+        return length
+    }
+
+    /// `member` answered a unit before anyone else: its next suspension starts again from the
+    /// initial length.
+    public mutating func forgetSuspensions(of id: MemberID) {
+        members[id]?.backoff = nil
+    }
+
+    /// Until when `member` receives nothing new, if it is suspended at `now`.
+    public func suspension(of id: MemberID, at now: MediaInstant) -> MediaInstant? {
+        members[id]?.suspendedUntil.flatMap { $0 > now ? $0 : nil }
     }
 }

@@ -21,18 +21,28 @@ public struct StreamConfiguration: Hashable, Sendable {
     /// unit itself (`.invalidData`, `.malformedUnit`) are never retried: every member would
     /// refuse the same bytes.
     public var retryLimit: Int
+    /// How long a member whose late unit was decoded first elsewhere receives nothing new.
+    /// Default 5 s; doubled at each such loss until it answers a unit first, up to
+    /// `maximumSuspension`. Without it a hung worker would cost a late unit every stall bound.
+    public var suspension: Duration
+    /// The longest suspension. Default 60 s.
+    public var maximumSuspension: Duration
 
     public init(
         pacing: Pacing = .live, dispatch: ShareDispatcher.Configuration = .init(), window: Int = 16,
-        stallFactor: Double = 3, stallFloor: Duration = .seconds(1), retryLimit: Int = 1
+        stallFactor: Double = 3, stallFloor: Duration = .seconds(1), retryLimit: Int = 1,
+        suspension: Duration = .seconds(5), maximumSuspension: Duration = .seconds(60)
     ) {
         precondition(window >= 1 && stallFactor >= 1 && stallFloor >= .zero && retryLimit >= 0)
+        precondition(suspension >= .zero && maximumSuspension >= suspension)
         self.pacing = pacing
         self.dispatch = dispatch
         self.window = window
         self.stallFactor = stallFactor
         self.stallFloor = stallFloor
         self.retryLimit = retryLimit
+        self.suspension = suspension
+        self.maximumSuspension = maximumSuspension
     }
 
     /// How long a unit of `cost` stream-seconds may decode at a member of `share` streams

@@ -80,6 +80,9 @@ public enum StreamProblem: Hashable, Sendable, CustomStringConvertible {
     /// A member returned another number of frames than the unit holds (the missing ones are
     /// counted lost).
     case frameCountMismatch(UnitKey, expected: Int, received: Int, member: MemberID)
+    /// A member behind lost the race for its late unit to another member: it receives nothing
+    /// new for this long (doubling at each loss until it answers first again).
+    case memberSuspended(MemberID, for: Duration)
     /// A member returned frames outside the unit's emit range, or out of presentation order:
     /// they are not emitted (and the unit's missing frames are counted lost).
     case framesRefused(UnitKey, count: Int, member: MemberID)
@@ -106,6 +109,8 @@ public enum StreamProblem: Hashable, Sendable, CustomStringConvertible {
             return "member \(member) behind: unit \(unit) decoding for \(waited) (bound \(bound)); duplicated, \(moved.count) queued unit(s) moved"
         case .frameCountMismatch(let key, let expected, let received, let member):
             return "unit \(key) from \(member): \(received) frame(s), expected \(expected)"
+        case .memberSuspended(let member, let length):
+            return "member \(member) suspended for \(length): another member decoded its late unit first"
         case .framesRefused(let key, let count, let member):
             return "unit \(key) from \(member): \(count) frame(s) outside its range or out of order, not emitted"
         case .waitingForMembers(let units):

@@ -42,6 +42,8 @@ public struct MemberReport: Hashable, Sendable, Codable {
     public var unitsCancelled = 0
     /// Times it was found behind (a unit in flight beyond the stall bound).
     public var timesBehind = 0
+    /// Times another member decoded its late unit first (it was then suspended).
+    public var timesSuspended = 0
     /// Times membership declared it lost while it served the stream.
     public var timesLost = 0
     /// Media seconds of the units it decoded and that were accepted (a second of video and
@@ -69,7 +71,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case member, reservedShare, estimatedCPUPerMediaSecond, measuredCPUPerMediaSecond, unitsSent, unitsDone,
-            unitsFailed, unitsCancelled, timesBehind, timesLost, mediaSecondsDecoded, streamSecondsDecoded, cpuSeconds,
+            unitsFailed, unitsCancelled, timesBehind, timesSuspended, timesLost, mediaSecondsDecoded, streamSecondsDecoded, cpuSeconds,
             busySeconds, throughput
     }
 
@@ -83,6 +85,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
         unitsFailed = try container.decode(Int.self, forKey: .unitsFailed)
         unitsCancelled = try container.decode(Int.self, forKey: .unitsCancelled)
         timesBehind = try container.decode(Int.self, forKey: .timesBehind)
+        timesSuspended = try container.decode(Int.self, forKey: .timesSuspended)
         timesLost = try container.decode(Int.self, forKey: .timesLost)
         mediaSecondsDecoded = try container.decode(Double.self, forKey: .mediaSecondsDecoded)
         streamSecondsDecoded = try container.decode(Double.self, forKey: .streamSecondsDecoded)
@@ -102,6 +105,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
         try container.encode(unitsFailed, forKey: .unitsFailed)
         try container.encode(unitsCancelled, forKey: .unitsCancelled)
         try container.encode(timesBehind, forKey: .timesBehind)
+        try container.encode(timesSuspended, forKey: .timesSuspended)
         try container.encode(timesLost, forKey: .timesLost)
         try container.encode(mediaSecondsDecoded, forKey: .mediaSecondsDecoded)
         try container.encode(streamSecondsDecoded, forKey: .streamSecondsDecoded)

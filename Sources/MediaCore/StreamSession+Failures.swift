@@ -19,11 +19,19 @@ extension StreamSession {
         if let failure = result.failure { return onFailure(failure, of: key, at: member, now: now) }
 
         var directives: [StreamDirective] = []
+        // Members behind on this very unit lost the race: suspended.
+        let beaten = dispatcher.holders(of: key).filter { dispatcher.isBehind($0) && dispatcher.inFlight(at: $0).first?.key == key }
+        if !dispatcher.isBehind(member) { dispatcher.forgetSuspensions(of: member) }
         let others = dispatcher.finish(key, except: member, now: now)
         for other in others {
             counts.cancelled += 1
             accounts[other]?.unitsCancelled += 1
             directives.append(.cancel(key, at: other))
+        }
+        for loser in beaten.sorted() {
+            let length = dispatcher.suspend(loser, at: now, initial: configuration.suspension, maximum: configuration.maximumSuspension)
+            accounts[loser]?.timesSuspended += 1
+            directives.append(.report(.memberSuspended(loser, for: length)))
         }
         units[key] = nil
         directives.append(.forget(key))

@@ -17,7 +17,9 @@ import MembershipCore
 /// decodes longer than `configuration.stallBound` is *behind*: the units waiting behind the
 /// late one are cancelled there and moved, the late one is duplicated to another member, and
 /// the first answer wins (the other copy is cancelled; an answer that still comes is dropped and
-/// counted). A unit that fails for a reason of the member's (`UnitFailure.isMemberFailure`)
+/// counted). A member that loses the race for its own late unit is suspended (nothing new for
+/// `configuration.suspension`, doubling while it keeps losing), so a hung worker costs a late
+/// unit ever more rarely rather than once per stall bound. A unit that fails for a reason of the member's (`UnitFailure.isMemberFailure`)
 /// is sent again, to another member when there is one, at most `retryLimit` times; one that
 /// fails for a reason of its own is given up at once: its frames are counted lost and reported
 /// with the unit's key and presentation range, and the output moves past it.

@@ -122,4 +122,23 @@ import Testing
         for sequence in 10..<70 { dispatcher.enqueue(Self.ready(sequence)) }
         #expect(Dictionary(grouping: dispatcher.dispatch(at: .zero), by: \.member).mapValues(\.count) == [a: 10, b: 50])
     }
+
+    @Test func suspensions_doubleUntilTheMemberAnswersFirst_andAreCapped() {
+        var dispatcher = ShareDispatcher()
+        let a = Fixture.member(1)
+        dispatcher.addMember(a, share: 0.5)
+        func suspend(at seconds: Double) -> Duration {
+            dispatcher.suspend(a, at: Fixture.at(seconds), initial: .seconds(5), maximum: .seconds(12))
+        }
+        #expect(suspend(at: 0) == .seconds(5))
+        #expect(dispatcher.suspension(of: a, at: Fixture.at(4.9)) == Fixture.at(5))
+        #expect(dispatcher.suspension(of: a, at: Fixture.at(5)) == nil)
+        dispatcher.enqueue(Self.ready(0))
+        #expect(dispatcher.dispatch(at: Fixture.at(4.9)).isEmpty)
+        #expect(dispatcher.dispatch(at: Fixture.at(5)).map(\.member) == [a])
+        #expect(suspend(at: 10) == .seconds(10))
+        #expect(suspend(at: 30) == .seconds(12))
+        dispatcher.forgetSuspensions(of: a)
+        #expect(suspend(at: 50) == .seconds(5))
+    }
 }

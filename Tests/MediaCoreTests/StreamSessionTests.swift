@@ -94,7 +94,10 @@ import Testing
         for key in slowHeld {
             let directives = session.handle(.result(Fixture.result(for: units[Int(key.sequence)]), from: b), at: Fixture.at(6))
             emitted += directives.emitted
-            if key == slowHeld[0] { #expect(directives.cancels.map(\.member) == [a]) }
+            if key == slowHeld[0] {
+                #expect(directives.cancels.map(\.member) == [a])
+                #expect(directives.problems == [.memberSuspended(a, for: .seconds(5))])
+            }
         }
         // The slow member's answer comes after all: dropped, counted, emitted nothing.
         let late = session.handle(.result(Fixture.result(for: units[Int(slowHeld[0].sequence)]), from: a), at: Fixture.at(7))
@@ -105,6 +108,39 @@ import Testing
         #expect(report.members.first { $0.member == a.rawValue }?.timesBehind == 1)
         #expect(emitted.map(\.key.sequence) == [0, 1, 2, 3])
         #expect(report.frames.delivered == 96 && report.frames.lost == 0)
+    }
+
+    @Test func aHungMember_isSuspendedAfterLosingEachRace_forTwiceAsLongEachTime() {
+        var session = session(StreamConfiguration(pacing: .batch, dispatch: .init(inFlightLimit: 1)))
+        var next: UInt32 = 0
+        var suspensions: [Duration] = []
+        var sentToA: [Double] = []
+        // a never answers; b answers each unit 0.5 s after it is sent. One unit is cut a second.
+        var bHolds: [(key: UnitKey, since: Double)] = []
+        for step in 0..<600 {
+            let now = Double(step) / 10
+            var directives: [StreamDirective] = []
+            if step % 10 == 0 {
+                directives += session.handle(.unitCut(Fixture.unit(next)), at: Fixture.at(now))
+                next += 1
+            }
+            if let held = bHolds.first, now >= held.since + 0.5 {
+                bHolds.removeFirst()
+                directives += session.handle(.result(Fixture.result(for: Fixture.unit(held.key.sequence)), from: b), at: Fixture.at(now))
+            }
+            directives += session.handle(.tick, at: Fixture.at(now))
+            for send in directives.sends {
+                if send.member == a { sentToA.append(now) } else { bHolds.append((send.key, now)) }
+            }
+            for case .memberSuspended(a, let length) in directives.problems { suspensions.append(length) }
+        }
+        // Each unit a takes is judged late after 3 × 1/0.6 = 5 s and lost to b's copy 0.5 s
+        // later: a is then suspended 5, 10, 20, 40 s, so it holds up 4 units in 60 s, not 10.
+        #expect(suspensions == [.seconds(5), .seconds(10), .seconds(20), .seconds(40)])
+        #expect(sentToA == [0, 11, 27, 53])
+        let report = session.report(at: Fixture.at(60))
+        #expect(report.members.first { $0.member == a.rawValue }?.timesSuspended == 4)
+        #expect(report.frames.lost == 0)
     }
 
     @Test func aUnitsOwnFailure_isNotRetried_itsFramesAreLostAndReportedWithItsRange() {
