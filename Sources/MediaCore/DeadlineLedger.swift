@@ -9,6 +9,20 @@ public enum Pacing: Hashable, Sendable {
 
     /// Live with the default latency, 2 s.
     public static let live = Pacing.live(latency: .seconds(2))
+
+    /// The longest unit (in media time) whose frames can all be on time when one member of
+    /// `share` streams decodes it; nil in batch. A live unit is whole only once its last packet
+    /// has arrived, its media duration L after its first frame's time, and one member then
+    /// decodes it in L × `costPerMediaSecond` / `share`: its first frame is ready
+    /// L × (1 + cost / share) after it was due to start, which must stay within the latency
+    /// less `margin` (transport, scheduling). Spreading units over more members does not
+    /// shorten this: only shorter units (more keyframes) or larger shares do. With the default
+    /// 2 s latency and a member at 0.4 of an HD stream (cost 1): 0.57 s.
+    public func longestUnit(share: Double, costPerMediaSecond: Double = 1, margin: Duration = .zero) -> Duration? {
+        guard case .live(let latency) = self, share > 0 else { return nil }
+        let budget = max(0, (latency - margin).realSeconds)
+        return .realSeconds(budget / (1 + costPerMediaSecond / share))
+    }
 }
 
 /// Counts of frames, over a stream or a service. Every frame cut is, in the end, delivered

@@ -58,4 +58,11 @@ import Testing
             LateSpell(firstLateDue: 3, backOnTimeAt: 3.6, frames: 3), LateSpell(firstLateDue: 4, backOnTimeAt: 4.1, frames: 1),
         ])
     }
+
+    @Test func live_theLongestUnitAMemberCanDecodeInTime() {
+        #expect(Pacing.live.longestUnit(share: 1) == .seconds(1))
+        #expect(Pacing.live.longestUnit(share: 0.4) == .nanoseconds(571_428_571))
+        #expect(Pacing.live(latency: .seconds(3)).longestUnit(share: 0.5, margin: .seconds(1)) == .nanoseconds(666_666_667))
+        #expect(Pacing.batch.longestUnit(share: 0.4) == nil)
+    }
 }
