@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
         // Pure: the service work's units (the paper's processing units), their binary form, and
         // the state machines that cut, dispatch and account for them. No I/O, no clock, no C.
-        .target(name: "MediaCore"),
+        // MemberID from MembershipCore names the members work is dispatched to.
+        .target(name: "MediaCore", dependencies: ["MembershipCore"]),
         // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
@@ -93,7 +94,7 @@ let package = Package(
 
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
-        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"]),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
