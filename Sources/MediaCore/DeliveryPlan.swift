@@ -20,6 +20,23 @@ public struct DeliveryPlan: Hashable, Sendable, Codable {
 
     public static let full = DeliveryPlan(level: .full)
 
+    /// One byte on the wire and on worker pipes: 0 every frame, 1 reference frames only.
+    public var wireCode: UInt8 {
+        switch level {
+        case .full: 0
+        case .referenceFramesOnly: 1
+        }
+    }
+
+    /// The plan of a wire code; nil for a code this version does not know.
+    public init?(wireCode: UInt8) {
+        switch wireCode {
+        case 0: self.init(level: .full)
+        case 1: self.init(level: .referenceFramesOnly)
+        default: return nil
+        }
+    }
+
     /// The member decodes with FFmpeg's `skip_frame = AVDISCARD_NONREF` (or does not feed the
     /// packets marked disposable), and returns only the other frames.
     public var skipsDisposableFrames: Bool { level == .referenceFramesOnly }

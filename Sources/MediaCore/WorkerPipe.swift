@@ -13,6 +13,21 @@ public enum WorkerPipe {
         return bytes
     }
 
+    /// A daemon's request to a decode worker: the delivery plan's level (one byte: 0 every
+    /// frame, 1 reference frames only), then the unit in `MediaUnitEncoding`'s form.
+    public static func decodeRequest(unit: [UInt8], plan: DeliveryPlan) -> [UInt8] {
+        var bytes: [UInt8] = [plan.wireCode]
+        bytes.reserveCapacity(1 + unit.count)
+        bytes.append(contentsOf: unit)
+        return bytes
+    }
+
+    /// The plan and the unit's bytes of a request; nil for an empty request or an unknown plan.
+    public static func parseDecodeRequest(_ bytes: [UInt8]) -> (plan: DeliveryPlan, unit: ArraySlice<UInt8>)? {
+        guard let first = bytes.first, let plan = DeliveryPlan(wireCode: first) else { return nil }
+        return (plan, bytes.dropFirst())
+    }
+
     /// A message announced longer than the reader's limit: the other end is broken (or not a
     /// worker); the pipe is closed, since nothing after it can be trusted to be framed.
     public struct OversizedMessage: Error, Sendable, Hashable, CustomStringConvertible {

@@ -43,8 +43,8 @@ import Testing
         let placement = RecordingPlacement()
         let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), placement: placement, logger: Self.logger)
         for sequence in UInt32(0)..<5 {
-            let outcome = await pool.execute(unit: Self.unit(sequence), under: Self.reservation())
-            #expect(outcome == .result(Self.unit(sequence)))
+            let outcome = await pool.execute(unit: Self.unit(sequence), plan: .full, under: Self.reservation())
+            #expect(outcome == .result(WorkerPipe.decodeRequest(unit: Self.unit(sequence), plan: .full)))
         }
         #expect(await pool.statistics.workersStarted == 1)
         #expect(await pool.statistics.unitsDecoded == 5)
@@ -57,7 +57,7 @@ import Testing
         let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), logger: Self.logger)
         let reservation = Self.reservation(cores: 2.5)
         await withTaskGroup(of: UnitOutcome.self) { group in
-            for sequence in UInt32(0)..<9 { group.addTask { await pool.execute(unit: Self.unit(sequence), under: reservation) } }
+            for sequence in UInt32(0)..<9 { group.addTask { await pool.execute(unit: Self.unit(sequence), plan: .full, under: reservation) } }
             var answered = 0
             for await outcome in group {
                 if case .result = outcome { answered += 1 }
@@ -73,7 +73,7 @@ import Testing
         let pool = DecodeWorkerPool(
             configuration: .init(executable: "/bin/sh", arguments: ["-c", "head -c 10 >/dev/null; kill -SEGV $$"]), logger: Self.logger)
         for sequence in UInt32(3)..<5 {
-            guard case .result(let bytes) = await pool.execute(unit: Self.unit(sequence), under: Self.reservation()) else {
+            guard case .result(let bytes) = await pool.execute(unit: Self.unit(sequence), plan: .full, under: Self.reservation()) else {
                 Issue.record("no result")
                 continue
             }
@@ -88,7 +88,7 @@ import Testing
     @Test func aHungWorker_isKilledAfterTheUnitTimeout() async throws {
         let pool = DecodeWorkerPool(
             configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .milliseconds(200)), logger: Self.logger)
-        guard case .result(let bytes) = await pool.execute(unit: Self.unit(8), under: Self.reservation()) else {
+        guard case .result(let bytes) = await pool.execute(unit: Self.unit(8), plan: .full, under: Self.reservation()) else {
             Issue.record("no result")
             return
         }
@@ -98,14 +98,14 @@ import Testing
 
     @Test func aWorkerThatCannotStart_makesTheUnitRefused() async throws {
         let pool = DecodeWorkerPool(configuration: .init(executable: "/nonexistent/node", arguments: []), logger: Self.logger)
-        #expect(await pool.execute(unit: Self.unit(1), under: Self.reservation()) == .refused(.workerUnavailable))
+        #expect(await pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation()) == .refused(.workerUnavailable))
     }
 
     @Test func aWorkerThatWritesGarbage_isCutOff() async throws {
         // Announces a 4 GiB answer.
         let pool = DecodeWorkerPool(
             configuration: .init(executable: "/bin/sh", arguments: ["-c", "printf '\\377\\377\\377\\377'; exec sleep 600"]), logger: Self.logger)
-        guard case .result(let bytes) = await pool.execute(unit: Self.unit(2), under: Self.reservation()) else {
+        guard case .result(let bytes) = await pool.execute(unit: Self.unit(2), plan: .full, under: Self.reservation()) else {
             Issue.record("no result")
             return
         }

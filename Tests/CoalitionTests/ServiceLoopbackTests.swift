@@ -1,6 +1,7 @@
 @testable import Coalition
 import Foundation
 import Logging
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -213,8 +214,8 @@ import Testing
             .renewAnswer(request: 6, unknown: [s]),
             .release(request: 7, sender: a, service: s),
             .releaseAnswer(request: 8),
-            .unit(request: 9, sender: a, service: s, unit: [1, 2, 3, 0, 255]),
-            .unit(request: 10, sender: a, service: s, unit: []),
+            .unit(request: 9, sender: a, service: s, plan: .full, unit: [1, 2, 3, 0, 255]),
+            .unit(request: 10, sender: a, service: s, plan: DeliveryPlan(level: .referenceFramesOnly), unit: []),
             .unitAnswer(request: 11, outcome: .result([9, 8, 7])),
             .unitAnswer(request: 12, outcome: .refused(.busy)),
         ]
@@ -250,7 +251,7 @@ import Testing
     }
 
     @Test func unitsOverTheirLimitAndUnknownRefusals_areMalformed() {
-        var oversized = ServiceMessage.unit(request: 1, sender: MemberID.named("a"), service: ServiceID("a/1"), unit: []).body()
+        var oversized = ServiceMessage.unit(request: 1, sender: MemberID.named("a"), service: ServiceID("a/1"), plan: .full, unit: []).body()
         oversized.moveWriterIndex(to: oversized.writerIndex - 4)
         oversized.writeInteger(UInt32(ServiceMessage.maximumUnitBytes + 1))
         #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnit, body: oversized)).get() }

@@ -29,7 +29,7 @@ import Testing
             waiting?.resume()
         }
 
-        func execute(unit: [UInt8], under reservation: Reservation) async -> UnitOutcome {
+        func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
             guard let decoded = try? MediaUnitEncoding.decodeUnit(unit) else {
                 return .result(MediaUnitEncoding.encode(UnitResult(sequence: 0, stream: 0, frames: [], failure: .malformedUnit, cpuNanoseconds: 0)))
             }

@@ -1,3 +1,4 @@
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -76,8 +77,10 @@ public actor ServiceClient: ServiceTransport {
     /// Sends a unit of `service` (in `MediaUnitEncoding`'s form) to `peer`, which decodes it under
     /// our lease, and returns its answer. `timeout` bounds the whole exchange: a unit takes about
     /// its media duration at its share, so the stream session picks it per unit.
-    public func execute(unit: [UInt8], of service: ServiceID, on peer: ServiceEndpoint, timeout: Duration) async throws -> UnitOutcome {
-        let answer = try await send(.unit(request: number(), sender: me, service: service, unit: unit), to: peer, timeout: timeout)
+    public func execute(
+        unit: [UInt8], plan: DeliveryPlan = .full, of service: ServiceID, on peer: ServiceEndpoint, timeout: Duration
+    ) async throws -> UnitOutcome {
+        let answer = try await send(.unit(request: number(), sender: me, service: service, plan: plan, unit: unit), to: peer, timeout: timeout)
         guard case .unitAnswer(_, let outcome) = answer else {
             throw ServiceClientError(peer: peer, reason: "answered a unit with \(answer.type)")
         }

@@ -26,9 +26,10 @@ public enum ServiceMessage: Hashable, Sendable {
     case renewAnswer(request: UInt32, unknown: [ServiceID])
     case release(request: UInt32, sender: MemberID, service: ServiceID)
     case releaseAnswer(request: UInt32)
-    /// "Decode this unit of `service`": a unit in `MediaUnitEncoding`'s form, carried opaque (the
-    /// member's decode worker reads it, in the service's cgroup; the daemon does not parse media).
-    case unit(request: UInt32, sender: MemberID, service: ServiceID, unit: [UInt8])
+    /// "Decode this unit of `service` as `plan` says": a unit in `MediaUnitEncoding`'s form,
+    /// carried opaque (the member's decode worker reads it, in the service's cgroup; the daemon
+    /// does not parse media). The plan is one byte (`DeliveryPlan.wireCode`).
+    case unit(request: UInt32, sender: MemberID, service: ServiceID, plan: DeliveryPlan, unit: [UInt8])
     /// The answer to a unit: its result in `MediaUnitEncoding`'s form, or why the member would not
     /// take it (no lease for the service, too many units in flight).
     case unitAnswer(request: UInt32, outcome: UnitOutcome)
@@ -48,7 +49,7 @@ public enum ServiceMessage: Hashable, Sendable {
         switch self {
         case .query(let r, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _), .reserveAnswer(let r, _, _, _),
             .renew(let r, _, _), .renewAnswer(let r, _), .release(let r, _, _), .releaseAnswer(let r),
-            .unit(let r, _, _, _), .unitAnswer(let r, _):
+            .unit(let r, _, _, _, _), .unitAnswer(let r, _):
             r
         }
     }
@@ -56,7 +57,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The sender a request names (nil for answers).
     public var sender: MemberID? {
         switch self {
-        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _): s
+        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
         default: nil
         }
     }
@@ -79,7 +80,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The body, ready for `WireFrameEncoder`.
     public func body(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
         var capacity = 64
-        if case .unit(_, _, _, let unit) = self { capacity += unit.count }
+        if case .unit(_, _, _, _, let unit) = self { capacity += unit.count }
         if case .unitAnswer(_, .result(let result)) = self { capacity += result.count }
         var buffer = allocator.buffer(capacity: capacity)
         buffer.writeInteger(request)
@@ -117,9 +118,10 @@ public enum ServiceMessage: Hashable, Sendable {
             buffer.writeShortString(service.rawValue)
         case .releaseAnswer:
             break
-        case .unit(_, let sender, let service, let unit):
+        case .unit(_, let sender, let service, let plan, let unit):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
+            buffer.writeInteger(plan.wireCode)
             buffer.writeInteger(UInt32(unit.count))
             buffer.writeBytes(unit)
         case .unitAnswer(_, .result(let result)):
@@ -204,10 +206,11 @@ public enum ServiceMessage: Hashable, Sendable {
             return .releaseAnswer(request: request)
         case .serviceUnit:
             guard let sender = body.readMemberID(), let service = body.readServiceID(),
+                let code = body.readInteger(as: UInt8.self), let plan = DeliveryPlan(wireCode: code),
                 let length = body.readInteger(as: UInt32.self), Int(length) <= maximumUnitBytes,
                 let unit = body.readBytes(length: Int(length))
             else { return nil }
-            return .unit(request: request, sender: sender, service: service, unit: unit)
+            return .unit(request: request, sender: sender, service: service, plan: plan, unit: unit)
         case .serviceUnitAnswer:
             switch body.readInteger(as: UInt8.self) {
             case 0:

@@ -1,4 +1,5 @@
 import Logging
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -139,7 +140,7 @@ public struct ServiceServer: Service {
                         message = decoded
                     }
                 }
-                if case .unit(let request, let sender, let service, let unit) = message {
+                if case .unit(let request, let sender, let service, let plan, let unit) = message {
                     onRequest(sender)
                     guard inFlight.enter(limit: configuration.maximumUnitsInFlight) else {
                         answer.yield(.unitAnswer(request: request, outcome: .refused(.busy)))
@@ -147,7 +148,7 @@ public struct ServiceServer: Service {
                     }
                     running.addTask {
                         defer { inFlight.leave() }
-                        let outcome = await self.execute(unit, service: service, requester: sender)
+                        let outcome = await self.execute(unit, plan: plan, service: service, requester: sender)
                         answer.yield(.unitAnswer(request: request, outcome: outcome))
                     }
                     continue
@@ -166,10 +167,10 @@ public struct ServiceServer: Service {
     }
 
     /// Runs a unit under the sender's lease for `service`, or says why not.
-    func execute(_ unit: [UInt8], service: ServiceID, requester: MemberID) async -> UnitOutcome {
+    func execute(_ unit: [UInt8], plan: DeliveryPlan, service: ServiceID, requester: MemberID) async -> UnitOutcome {
         guard let reservation = await host.lease(of: service, for: requester) else { return .refused(.noLease) }
         guard let units else { return .refused(.workerUnavailable) }
-        return await units.execute(unit: unit, under: reservation)
+        return await units.execute(unit: unit, plan: plan, under: reservation)
     }
 
     /// The answer to a request; nil for a message that is not a request.
@@ -192,8 +193,8 @@ public struct ServiceServer: Service {
         case .release(let request, let sender, let service):
             await host.release(service, for: sender)
             return .releaseAnswer(request: request)
-        case .unit(let request, let sender, let service, let unit):
-            return .unitAnswer(request: request, outcome: await execute(unit, service: service, requester: sender))
+        case .unit(let request, let sender, let service, let plan, let unit):
+            return .unitAnswer(request: request, outcome: await execute(unit, plan: plan, service: service, requester: sender))
         case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer, .unitAnswer:
             return nil
         }

@@ -71,7 +71,7 @@ public actor DecodeWorkerPool: UnitExecutor {
         self.logger = logger
     }
 
-    public func execute(unit: [UInt8], under reservation: Reservation) async -> UnitOutcome {
+    public func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
         let service = reservation.service
         let limit = min(configuration.maximumWorkersPerService, max(1, Int(reservation.demand.cpuCores.rounded(.up))))
         while services[service, default: Workers()].running >= limit {
@@ -97,7 +97,7 @@ public actor DecodeWorkerPool: UnitExecutor {
             }
         }
         do {
-            let answer = try await worker.exchange(unit, timeout: configuration.unitTimeout)
+            let answer = try await worker.exchange(WorkerPipe.decodeRequest(unit: unit, plan: plan), timeout: configuration.unitTimeout)
             statistics.unitsDecoded += 1
             services[service, default: Workers()].idle.append(worker)
             return .result(answer)
