@@ -10,6 +10,9 @@ public struct MediaInstant: Comparable, Hashable, Sendable, CustomStringConverti
 
     public static let zero = MediaInstant(nanoseconds: 0)
 
+    /// The instant `elapsed` after the clock's origin (saturating).
+    public init(elapsed: Duration) { self.init(nanoseconds: elapsed.wholeNanoseconds) }
+
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     public static func + (lhs: Self, rhs: Duration) -> Self {

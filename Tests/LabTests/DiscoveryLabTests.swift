@@ -126,7 +126,7 @@ struct DiscoveryLabTests {
         }
     }
 
-    @Test func aNodeWithoutAProfileMeasuresOneInAChildProcessThenAnnouncesIt() throws {
+    @Test func aNodeWithoutAProfileMeasuresOneInAPipedProcessThenAnnouncesIt() throws {
         let lab = try Lab.up(hosts: 2, name: "disc-profile")
         defer { lab.down() }
         let directory = "\(lab.host(1).directory)/profiles"

@@ -28,10 +28,10 @@ final class WorkerLink: Sendable {
         }
     }
 
-    let process: ChildProcess
+    let process: PipedProcess
     private let channel: Channel
 
-    private init(process: ChildProcess, channel: Channel) {
+    private init(process: PipedProcess, channel: Channel) {
         self.process = process
         self.channel = channel
     }
@@ -39,7 +39,7 @@ final class WorkerLink: Sendable {
     /// Starts `executable` with `arguments` and connects to its pipes. Answers longer than
     /// `answerLimit` bytes break the link.
     static func start(executable: String, arguments: [String], answerLimit: Int) async throws -> WorkerLink {
-        let process = try ChildProcess.spawn(executable: executable, arguments: arguments)
+        let process = try PipedProcess.spawn(executable: executable, arguments: arguments)
         do {
             let channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelInitializer { channel in
@@ -87,14 +87,14 @@ final class WorkerLink: Sendable {
     /// Kills the worker (SIGKILL, to the pid it was started as), closes the pipes and reaps it;
     /// returns how it ended.
     @discardableResult
-    func stop() async -> ChildProcess.ExitStatus? {
+    func stop() async -> PipedProcess.ExitStatus? {
         try? process.send(signal: SIGKILL)
         try? await channel.close()
         return await reap()
     }
 
     /// Waits for the worker to end and reaps it, off the event loops.
-    func reap() async -> ChildProcess.ExitStatus? {
+    func reap() async -> PipedProcess.ExitStatus? {
         let process = self.process
         return try? await NIOThreadPool.singleton.runIfActive { try process.waitForExit() }
     }

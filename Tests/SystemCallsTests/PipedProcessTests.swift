@@ -2,9 +2,9 @@ import Glibc
 import SystemCalls
 import Testing
 
-@Suite struct ChildProcessTests {
+@Suite struct PipedProcessTests {
     @Test func aChildReadsItsInputAndWritesItsOutputThroughThePipes() throws {
-        let child = try ChildProcess.spawn(executable: "/usr/bin/tr", arguments: ["a-z", "A-Z"])
+        let child = try PipedProcess.spawn(executable: "/usr/bin/tr", arguments: ["a-z", "A-Z"])
         try child.input.writeAll(Array("coalition\n".utf8))
         try child.input.close()
         var output: [UInt8] = []
@@ -20,13 +20,13 @@ import Testing
     }
 
     @Test func aKilledChildIsReportedWithItsSignal_andAMissingExecutableIsAnError() throws {
-        let child = try ChildProcess.spawn(executable: "/bin/sleep", arguments: ["30"])
+        let child = try PipedProcess.spawn(executable: "/bin/sleep", arguments: ["30"])
         #expect(try child.exitStatusIfEnded() == nil)
         try child.send(signal: SIGKILL)
         #expect(try child.waitForExit() == .signalled(signal: SIGKILL))
         try child.input.close()
         try child.output.close()
 
-        #expect(throws: SystemCallError.self) { try ChildProcess.spawn(executable: "/nonexistent/worker", arguments: []) }
+        #expect(throws: SystemCallError.self) { try PipedProcess.spawn(executable: "/nonexistent/worker", arguments: []) }
     }
 }

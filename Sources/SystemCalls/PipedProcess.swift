@@ -1,7 +1,7 @@
 import CLinuxSocket
 import Glibc
 
-/// A child process started with `posix_spawn(3)` whose standard input and output are pipes held
+/// A long-lived child process started with `posix_spawn(3)` whose standard input and output are pipes held
 /// by the parent (standard error is inherited), for workers that speak a framed protocol over
 /// them. The child starts with every signal unblocked and at its default disposition, whatever
 /// the parent blocked or ignored (a daemon blocks SIGTERM and SIGINT for its own handling).
@@ -9,7 +9,7 @@ import Glibc
 /// The parent owns `input` and `output` (both close-on-exec, so no other child inherits them)
 /// and must close them, or hand them to something that will; it must also reap the child
 /// (`waitForExit` or `exitStatusIfEnded`) so that it does not stay a zombie.
-public struct ChildProcess: Sendable {
+public struct PipedProcess: Sendable {
     /// The child's process id.
     public let id: Int32
     /// The write end of the child's standard input.
@@ -32,7 +32,7 @@ public struct ChildProcess: Sendable {
 
     /// Starts `executable` (a path; no PATH lookup) with `arguments` (without argv[0], which is
     /// the executable) and this process's environment.
-    public static func spawn(executable: String, arguments: [String]) throws(SystemCallError) -> ChildProcess {
+    public static func spawn(executable: String, arguments: [String]) throws(SystemCallError) -> PipedProcess {
         let stdinPipe = try makePipe()
         let stdoutPipe: (read: Int32, write: Int32)
         do {
@@ -73,7 +73,7 @@ public struct ChildProcess: Sendable {
             close(stdoutPipe.read)
             throw SystemCallError(operation: "spawn \(executable)", code: SystemCallError.Code(rawValue: status))
         }
-        return ChildProcess(id: pid, input: FileDescriptor(rawValue: stdinPipe.write), output: FileDescriptor(rawValue: stdoutPipe.read))
+        return PipedProcess(id: pid, input: FileDescriptor(rawValue: stdinPipe.write), output: FileDescriptor(rawValue: stdoutPipe.read))
     }
 
     /// Sends `signal` (e.g. `SIGKILL`) to the child. Sending to a child that ended but was not

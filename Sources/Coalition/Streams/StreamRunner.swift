@@ -1,0 +1,234 @@
+import Logging
+import MediaCore
+import MembershipCore
+import ServiceCore
+
+/// The requester's side of one running stream, in the daemon: the I/O shell of `StreamSession`.
+///
+/// It takes the units its input cuts (`cut`, which waits while the session holds the input
+/// back), keeps their bytes until the session forgets them, sends them to members over the
+/// service link, feeds the answers back, tells the session what the sub-cluster became
+/// (`membersChanged`), ticks it, and hands every output (frames in order, problems, the final
+/// report) to `outputs`. It never decodes: units are opaque bytes here, read only for their
+/// metadata.
+public actor StreamRunner {
+    public struct Configuration: Sendable {
+        /// The session's knobs (pacing, window, dispatch). Default: `StreamConfiguration()`.
+        public var session: StreamConfiguration
+        /// How often the session is ticked to find members that fell behind. Default 100 ms.
+        public var tickInterval: Duration
+        /// How long one unit's exchange with a member may take before it counts as failed by the
+        /// member. Default 30 s: the session finds a slow member long before (its stall bound)
+        /// and duplicates the unit elsewhere; this bound only frees the request.
+        public var unitTimeout: Duration
+
+        public init(session: StreamConfiguration = .init(), tickInterval: Duration = .milliseconds(100), unitTimeout: Duration = .seconds(30)) {
+            self.session = session
+            self.tickInterval = tickInterval
+            self.unitTimeout = unitTimeout
+        }
+    }
+
+    /// What the stream produced, in order.
+    public enum Output: Sendable, Hashable {
+        case emitted(EmittedUnit)
+        case problem(StreamProblem)
+        case finished(StreamReport)
+    }
+
+    /// A member of the sub-cluster as the supervisor last formed it.
+    public struct Member: Sendable, Hashable {
+        public var endpoint: ServiceEndpoint
+        /// Streams of the service's level it reserved.
+        public var share: Double
+        /// CPU seconds per media second its profile predicts, when known.
+        public var cpuPerMediaSecond: Double?
+
+        public init(endpoint: ServiceEndpoint, share: Double, cpuPerMediaSecond: Double? = nil) {
+            self.endpoint = endpoint
+            self.share = share
+            self.cpuPerMediaSecond = cpuPerMediaSecond
+        }
+    }
+
+    /// A unit the input gave that is not one.
+    public struct MalformedUnit: Error, CustomStringConvertible {
+        public var reason: MediaDecodingError
+        public var description: String { "the demuxer gave a malformed unit: \(reason)" }
+    }
+
+    public let service: ServiceID
+    public let configuration: Configuration
+    /// Every output, in order; finishes after `.finished`.
+    public nonisolated let outputs: AsyncStream<Output>
+    private let sink: AsyncStream<Output>.Continuation
+    private let transport: any UnitTransport
+    private let logger: Logger
+    private var session: StreamSession
+    private var units: [UnitKey: [UInt8]] = [:]
+    private var members: [MemberID: Member] = [:]
+    private var inputPaused = false
+    private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
+    private var finished = false
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+
+    public init(service: ServiceID, transport: any UnitTransport, configuration: Configuration = .init(), logger: Logger) {
+        self.service = service
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+        self.session = StreamSession(configuration: configuration.session)
+        (outputs, sink) = AsyncStream.makeStream()
+        origin = clock.now
+    }
+
+    private var now: MediaInstant { MediaInstant(elapsed: clock.now - origin) }
+
+    /// Ticks the session until the stream finishes.
+    public func run() async {
+        while !finished && !Task.isCancelled {
+            try? await Task.sleep(for: configuration.tickInterval)
+            handle(.tick)
+        }
+    }
+
+    /// The stream's input started (its deadlines count from now).
+    public func inputStarted() { handle(.inputStarted) }
+
+    /// Takes the next unit the input cut; returns once the session can take another (the input
+    /// is held back while the window is full).
+    public func cut(_ bytes: [UInt8]) async throws(MalformedUnit) {
+        let unit: MediaUnit
+        do {
+            unit = try MediaUnitEncoding.decodeUnit(bytes)
+        } catch {
+            throw MalformedUnit(reason: error)
+        }
+        let metadata = UnitMetadata(describing: unit)
+        units[metadata.key] = bytes
+        handle(.unitCut(metadata))
+        while inputPaused && !finished {
+            await withCheckedContinuation { resumeWaiters.append($0) }
+        }
+    }
+
+    /// The input has no more units.
+    public func inputEnded() { handle(.inputEnded) }
+
+    /// Gives the stream up (the service cannot be served, the user stopped it).
+    public func abandon(reason: String) { handle(.abandon(reason: reason)) }
+
+    /// Serve at `level` from the next units on (a degrade the session can name).
+    public func deliver(at level: DeliveryLevel) { handle(.deliveryChanged(level)) }
+
+    /// The sub-cluster now: members new to it are added, members gone from it lost (their units
+    /// go to the others at once), changed shares applied.
+    public func membersChanged(_ current: [Member]) {
+        let now = now
+        var directives: [StreamDirective] = []
+        let byID = Dictionary(current.map { ($0.endpoint.id, $0) }, uniquingKeysWith: { $1 })
+        for id in members.keys.sorted() where byID[id] == nil {
+            directives += session.handle(.memberLost(id), at: now)
+        }
+        var changed: [MemberID: Double] = [:]
+        for (id, member) in byID.sorted(by: { $0.key < $1.key }) {
+            if let known = members[id] {
+                if known.share != member.share { changed[id] = member.share }
+            } else {
+                directives += session.handle(.memberAdded(id, share: member.share, cpuPerMediaSecond: member.cpuPerMediaSecond), at: now)
+            }
+        }
+        members = byID
+        if !changed.isEmpty { directives += session.handle(.sharesChanged(changed), at: now) }
+        perform(directives)
+    }
+
+    /// Membership declared `member` dead: its units go to the others now, before the
+    /// supervisor's rebuild is known.
+    public func memberLost(_ member: MemberID) {
+        guard members.removeValue(forKey: member) != nil else { return }
+        handle(.memberLost(member))
+    }
+
+    /// The counters so far, for `node status`.
+    public func report() -> StreamReport { session.report(at: now) }
+
+    private func handle(_ event: StreamEvent) {
+        perform(session.handle(event, at: now))
+    }
+
+    private func perform(_ directives: [StreamDirective]) {
+        for directive in directives {
+            switch directive {
+            case .send(let key, let member, let plan):
+                send(key, to: member, plan: plan)
+            case .cancel:
+                // Members decode the units they hold one after the other and answer each; a
+                // cancelled copy's answer is dropped by the session. (Aborting it at the member
+                // needs a cancel message on the link: not yet.)
+                break
+            case .forget(let key):
+                units.removeValue(forKey: key)
+            case .emit(let unit):
+                sink.yield(.emitted(unit))
+            case .pauseInput:
+                inputPaused = true
+            case .resumeInput:
+                resume()
+            case .report(let problem):
+                logger.notice("\(problem)", metadata: ["service": "\(service)"])
+                sink.yield(.problem(problem))
+            case .finished(let report):
+                finished = true
+                units = [:]
+                sink.yield(.finished(report))
+                sink.finish()
+                resume()
+            }
+        }
+    }
+
+    private func resume() {
+        inputPaused = false
+        let waiters = resumeWaiters
+        resumeWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func send(_ key: UnitKey, to member: MemberID, plan: DeliveryPlan) {
+        guard let bytes = units[key], let endpoint = members[member]?.endpoint else {
+            // The member left between the decision and now: the session learns it from
+            // membersChanged; answer for it so the unit is not held.
+            handle(.result(UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0), from: member))
+            return
+        }
+        let service = self.service
+        let timeout = configuration.unitTimeout
+        let transport = self.transport
+        Task {
+            let result: UnitResult
+            do {
+                switch try await transport.execute(unit: bytes, plan: plan, of: service, on: endpoint, timeout: timeout) {
+                case .result(let answer):
+                    result = (try? MediaUnitEncoding.decodeResult(answer))
+                        ?? UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .malformedUnit, cpuNanoseconds: 0)
+                case .refused(let refusal):
+                    logger.warning("a member refused a unit", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "reason": "\(refusal)"])
+                    result = UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0)
+                }
+            } catch {
+                logger.warning("a unit's exchange failed", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "error": "\(error)"])
+                result = UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0)
+            }
+            await self.answered(result, key: key, from: member)
+        }
+    }
+
+    private func answered(_ result: UnitResult, key: UnitKey, from member: MemberID) {
+        // A result naming another unit than the one asked is the member's fault.
+        let checked = result.sequence == key.sequence && result.stream == key.stream
+            ? result : UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .malformedUnit, cpuNanoseconds: result.cpuNanoseconds)
+        handle(.result(checked, from: member))
+    }
+}

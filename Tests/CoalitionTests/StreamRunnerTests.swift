@@ -1,0 +1,116 @@
+@testable import Coalition
+import Foundation
+import Logging
+import MediaCore
+import MembershipCore
+import QoSModel
+import ServiceCore
+import Testing
+
+/// The requester's stream shell over real sockets: three members (ServiceHost + ServiceServer on
+/// 127.0.0.1, keyed) hold leases; the runner sends them units, one member goes away mid-stream,
+/// and every frame still comes out once, in order. The members' executor stands in for the
+/// decode worker (whose own tests decode real media): one frame per packet in the unit's emit
+/// range, its digest made from the packet's bytes.
+@Suite(.serialized) struct StreamRunnerTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    struct PacketDigestExecutor: UnitExecutor {
+        func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
+            guard let decoded = try? MediaUnitEncoding.decodeUnit(unit) else {
+                return .result(MediaUnitEncoding.encode(UnitResult(sequence: 0, stream: 0, frames: [], failure: .malformedUnit, cpuNanoseconds: 0)))
+            }
+            return .result(MediaUnitEncoding.encode(UnitResult(
+                sequence: decoded.sequence, stream: decoded.stream, frames: StreamRunnerTests.frames(of: decoded), cpuNanoseconds: 1_000_000)))
+        }
+    }
+
+    static func frames(of unit: MediaUnit) -> [DecodedFrame] {
+        unit.packets.filter { $0.pts.map(unit.emit.contains) ?? false }.sorted { $0.pts! < $1.pts! }.map { packet in
+            DecodedFrame(pts: packet.pts!, duration: packet.duration, byteCount: UInt32(packet.data.count), md5: Array(packet.data.prefix(16)))
+        }
+    }
+
+    /// Unit `sequence` of a 24 fps stream: 24 packets, each's bytes naming its frame.
+    static func unit(_ sequence: UInt32) -> MediaUnit {
+        let first = Int64(sequence) * 24
+        let packets = (0..<24).map { index in
+            let pts = first + Int64(index)
+            return MediaPacket(pts: pts, dts: pts, duration: 1, isKeyframe: index == 0, data: (0..<16).map { UInt8(truncatingIfNeeded: pts >> (($0 % 8) * 8)) ^ UInt8($0) })
+        }
+        return MediaUnit(
+            sequence: sequence, stream: 0, parameters: CodecParameters(codec: .h264, timeBase: TimeBase(numerator: 1, denominator: 24)),
+            emit: PresentationRange(start: first, end: first + 24), preRoll: 0, packets: packets)
+    }
+
+    @Test func everyFrameComesOutOnceAndInOrder_whenAMemberGoesAwayMidStream() async throws {
+        let service = ServiceID("req/7")
+        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
+        var servers: [Task<Void, Never>] = []
+        var members: [StreamRunner.Member] = []
+        for index in 0..<3 {
+            let id = MemberID.named("m\(index)")
+            let host = ServiceHost(
+                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
+                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
+            let (ports, listening) = AsyncStream<Int>.makeStream()
+            let server = ServiceServer(
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
+                host: host, units: PacketDigestExecutor(), me: id, logger: Self.logger, onListening: { listening.yield($0) })
+            servers.append(Task { try? await server.run() })
+            var iterator = ports.makeAsyncIterator()
+            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
+            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 1).accepted)
+            members.append(StreamRunner.Member(endpoint: endpoint, share: [1.0, 1.0, 2.0][index]))
+        }
+        let started = servers
+        defer { for server in started { server.cancel() } }
+
+        let runner = StreamRunner(
+            service: service, transport: client,
+            configuration: .init(session: StreamConfiguration(pacing: .batch, window: 6), unitTimeout: .seconds(5)), logger: Self.logger)
+        let ticking = Task { await runner.run() }
+        await runner.membersChanged(members)
+        let unitCount: UInt32 = 40
+        let biggest = started[2]
+        let survivors = Array(members.prefix(2))
+        let feeding = Task {
+            for sequence in 0..<unitCount {
+                try await runner.cut(MediaUnitEncoding.encode(Self.unit(sequence)))
+                if sequence == 15 {
+                    // The biggest member goes away: its server stops, and the sub-cluster is
+                    // rebuilt without it.
+                    biggest.cancel()
+                    await runner.membersChanged(survivors)
+                }
+            }
+            await runner.inputEnded()
+        }
+
+        var emitted: [DecodedFrame] = []
+        var report: StreamReport?
+        for await output in runner.outputs {
+            switch output {
+            case .emitted(let unit): emitted += unit.frames
+            case .problem: break
+            case .finished(let final): report = final
+            }
+        }
+        try await feeding.value
+        ticking.cancel()
+        await client.close()
+
+        let expected = (0..<unitCount).flatMap { Self.frames(of: Self.unit($0)) }
+        #expect(emitted.count == expected.count)
+        #expect(emitted == expected, "frames out of order, doubled or missing")
+        let final = try #require(report)
+        #expect(final.complete, "\(final.frames)")
+        #expect(final.frames.lost == 0)
+        #expect(final.members.count == 3)
+        #expect(final.members.allSatisfy { $0.unitsDone > 0 }, "every member served before or after the loss")
+    }
+}
