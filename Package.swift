@@ -37,6 +37,9 @@ let package = Package(
         // socket): one helper that retries EINTR and turns errno into SystemCallError, thin typed
         // wrappers over it, and the only unsafe pointers besides those files. Glibc only.
         .target(name: "SystemCalls"),
+        // The one way to run a program and the one PATH lookup (Foundation.Process, output
+        // through temporary files), for the CLI, the Profiler, the lab driver and the benchmarks.
+        .target(name: "ChildProcess"),
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
@@ -52,7 +55,7 @@ let package = Package(
         // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
         .target(
             name: "Profiler",
-            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "CFFmpeg"]),
+            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "ChildProcess", "CFFmpeg"]),
         // DNS-SD through the system Avahi daemon: the only target that sees Avahi.
         .target(
             name: "Discovery",
@@ -73,13 +76,13 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls",
+                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
-        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "ChildProcess"]),
         // The benchmarks, out of the product: each prints its figures beside its anchor's.
         .executableTarget(
             name: "coalition-bench",
@@ -111,8 +114,8 @@ let package = Package(
         // Integration tests that run real processes in the lab (network namespaces; needs root).
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.
-        .target(name: "LabKit"),
-        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "LabKit", "TestSupport"]),
+        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess"]),
+        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "LabKit", "ChildProcess", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
