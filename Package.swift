@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "coalition-bench",
             dependencies: [
-                "QoSModel", "ServiceCore", "Profiler", "Coalition",
+                "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
