@@ -91,6 +91,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .testTarget(name: "CoalitionBenchTests", dependencies: ["coalition-bench", "Profiler", "QoSModel"]),
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
