@@ -4,13 +4,6 @@ import Testing
 
 @Suite("Measurement figures")
 struct MeasurementFiguresTests {
-    private func run(user: Double, system: Double, wall: Double) -> DecodeMeasurement {
-        DecodeMeasurement(
-            file: "/c", threadsRequested: 1, threadsUsed: 1, mediaSeconds: 10, frames: 240, userSeconds: user,
-            systemSeconds: system, wallSeconds: wall, frameMillisecondsP50: 1, frameMillisecondsP99: 2,
-            memoryHighWaterBytes: 1)
-    }
-
     @Test("other processes' load is the system's busy cores minus our own CPU rate")
     func backgroundLoad() {
         #expect(BackgroundLoad.otherCores(busyFraction: 0.75, cores: 2, ownCPUSeconds: 10, seconds: 10) == 0.5)
@@ -20,7 +13,9 @@ struct MeasurementFiguresTests {
 
     @Test("real-time factor and per-media-second figures follow from the run")
     func derivedFigures() {
-        let measurement = run(user: 1.5, system: 0.5, wall: 2.5)
+        let measurement = DecodeMeasurement(
+            file: "/c", threadsRequested: 1, threadsUsed: 1, mediaSeconds: 10, frames: 240, userSeconds: 1.5,
+            systemSeconds: 0.5, wallSeconds: 2.5, frameMillisecondsP50: 1, frameMillisecondsP99: 2, memoryHighWaterBytes: 1)
         #expect(measurement.cpuSecondsPerMediaSecond == 0.2)
         #expect(measurement.wallSecondsPerMediaSecond == 0.25)
         #expect(measurement.realTimeFactor == 4)

@@ -25,11 +25,7 @@ struct BenchFormationCommand: AsyncParsableCommand {
     @Option(help: "Lab hosts the peers are spread over (the 50 peers of the README ran on 5).")
     var hosts: Int = 5
 
-    @Option(help: "The video level to request.")
-    var video: String = "HD"
-
-    @Option(name: .customLong("node-binary"), help: ArgumentHelp("The `node` run on the lab hosts. Default: the one beside this binary.", valueName: "path"))
-    var nodeBinary: String?
+    @OptionGroup var options: ServiceBenchOptions
 
     func validate() throws {
         guard !peers.isEmpty, peers.allSatisfy({ (2...200).contains($0) }) else { throw ValidationError("--peers must list counts in 2...200") }
@@ -39,7 +35,7 @@ struct BenchFormationCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let reason = Lab.unavailableReason { throw ValidationError(reason) }
-        let binary = nodeBinary ?? Lab.nodeBinary
+        let binary = options.node
         let bench = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         for count in peers {
             let lab = try Lab.up(hosts: min(hosts, count), name: "bench-formation", node: binary)
@@ -50,13 +46,13 @@ struct BenchFormationCommand: AsyncParsableCommand {
                 say("only part of the \(count) peers are listed after 30 s")
             }
             let output = try lab.run(host: requester.host, [
-                bench, "formation-trials", "--trials", "\(trials)", "--video", video, "--control-socket", requester.socket,
+                bench, "formation-trials", "--trials", "\(trials)", "--video", options.video, "--control-socket", requester.socket,
                 "--address", requester.address, "--key-file", lab.keyFile, "--json",
             ])
             guard output.succeeded, let summary = try? JSONDecoder().decode(FormationFigures.Summary.self, from: Data(output.stdout.utf8)) else {
                 throw BenchFailure("formation-trials among \(count) peers failed: \(output)")
             }
-            say(summary.table(video: video))
+            say(summary.table(video: options.video))
         }
     }
 }

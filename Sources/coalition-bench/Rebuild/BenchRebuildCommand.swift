@@ -25,11 +25,7 @@ struct BenchRebuildCommand: AsyncParsableCommand {
     @Option(help: "Boards in the lab: board 1 asks, the others (0.15 idle cores each) lend.")
     var boards: Int = 5
 
-    @Option(help: "The video level to request.")
-    var video: String = "HD"
-
-    @Option(name: .customLong("node-binary"), help: ArgumentHelp("The `node` run on the lab hosts. Default: the one beside this binary.", valueName: "path"))
-    var nodeBinary: String?
+    @OptionGroup var options: ServiceBenchOptions
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
@@ -38,7 +34,7 @@ struct BenchRebuildCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let reason = Lab.unavailableReason { throw ValidationError(reason) }
-        let binary = nodeBinary ?? Lab.nodeBinary
+        let binary = options.node
         let lab = try Lab.up(hosts: boards, name: "bench-rebuild", node: binary)
         defer { lab.down() }
         let fleet = try LabNodes(in: lab, count: boards, binary: binary) { $0.host == 1 ? 0 : 0.15 }
@@ -61,7 +57,7 @@ struct BenchRebuildCommand: AsyncParsableCommand {
     private func cutAMember(trial: Int, lab: Lab, fleet: LabNodes, hostOf: [String: Int]) async throws -> Double? {
         let requester = fleet.nodes[0]
         let control = ControlClient(path: requester.socket)
-        let parameters = ServiceRequestParameters(try ServiceRequest.parse(video: video, audio: nil), waitMillis: 10_000)
+        let parameters = ServiceRequestParameters(try ServiceRequest.parse(video: options.video, audio: nil), waitMillis: 10_000)
         guard case .answer(let answer) = try await control.call(RequestCall.self, parameters),
             let member = answer.service.members.first?.peer, let victim = hostOf[member]
         else {
