@@ -116,7 +116,7 @@ let package = Package(
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.
         .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess"]),
-        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "LabKit", "ChildProcess", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "QoSModel", "LabKit", "ChildProcess", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

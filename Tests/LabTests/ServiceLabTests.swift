@@ -2,6 +2,7 @@ import ChildProcess
 import Coalition
 import Foundation
 import LabKit
+import QoSModel
 import Testing
 
 /// Services end to end: real `node join` processes in lab hosts (their own avahi-daemons),
@@ -186,20 +187,12 @@ private struct ProfileCosts {
     var sdCoresWithHeadroom: Double
 
     init(path: String) throws {
-        struct Document: Decodable {
-            struct Preset: Decodable {
-                struct Run: Decodable { var cpuSecondsPerMediaSecond: Double }
-                var preset: String
-                var singleThread: Run
-            }
-            var presets: [Preset]
+        let profile = try CapabilityProfile.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+        func cost(_ preset: MediaPreset) throws -> Double {
+            let measured = try #require(profile.measurement(of: preset), "\(path) has no \(preset)")
+            return measured.singleThread.cpuSecondsPerMediaSecond * 1.25
         }
-        let document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        func cost(_ id: String) throws -> Double {
-            let preset = try #require(document.presets.first { $0.preset == id }, "\(path) has no \(id)")
-            return preset.singleThread.cpuSecondsPerMediaSecond * 1.25
-        }
-        hdCoresWithHeadroom = try cost("video.HD")
-        sdCoresWithHeadroom = try cost("video.SD")
+        hdCoresWithHeadroom = try cost(.video(.hd))
+        sdCoresWithHeadroom = try cost(.video(.sd))
     }
 }
