@@ -36,7 +36,11 @@ let package = Package(
         // Every raw libc call outside the per-library C files (Avahi, FFmpeg, libproc2, the membership
         // socket): one helper that retries EINTR and turns errno into SystemCallError, thin typed
         // wrappers over it, and the only unsafe pointers besides those files. Glibc, and the Linux calls it does not export (CLinuxSocket).
+        // Also the daemon's long-lived piped workers (PipedProcess, posix_spawn).
         .target(name: "SystemCalls", dependencies: ["CLinuxSocket"]),
+        // The one way to run a program to its end and the one PATH lookup (Foundation.Process,
+        // output through temporary files), for the CLI, the Profiler, the lab driver and the benchmarks.
+        .target(name: "ChildProcess"),
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
@@ -56,7 +60,7 @@ let package = Package(
         // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
         .target(
             name: "Profiler",
-            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "CFFmpeg"]),
+            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "ChildProcess", "CFFmpeg"]),
         // DNS-SD through the system Avahi daemon: the only target that sees Avahi.
         .target(
             name: "Discovery",
@@ -77,21 +81,22 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls",
+                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
 
-        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "ChildProcess"]),
         // The benchmarks, out of the product: each prints its figures beside its anchor's.
         .executableTarget(
             name: "coalition-bench",
             dependencies: [
-                "QoSModel", "ServiceCore", "Profiler", "Coalition",
+                "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .testTarget(name: "CoalitionBenchTests", dependencies: ["coalition-bench", "Profiler", "QoSModel"]),
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
@@ -116,8 +121,8 @@ let package = Package(
         // Integration tests that run real processes in the lab (network namespaces; needs root).
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.
-        .target(name: "LabKit"),
-        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "LabKit", "TestSupport"]),
+        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess"]),
+        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "QoSModel", "LabKit", "ChildProcess", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,8 +41,9 @@ public enum ProfileTable {
 }
 
 /// Columns padded to their widest cell: the first left-aligned, the others right-aligned.
-enum TextTable {
-    static func render(header: [String], rows: [[String]]) -> [String] {
+public enum TextTable {
+    /// The header, a rule of dashes, then the rows, each a line.
+    public static func render(header: [String], rows: [[String]]) -> [String] {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         func line(_ cells: [String]) -> String {

@@ -12,3 +12,10 @@ struct BenchFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Prints a line and flushes it at once, so each figure shows as it is measured, also when the
+/// output goes to a file or a pipe (where stdio would hold it until exit).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}

@@ -7,6 +7,9 @@ struct CoalitionBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coalition-bench",
         abstract: "Run a benchmark and print its figures beside its anchor's.",
-        subcommands: [BenchProfileCommand.self, BenchMembershipCommand.self, BenchFormationCommand.self]
+        subcommands: [
+            BenchProfileCommand.self, BenchMembershipCommand.self, BenchFormationCommand.self, FormationTrialsCommand.self,
+            BenchRebuildCommand.self,
+        ]
     )
 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// How `node join` gets the capability table it announces: the file given with `--profile`,
@@ -46,21 +47,17 @@ enum ProfileMeasurement {
     /// Runs `<this executable> profile --out directory [--quick]` with its output on our
     /// standard error (the daemon's log) and waits for it.
     static func run(directory: String, quick: Bool) throws(Failure) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["profile", "--out", directory] + (quick ? ["--quick"] : [])
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let output: CommandOutput
         do {
-            try process.run()
+            output = try ChildProcess.run(
+                executable, ["profile", "--out", directory] + (quick ? ["--quick"] : []), output: .standardError)
         } catch {
             throw Failure(description: "cannot start `node profile`: \(error)")
         }
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let how = process.terminationReason == .exit ? "exited with status" : "was killed by signal"
-            throw Failure(description: "`node profile --out \(directory)` \(how) \(process.terminationStatus)")
+        guard output.succeeded else {
+            let how = output.status > 128 ? "was killed by signal \(output.status - 128)" : "exited with status \(output.status)"
+            throw Failure(description: "`node profile --out \(directory)` \(how)")
         }
     }
 }

@@ -33,7 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             // With --watch the output is JSON lines: the status on one line, then one per change.
             encoder.outputFormatting = watch ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(StatusWithServices(status: report, services: services, membership: membership)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(StatusDocument(status: report, services: services, membership: membership)), as: UTF8.self))
         } else {
             print(Rendering.status(report))
             if let membership { print("\n" + Rendering.membership(membership)) }
@@ -41,36 +41,6 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if watch { try await MembershipWatch.run(path: path, json: json) }
     }
-}
-
-/// What `node status --json` prints: the daemon's `status` result with its `services` and
-/// `membership` results beside its keys (each absent when the daemon did not answer it).
-struct StatusWithServices: Codable {
-    var status: StatusReport
-    var services: ServicesReport?
-    var membership: MembershipReport?
-
-    func encode(to encoder: any Encoder) throws {
-        try status.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(services, forKey: .services)
-        try container.encodeIfPresent(membership, forKey: .membership)
-    }
-
-    init(status: StatusReport, services: ServicesReport?, membership: MembershipReport?) {
-        self.status = status
-        self.services = services
-        self.membership = membership
-    }
-
-    init(from decoder: any Decoder) throws {
-        status = try StatusReport(from: decoder)
-        let container = try decoder.container(keyedBy: Key.self)
-        services = try container.decodeIfPresent(ServicesReport.self, forKey: .services)
-        membership = try container.decodeIfPresent(MembershipReport.self, forKey: .membership)
-    }
-
-    enum Key: String, CodingKey { case services, membership }
 }
 
 /// `node status` found no daemon at the control socket.

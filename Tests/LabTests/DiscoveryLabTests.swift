@@ -1,4 +1,5 @@
 import Foundation
+import Coalition
 import LabKit
 import Testing
 
@@ -287,11 +288,7 @@ private struct LabNode {
     }
 
     /// `node status --json`, or nil when the daemon does not answer.
-    func status() -> Status? {
-        guard let output = try? Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", socket]), output.succeeded
-        else { return nil }
-        return try? JSONDecoder().decode(Status.self, from: Data(output.stdout.utf8))
-    }
+    func status() -> StatusReport? { Lab.nodeStatus(socket: socket)?.status }
 
     /// The shared libraries mapped into the daemon (from `/proc/PID/maps`).
     func mappedLibraries() throws -> Set<String> {
@@ -315,32 +312,3 @@ private struct LabNode {
         return "host \(host) '\(name)': \(peers)\n\(log())"
     }
 }
-
-/// The part of `node status --json` these tests read (LabTests does not link Coalition: it
-/// reads what the real command prints).
-private struct Status: Decodable {
-    struct Node: Decodable {
-        var name: String
-        var id: String
-        var published: Bool
-    }
-    struct PeerEntry: Decodable {
-        var name: String
-        var id: String
-        var incarnation: UInt64
-        var address: String
-        var cores: Int
-        var memoryMiB: Int
-        var lastSeenSecondsAgo: Double
-        var profile: String
-    }
-    var node: Node
-    var avahi: String
-    var peers: [PeerEntry]
-
-    enum CodingKeys: String, CodingKey {
-        case node = "self"
-        case avahi, peers
-    }
-}
-

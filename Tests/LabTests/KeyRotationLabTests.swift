@@ -1,5 +1,7 @@
+import Coalition
 import Foundation
 import LabKit
+import MembershipCore
 import Testing
 
 /// Keys end to end: boards re-keyed one at a time by SIGHUP (no restart) while a service runs
@@ -23,7 +25,7 @@ struct KeyRotationLabTests {
         let logFile = "\(directory)/node.log"
         let pid = try lab.spawn(host: host, logFile: logFile, [
             Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", socket, "--state-dir", "\(directory)/state", "--profile", try committedProfile(),
+            "--control-socket", socket, "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
             "--emulate-idle-cores", "\(idleCores)", "--key-file", keyFile,
         ])
         return Board(host: host, pid: pid, keyFile: keyFile, socket: socket, logFile: logFile)
@@ -35,12 +37,7 @@ struct KeyRotationLabTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
-    func status(_ board: Board) -> RotationStatus? {
-        guard let output = try? Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", board.socket]),
-            output.succeeded
-        else { return nil }
-        return try? JSONDecoder().decode(RotationStatus.self, from: Data(output.stdout.utf8))
-    }
+    func status(_ board: Board) -> StatusDocument? { Lab.nodeStatus(socket: board.socket) }
 
     func describe(_ boards: [Board]) -> String {
         boards.map { board in
@@ -67,11 +64,11 @@ struct KeyRotationLabTests {
         let formed = Lab.poll(within: 15, every: 0.2) {
             boards.allSatisfy { board in
                 let peers = status(board)?.membership?.peers ?? []
-                return peers.count == 3 && peers.allSatisfy { $0.state == "alive" }
+                return peers.count == 3 && peers.allSatisfy { $0.state == .alive }
             }
         }
         try #require(formed, "the coalition never formed:\n\(describe(boards))")
-        let oldFingerprint = try #require(status(boards[0])?.authentication?.fingerprints.first)
+        let oldFingerprint = try #require(status(boards[0])?.status.authentication?.fingerprints.first)
 
         // Every board's membership changes, from now on, in its host's directory.
         var watchers: [String] = []
@@ -87,15 +84,15 @@ struct KeyRotationLabTests {
 
         let request = try lab.run(host: 1, timeout: 30, [Lab.nodeBinary, "request", "--video", "SD", "--accept", "SD", "--json", "--control-socket", boards[0].socket])
         let answer = try JSONDecoder().decode(
-            RotationRequestAnswer.self, from: Data((request.stdout.split(separator: "\n").first.map(String.init) ?? "").utf8))
-        try #require(answer.service.phase == "serving", "\(request)")
+            ServiceRequestAnswer.self, from: Data((request.stdout.split(separator: "\n").first.map(String.init) ?? "").utf8))
+        try #require(answer.service.phase == .serving, "\(request)")
         let members = answer.service.members.map(\.peer)
 
         /// The service as board 1 holds it, checked after every step.
         var interruptions: [String] = []
         func checkService(_ step: String) {
             let service = status(boards[0])?.services?.services.first { $0.id == answer.service.id }
-            if service?.phase != "serving" || service?.members.map(\.peer) != members {
+            if service?.phase != .serving || service?.members.map(\.peer) != members {
                 interruptions.append("\(step): \(String(describing: service))")
             }
         }
@@ -113,9 +110,9 @@ struct KeyRotationLabTests {
                 let step = "pass '\(pass.name)', board \(board.host)"
                 try write(pass.file, to: board.keyFile)
                 try lab.hup(host: board.host, pids: [board.pid])
-                var seen: RotationStatus.Authentication?
+                var seen: AuthenticationStatus?
                 let rekeyed = Lab.poll(within: 5, every: 0.05) {
-                    seen = status(board)?.authentication
+                    seen = status(board)?.status.authentication
                     if newFingerprint == nil, seen?.acceptedKeys == 2 { newFingerprint = seen?.fingerprints.last }
                     return seen?.acceptedKeys == pass.accepted && seen?.fingerprints.first == pass.current()
                 }
@@ -130,15 +127,15 @@ struct KeyRotationLabTests {
         #expect(interruptions.isEmpty, "the service was interrupted: \(interruptions)\n\(describe(boards))")
         for (board, events) in zip(boards, watchers) {
             let lines = ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
-            let changes = lines.compactMap { try? JSONDecoder().decode(RotationChange.self, from: Data($0.utf8)) }
+            let changes = lines.compactMap { try? JSONDecoder().decode(MembershipChangeReport.self, from: Data($0.utf8)) }
             #expect(changes.count == lines.count, "board \(board.host)'s watcher printed lines that are not changes: \(lines)")
-            let deaths = changes.filter { $0.kind == "dead" || $0.kind == "left" }
+            let deaths = changes.filter { $0.kind == .dead || $0.kind == .left }
             #expect(deaths.isEmpty, "board \(board.host) saw \(deaths) during the rotation\n\(describe(boards))")
             let final = status(board)
-            #expect(final?.authentication?.fingerprints == [newFingerprint ?? "?"])
+            #expect(final?.status.authentication?.fingerprints == [newFingerprint ?? "?"])
             #expect((final?.membership?.drops["badTag"] ?? 0) == 0, "board \(board.host) dropped heartbeats for their tag: \(String(describing: final?.membership?.drops))")
             #expect((final?.services?.queryDrops["badTag"] ?? 0) == 0, "board \(board.host) dropped queries for their tag")
-            #expect(final?.membership?.peers.allSatisfy { $0.state == "alive" } == true, "\(describe(boards))")
+            #expect(final?.membership?.peers.allSatisfy { $0.state == .alive } == true, "\(describe(boards))")
         }
     }
 
@@ -154,11 +151,11 @@ struct KeyRotationLabTests {
         ]
         let ids = try boards.map { board in
             var id: String?
-            _ = Lab.poll(within: 10, every: 0.1) { id = status(board)?.node.id; return id != nil }
+            _ = Lab.poll(within: 10, every: 0.1) { id = status(board)?.status.node.id; return id != nil }
             return try #require(id, "board \(board.host) never answered:\n\(describe(boards))")
         }
         let formed = Lab.poll(within: 15, every: 0.2) {
-            status(boards[0])?.membership?.peers.contains { $0.id == ids[1] && $0.state == "alive" } == true
+            status(boards[0])?.membership?.peers.contains { $0.id == ids[1] && $0.state == .alive } == true
         }
         try #require(formed, "boards 1 and 2 never saw each other:\n\(describe(boards))")
 
@@ -176,61 +173,15 @@ struct KeyRotationLabTests {
         var seen: String?
         let outcast = Lab.poll(within: 10, every: 0.2) {
             let views = boards[0...1].map { board in status(board)?.membership?.peers.first { $0.id == ids[2] } }
-            seen = views.map { "\($0?.state ?? "absent")" }.joined(separator: ", ")
-            return views.allSatisfy { $0 == nil || ($0?.state == "dead" && $0?.lastHeardMs == nil) }
+            seen = views.map { $0.map { "\($0.state)" } ?? "absent" }.joined(separator: ", ")
+            return views.allSatisfy { $0 == nil || ($0?.state == .dead && $0?.lastHeardMs == nil) }
         }
         #expect(outcast, "board 3 (another key) is still counted by boards 1 and 2: \(seen ?? "")\n\(describe(boards))")
 
         let request = try lab.run(host: 1, timeout: 30, [Lab.nodeBinary, "request", "--video", "SD", "--json", "--control-socket", boards[0].socket])
         let answer = try JSONDecoder().decode(
-            RotationRequestAnswer.self, from: Data((request.stdout.split(separator: "\n").first.map(String.init) ?? "").utf8))
-        #expect(answer.service.phase == "serving", "\(request)")
+            ServiceRequestAnswer.self, from: Data((request.stdout.split(separator: "\n").first.map(String.init) ?? "").utf8))
+        #expect(answer.service.phase == .serving, "\(request)")
         #expect(answer.service.members.map(\.peer) == [ids[1]], "only board 2 may serve: \(request)")
     }
-}
-
-/// The parts of `node status --json` these tests read.
-struct RotationStatus: Decodable {
-    struct Node: Decodable { var id: String }
-    struct Authentication: Decodable {
-        var enabled: Bool
-        var acceptedKeys: Int
-        var fingerprints: [String]
-    }
-    struct Membership: Decodable {
-        struct Peer: Decodable {
-            var id: String
-            var state: String
-            var lastHeardMs: Int?
-        }
-        var peers: [Peer]
-        var drops: [String: Int]
-    }
-    struct Services: Decodable {
-        var services: [RotationService]
-        var queryDrops: [String: Int]
-    }
-    var node: Node
-    var authentication: Authentication?
-    var membership: Membership?
-    var services: Services?
-    enum CodingKeys: String, CodingKey {
-        case node = "self"
-        case authentication, membership, services
-    }
-}
-
-struct RotationService: Decodable {
-    struct Member: Decodable { var peer: String }
-    var id: String
-    var phase: String
-    var members: [Member]
-}
-
-struct RotationRequestAnswer: Decodable { var service: RotationService }
-
-/// One line of `node status --watch --json` after the first.
-struct RotationChange: Decodable {
-    var id: String
-    var kind: String
 }

@@ -29,7 +29,7 @@ struct MembershipAdmissionLabTests {
         let formed = Lab.poll(within: 15, every: 0.2) {
             nodes.allSatisfy { node in
                 let peers = node.membership()?.peers ?? []
-                return peers.count == Self.members - 1 && peers.allSatisfy { $0.state == "alive" }
+                return peers.count == Self.members - 1 && peers.allSatisfy { $0.state == .alive }
             }
         }
         try #require(formed, "the coalition never formed: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
@@ -73,7 +73,7 @@ struct MembershipAdmissionLabTests {
             #expect(view.peers.count <= Self.members - 1, "host \(node.host) lists \(view.peers.count) members")
             let flood = Int(Date().timeIntervalSince(floodStart) * 1000)
             for peer in view.peers where peer.id != nodes[Self.victim - 1].nodeID {
-                #expect(peer.state == "alive" && peer.inStateMs >= flood, "host \(node.host) saw \(peer.id) \(peer.state) for \(peer.inStateMs) ms of the \(flood) ms since the flood began")
+                #expect(peer.state == .alive && peer.inStateMs >= flood, "host \(node.host) saw \(peer.id) \(peer.state) for \(peer.inStateMs) ms of the \(flood) ms since the flood began")
             }
             for (reason, count) in view.drops { drops[reason, default: 0] += count }
         }

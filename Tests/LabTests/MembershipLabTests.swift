@@ -1,5 +1,7 @@
+import Coalition
 import Foundation
 import LabKit
+import MembershipCore
 import Testing
 
 /// Failure detection end to end: five real `node join` processes in lab hosts, observed through
@@ -49,7 +51,7 @@ struct MembershipLabTests {
         let formed = Lab.poll(within: 15, every: 0.2) {
             nodes.allSatisfy { node in
                 let peers = node.membership()?.peers ?? []
-                return peers.count == hosts - 1 && peers.allSatisfy { $0.state == "alive" }
+                return peers.count == hosts - 1 && peers.allSatisfy { $0.state == .alive }
             }
         }
         try #require(formed, "the coalition never formed: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
@@ -66,7 +68,7 @@ struct MembershipLabTests {
                 // Dead, or already forgotten: after kill -9 the victim's own avahi-daemon withdraws
                 // its record at once (its client is gone), and a withdrawn member leaves the table.
                 guard let peers = node.membership()?.peers else { continue }
-                if let entry = peers.first(where: { $0.id == id }), entry.state != "dead" { continue }
+                if let entry = peers.first(where: { $0.id == id }), entry.state != .dead { continue }
                 seenAfter[node.host] = Date().timeIntervalSince(start)
             }
             return seenAfter.count == observers.count
@@ -79,8 +81,8 @@ struct MembershipLabTests {
         let id = nodes[victim - 1].nodeID
         let start = Date()
         let back = Lab.poll(within: 15, every: 0.1) {
-            nodes.filter { $0.host != victim }.allSatisfy { $0.membership()?.peers.first { $0.id == id }?.state == "alive" }
-                && nodes[victim - 1].membership()?.peers.filter { $0.state == "alive" }.count == nodes.count - 1
+            nodes.filter { $0.host != victim }.allSatisfy { $0.membership()?.peers.first { $0.id == id }?.state == .alive }
+                && nodes[victim - 1].membership()?.peers.filter { $0.state == .alive }.count == nodes.count - 1
         }
         print("membership: healed after \(fault) -> alive everywhere after \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         #expect(back, "after healing \(fault), h\(victim) is not alive everywhere: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
@@ -108,42 +110,11 @@ struct MembershipLabNode {
     }
 
     /// The `membership` part of `node status --json`, nil when the daemon does not answer.
-    func membership() -> MembershipJSON? {
-        guard let output = try? runNodeStatus(socket: socket) else { return nil }
-        return try? JSONDecoder().decode(StatusJSON.self, from: Data(output.utf8)).membership
-    }
+    func membership() -> MembershipReport? { Lab.nodeStatus(socket: socket)?.membership }
 
     func describe() -> String {
         let peers = membership().map { $0.peers.map { "\($0.id)=\($0.state)" }.joined(separator: " ") } ?? "no answer"
         let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         return "host \(host) (\(nodeID)): \(peers)\n\(log.split(separator: "\n").suffix(15).joined(separator: "\n"))"
     }
-}
-
-struct StatusJSON: Decodable {
-    var membership: MembershipJSON?
-}
-
-struct MembershipJSON: Decodable {
-    struct Peer: Decodable {
-        var id: String
-        var state: String
-        var lastHeardMs: Int?
-        /// Milliseconds in its current state.
-        var inStateMs: Int
-    }
-    var id: String
-    var peers: [Peer]
-    var bytesSent: Int
-    var datagramsSent: Int
-    var datagramsReceived: Int
-    /// Dropped or refused datagrams by reason.
-    var drops: [String: Int]
-}
-
-/// `node status --json` on a control socket (it needs no namespace: the socket is a file); nil
-/// when the daemon does not answer.
-func runNodeStatus(socket: String) throws -> String? {
-    let output = try Lab.runProgram(URL(fileURLWithPath: Lab.nodeBinary), ["status", "--json", "--control-socket", socket])
-    return output.succeeded ? output.stdout : nil
 }

@@ -1,5 +1,8 @@
+import ChildProcess
+import Coalition
 import Foundation
 import LabKit
+import QoSModel
 import Testing
 
 /// Services end to end: real `node join` processes in lab hosts (their own avahi-daemons),
@@ -12,7 +15,7 @@ struct ServiceLabTests {
         let directory = lab.host(host).directory
         var arguments = [
             Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try committedProfile(),
+            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
             "--emulate-idle-cores", "\(idleCores)",
         ]
         arguments += ["--key-file", keyFile ?? lab.keyFile]
@@ -26,13 +29,19 @@ struct ServiceLabTests {
 
     /// Waits until host 1's daemon lists `count` peers.
     func waitForPeers(_ lab: Lab, _ count: Int) throws {
-        let listed = Lab.poll(within: 10, every: 0.1) {
-            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
-                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
-            else { return false }
-            return status.peers.count >= count
-        }
+        let listed = Lab.poll(within: 10, every: 0.1) { (status(lab)?.status.peers.count ?? 0) >= count }
         try #require(listed, "host 1 does not list \(count) peers: \((try? node(lab, ["status"]))?.description ?? "")")
+    }
+
+    /// Host `host`'s `node status --json`; nil when its daemon does not answer.
+    func status(_ lab: Lab, host: Int = 1) -> StatusDocument? {
+        Lab.nodeStatus(socket: "\(lab.host(host).directory)/node.sock")
+    }
+
+    /// The answer line (the first) of `node request --json`.
+    func answer(_ output: CommandOutput) throws -> ServiceRequestAnswer {
+        let line = output.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        return try JSONDecoder().decode(ServiceRequestAnswer.self, from: Data(line.utf8))
     }
 
     func log(_ lab: Lab, host: Int) -> String {
@@ -66,13 +75,13 @@ struct ServiceLabTests {
         try join(lab, host: 3, idleCores: 4, keyFile: bad)  // the strongest board, with the wrong key
         try waitForPeers(lab, 2)
         let output = try node(lab, ["request", "--video", "HD", "--streams", "2", "--json"])
-        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(output.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
+        let answer = try answer(output)
         let host3 = try #require(nodeID(lab, host: 3))
         #expect(!answer.service.members.map(\.peer).contains(host3), "a board without the key was admitted: \(output)")
-        #expect(answer.service.phase == "unserved", "host 2 alone cannot carry two HD streams: \(output)")
-        let host3Status = try node(lab, host: 3, ["status", "--json"])
-        let drops = try JSONDecoder().decode(StatusServices.self, from: Data(host3Status.stdout.utf8)).services?.queryDrops ?? [:]
-        #expect((drops["badTag"] ?? 0) >= 1, "host 3 must have dropped host 1's query for its tag: \(host3Status)")
+        #expect(answer.service.phase == .unserved, "host 2 alone cannot carry two HD streams: \(output)")
+        let host3Status = status(lab, host: 3)
+        let drops = host3Status?.services?.queryDrops ?? [:]
+        #expect((drops["badTag"] ?? 0) >= 1, "host 3 must have dropped host 1's query for its tag: \(String(describing: host3Status))")
     }
 
     @Test func cuttingAMembersLink_rebuildsTheSubClusterAtTheSameLevel() throws {
@@ -82,8 +91,8 @@ struct ServiceLabTests {
         for host in 2...5 { try join(lab, host: host, idleCores: 0.15) }
         try waitForPeers(lab, 4)
         let formed = try node(lab, ["request", "--video", "HD", "--json"])
-        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(formed.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
-        try #require(answer.service.phase == "serving", "\(formed)")
+        let answer = try answer(formed)
+        try #require(answer.service.phase == .serving, "\(formed)")
         let member = try #require(answer.service.members.first?.peer)
         let memberHost = try #require((2...5).first { nodeID(lab, host: $0) == member })
 
@@ -91,12 +100,9 @@ struct ServiceLabTests {
         try lab.cut(host: memberHost)
         var rebuilt: ServiceSummary?
         let back = Lab.poll(within: 5, every: 0.05) {
-            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
-                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8)),
-                let service = status.services?.services.first(where: { $0.id == answer.service.id })
-            else { return false }
+            guard let service = status(lab)?.services?.services.first(where: { $0.id == answer.service.id }) else { return false }
             rebuilt = service
-            return service.phase == "serving" && !service.members.contains { $0.peer == member }
+            return service.phase == .serving && !service.members.contains { $0.peer == member }
         }
         let elapsed = Date().timeIntervalSince(cut)
         print("services: link cut -> sub-cluster reserved again after \(String(format: "%.2f", elapsed)) s (as polled)")
@@ -106,7 +112,7 @@ struct ServiceLabTests {
 
     @Test func aMemberLost_degradesAlongTheLadder_andTheServiceGoesBackUpWhenItReturns() throws {
         // Host 3 alone can carry HD; host 2 can carry an SD stream but only 0.6 of an HD one.
-        let profile = try ProfileCosts(path: committedProfile())
+        let profile = try ProfileCosts(path: Lab.committedProfile())
         let lab = try Lab.up(hosts: 3, name: "svc-ladder")
         defer { lab.down() }
         try join(lab, host: 1, idleCores: 0)
@@ -118,26 +124,23 @@ struct ServiceLabTests {
         let host3 = try #require(nodeID(lab, host: 3))
 
         let formed = try node(lab, ["request", "--video", "HD", "--accept", "SD", "--json"])
-        let answer = try JSONDecoder().decode(RequestAnswer.self, from: Data(formed.stdout.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
-        try #require(answer.service.phase == "serving" && answer.service.level == "HD", "\(formed)")
+        let answer = try answer(formed)
+        try #require(answer.service.phase == .serving && answer.service.level == "HD", "\(formed)")
         #expect(answer.service.members.map(\.peer) == [host3], "\(formed)")
 
         func service() -> ServiceSummary? {
-            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
-                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
-            else { return nil }
-            return status.services?.services.first { $0.id == answer.service.id }
+            status(lab)?.services?.services.first { $0.id == answer.service.id }
         }
         let cut = Date()
         try lab.cut(host: 3)
         var seen: ServiceSummary?
         let degraded = Lab.poll(within: 5, every: 0.1) {
             seen = service()
-            return seen?.phase == "serving" && seen?.level == "SD"
+            return seen?.phase == .serving && seen?.level == "SD"
         }
         #expect(degraded, "not degraded to SD on host 2: \(String(describing: seen))\n\(log(lab, host: 1))")
         #expect(seen?.members.map(\.peer) == [host2])
-        #expect(seen?.lastEvent?.kind == "degraded")
+        #expect(seen?.lastEvent?.kind == .degraded)
         let degradedAfter = Date().timeIntervalSince(cut)
 
         // Host 3 comes back: the service returns to HD on it, and host 2 lets go of its SD share.
@@ -145,18 +148,15 @@ struct ServiceLabTests {
         try lab.heal(host: 3)
         let upgraded = Lab.poll(within: 15, every: 0.1) {
             seen = service()
-            return seen?.phase == "serving" && seen?.level == "HD"
+            return seen?.phase == .serving && seen?.level == "HD"
         }
         print(String(format: "services: link cut -> degraded to SD after %.2f s; healed -> back to HD after %.2f s (as polled)",
                      degradedAfter, Date().timeIntervalSince(heal)))
         #expect(upgraded, "not back to HD: \(String(describing: seen))\n\(log(lab, host: 1))")
-        #expect(seen?.lastEvent?.kind == "upgraded", "\(String(describing: seen))")
+        #expect(seen?.lastEvent?.kind == .upgraded, "\(String(describing: seen))")
         #expect(seen?.members.map(\.peer) == [host3])
         let released = Lab.poll(within: 2, every: 0.1) {
-            guard let output = try? node(lab, host: 2, ["status", "--json"], timeout: 5), output.succeeded,
-                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
-            else { return false }
-            return status.services?.reservations.isEmpty == true
+            status(lab, host: 2)?.services?.reservations.isEmpty == true
         }
         #expect(released, "host 2 still holds the SD reservation")
     }
@@ -168,10 +168,7 @@ struct ServiceLabTests {
         try join(lab, host: 1, idleCores: 4)  // idle as four cores, but the cgroup allows 0.3
         var spare: Double?
         let read = Lab.poll(within: 10, every: 0.1) {
-            guard let output = try? node(lab, ["status", "--json"], timeout: 5), output.succeeded,
-                let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
-            else { return false }
-            spare = status.services?.spareCores
+            spare = status(lab)?.services?.spareCores
             return spare != nil
         }
         try #require(read, "\(log(lab, host: 1))")
@@ -179,50 +176,8 @@ struct ServiceLabTests {
     }
 
     func nodeID(_ lab: Lab, host: Int) -> String? {
-        guard let output = try? node(lab, host: host, ["status", "--json"], timeout: 5), output.succeeded,
-            let status = try? JSONDecoder().decode(StatusServices.self, from: Data(output.stdout.utf8))
-        else { return nil }
-        return status.node.id
+        status(lab, host: host)?.status.node.id
     }
-}
-
-/// The parts of the CLI's JSON these tests read (LabTests reads what the real commands print).
-private struct MemberShare: Decodable { var peer: String; var share: Double }
-private struct ServiceSummary: Decodable {
-    struct Event: Decodable { var kind: String }
-    var id: String
-    var phase: String
-    var level: String
-    var members: [MemberShare]
-    var reason: String?
-    var lastEvent: Event?
-}
-private struct RequestAnswer: Decodable { var service: ServiceSummary }
-private struct StatusServices: Decodable {
-    struct Node: Decodable { var id: String }
-    struct Held: Decodable { var service: String; var level: String }
-    struct Services: Decodable {
-        var services: [ServiceSummary]
-        var reservations: [Held]
-        var queryDrops: [String: Int]
-        var spareCores: Double
-    }
-    struct Peer: Decodable { var id: String }
-    var node: Node
-    var peers: [Peer]
-    var services: Services?
-    enum CodingKeys: String, CodingKey {
-        case node = "self"
-        case services, peers
-    }
-}
-
-/// The first capability profile committed in `profiles/` (measured on a build machine).
-func committedProfile() throws -> String {
-    let directory = Lab.packageRoot.appendingPathComponent("profiles")
-    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
-    let first = try #require(files.first, "no profile committed in profiles/")
-    return directory.appendingPathComponent(first).path
 }
 
 /// CPU cores one stream holds on the committed profile's board (single-threaded decode plus
@@ -232,20 +187,12 @@ private struct ProfileCosts {
     var sdCoresWithHeadroom: Double
 
     init(path: String) throws {
-        struct Document: Decodable {
-            struct Preset: Decodable {
-                struct Run: Decodable { var cpuSecondsPerMediaSecond: Double }
-                var preset: String
-                var singleThread: Run
-            }
-            var presets: [Preset]
+        let profile = try CapabilityProfile.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+        func cost(_ preset: MediaPreset) throws -> Double {
+            let measured = try #require(profile.measurement(of: preset), "\(path) has no \(preset)")
+            return measured.singleThread.cpuSecondsPerMediaSecond * 1.25
         }
-        let document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        func cost(_ id: String) throws -> Double {
-            let preset = try #require(document.presets.first { $0.preset == id }, "\(path) has no \(id)")
-            return preset.singleThread.cpuSecondsPerMediaSecond * 1.25
-        }
-        hdCoresWithHeadroom = try cost("video.HD")
-        sdCoresWithHeadroom = try cost("video.SD")
+        hdCoresWithHeadroom = try cost(.video(.hd))
+        sdCoresWithHeadroom = try cost(.video(.sd))
     }
 }

@@ -77,11 +77,11 @@ import Testing
             name: "board-1", id: "00000000000000a1", incarnation: 1, cores: 4, memoryMiB: 1024, profile: "none",
             heartbeatPort: 7946, queryPort: 7947, published: true, uptimeSeconds: 3)
         let status = StatusReport(node: node, avahi: "running", peers: [], authentication: .insecure)
-        let printed = StatusWithServices(
+        let printed = StatusDocument(
             status: status, services: nil, membership: try decode(MembershipReport.self, membershipJSON))
         let json = ServiceOutput.json(printed)
         #expect(json.contains(#""self":{"#) && json.contains(#""authentication":{"#) && json.contains(#""state":"suspect""#))
-        let read = try decode(StatusWithServices.self, json)
+        let read = try decode(StatusDocument.self, json)
         #expect(read.status == status && read.membership == printed.membership && read.services == nil)
     }
 }

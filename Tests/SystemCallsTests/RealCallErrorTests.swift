@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -103,14 +104,7 @@ import SystemCalls
 
     /// What `uname -m` prints.
     private func unameMachine() throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/uname")
-        process.arguments = ["-m"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let uname = try #require(Executables.find("uname"))
+        return try ChildProcess.run(uname, ["-m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

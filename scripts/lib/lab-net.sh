@@ -71,8 +71,17 @@ net_cut() {
 
 # net_heal I: undoes either kind of cut.
 net_heal() {
-  ip -n "$(ns_bridge)" link set "$(if_port "$1")" up
-  bridge -n "$(ns_bridge)" link set dev "$(if_port "$1")" state 3
+  local br_ns port
+  br_ns=$(ns_bridge)
+  port=$(if_port "$1")
+  ip -n "$br_ns" link set "$port" up
+  # A port that was down takes a moment to come up; until then the kernel refuses a state
+  # change ("Network is down"), which a loaded machine makes last long enough to be seen.
+  for _ in $(seq 1 100); do
+    bridge -n "$br_ns" link set dev "$port" state 3 2>/dev/null && return 0
+    sleep 0.02
+  done
+  bridge -n "$br_ns" link set dev "$port" state 3
 }
 
 # link_state I: "up", "cut" (port down) or "cut-kc" (port disabled, carrier kept).

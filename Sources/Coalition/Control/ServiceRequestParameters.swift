@@ -17,18 +17,14 @@ public struct ServiceRequestParameters: Codable, Sendable, Equatable {
     /// How long the daemon waits for the first outcome before answering with the service
     /// still forming, in milliseconds; the daemon holds it to 0...60 000. Default 5000.
     public var waitMillis: Int
-    /// Query peers one after the other, as the paper's Listing 1 does (for benchmarks).
-    /// Default false.
-    public var sequentialQueries: Bool
 
-    public init(_ request: ServiceRequest, watch: Bool = false, waitMillis: Int = 5000, sequentialQueries: Bool = false) {
+    public init(_ request: ServiceRequest, watch: Bool = false, waitMillis: Int = 5000) {
         self.request = request
         self.watch = watch
         self.waitMillis = waitMillis
-        self.sequentialQueries = sequentialQueries
     }
 
-    private enum CodingKeys: String, CodingKey { case request, watch, waitMillis, sequentialQueries }
+    private enum CodingKeys: String, CodingKey { case request, watch, waitMillis }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,7 +40,6 @@ public struct ServiceRequestParameters: Codable, Sendable, Equatable {
         }
         watch = try container.decodeIfPresent(Bool.self, forKey: .watch) ?? false
         waitMillis = try container.decodeIfPresent(Int.self, forKey: .waitMillis) ?? 5000
-        sequentialQueries = try container.decodeIfPresent(Bool.self, forKey: .sequentialQueries) ?? false
     }
 }
 

@@ -46,8 +46,6 @@ public actor ServiceCoordinator: Service {
     private var lostAt: [ServiceID: ContinuousClock.Instant] = [:]
     /// When each service still forming for the first time was requested.
     private var requestedAt: [ServiceID: ContinuousClock.Instant] = [:]
-    /// Services whose queries go to one peer after the other, as in the paper's Listing 1.
-    private var sequential: Set<ServiceID> = []
     private var watchers: [UUID: AsyncStream<ServiceEventRecord>.Continuation] = [:]
     private var nextNumber = 1
     private let work: AsyncStream<@Sendable () async -> Void>
@@ -112,14 +110,10 @@ public actor ServiceCoordinator: Service {
     // MARK: - Requests from the control socket
 
     /// Starts forming a service; returns its id at once (watch its events for the outcome).
-    ///
-    /// - Parameter sequentialQueries: query peers one after the other, as the paper's Listing 1
-    ///   does, instead of all at once; for benchmarks that compare the two.
-    public func request(_ request: ServiceRequest, sequentialQueries: Bool = false) -> ServiceID {
+    public func request(_ request: ServiceRequest) -> ServiceID {
         let id = ServiceID("\(me.rawValue)/\(nextNumber)")
         nextNumber += 1
         requestedAt[id] = clock.now
-        if sequentialQueries { sequential.insert(id) }
         var supervisor = ServiceSupervisor(id: id, request: request, configuration: configuration.supervisor)
         let directives = supervisor.start()
         supervisors[id] = supervisor
@@ -223,19 +217,6 @@ public actor ServiceCoordinator: Service {
             case .query(let round):
                 let peers = livePeers
                 let ladder = supervisors[id]!.request.ladder
-                if sequential.contains(id) {
-                    submit { [transport, configuration] in
-                        var offers: [PeerOffer] = []
-                        for peer in peers {
-                            let offer = try? await withDeadline(configuration.queryDeadline, operation: "query") {
-                                try await transport.query(peer, service: id, ladder: ladder)
-                            }
-                            if let offer { offers.append(offer) }
-                        }
-                        await self.offersArrived(id, round: round, offers)
-                    }
-                    continue
-                }
                 submit { [transport, configuration] in
                     let offers = await withTaskGroup(of: PeerOffer?.self) { group in
                         for peer in peers {

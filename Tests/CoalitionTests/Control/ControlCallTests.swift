@@ -29,7 +29,7 @@ import Testing
 
     @Test func aRequestLineCarriesVersionOpAndTheTypedRequest() throws {
         #expect(try line(RequestCall.self, ServiceRequestParameters(hdThenSD, watch: true)) == #"""
-            {"op":"request","request":{"ladder":[{"audio":"high","video":"HD"},{"audio":"high","video":"SD"}],"streams":1},"sequentialQueries":false,"v":2,"waitMillis":5000,"watch":true}
+            {"op":"request","request":{"ladder":[{"audio":"high","video":"HD"},{"audio":"high","video":"SD"}],"streams":1},"v":2,"waitMillis":5000,"watch":true}
 
             """#)
     }
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func theDaemonDecodesTheSameRequestTheClientParsed() throws {
-        let sent = ServiceRequestParameters(hdThenSD, waitMillis: 250, sequentialQueries: true)
+        let sent = ServiceRequestParameters(hdThenSD, waitMillis: 250)
         let data = try ControlProtocol.line(ControlRequestLine<RequestCall>(sent))
         let decoded = try JSONDecoder().decode(ControlRequestLine<RequestCall>.self, from: data)
         #expect(decoded.parameters == sent && decoded.v == ControlProtocol.version)

@@ -1,30 +1,31 @@
 import Foundation
+import Profiler
 import QoSModel
 
 /// The best (smallest) figures of repeated runs of one decoder over one clip, in seconds.
 ///
 /// Another process can only add CPU and wall time to a run (cache and core sharing), never remove
 /// it, so on a shared machine the minimum is the steadiest estimate.
-public struct BestRun: Sendable, Equatable {
-    public var mediaSeconds: Double
-    public var user: Double
-    public var cpu: Double
-    public var wall: Double
+struct BestRun: Sendable, Equatable {
+    var mediaSeconds: Double
+    var user: Double
+    var cpu: Double
+    var wall: Double
 
-    public init(mediaSeconds: Double, user: Double, cpu: Double, wall: Double) {
+    init(mediaSeconds: Double, user: Double, cpu: Double, wall: Double) {
         self.mediaSeconds = mediaSeconds
         self.user = user
         self.cpu = cpu
         self.wall = wall
     }
 
-    public init(ours runs: [DecodeMeasurement]) {
+    init(ours runs: [DecodeMeasurement]) {
         self.init(
             mediaSeconds: runs.map(\.mediaSeconds).max() ?? 0, user: runs.map(\.userSeconds).min() ?? 0,
             cpu: runs.map(\.cpuSeconds).min() ?? 0, wall: runs.map(\.wallSeconds).min() ?? 0)
     }
 
-    public init(ffmpeg runs: [FFmpegBenchFigures], mediaSeconds: Double) {
+    init(ffmpeg runs: [FFmpegBenchFigures], mediaSeconds: Double) {
         self.init(
             mediaSeconds: mediaSeconds, user: runs.map(\.user).min() ?? 0,
             cpu: runs.map { $0.user + $0.system }.min() ?? 0, wall: runs.map(\.real).min() ?? 0)
@@ -35,17 +36,17 @@ public struct BestRun: Sendable, Equatable {
 /// when a short clip was also decoded, the marginal cost (long minus short, per extra second of
 /// media), which leaves out each side's fixed start-up costs (ffmpeg's filter graph, encoder
 /// and muxer set-up; first-touch page faults).
-public struct BenchComparison: Sendable {
-    public var preset: MediaPreset
-    public var ours: BestRun
-    public var ffmpeg: BestRun
-    public var oursShort: BestRun?
-    public var ffmpegShort: BestRun?
+struct BenchComparison: Sendable {
+    var preset: MediaPreset
+    var ours: BestRun
+    var ffmpeg: BestRun
+    var oursShort: BestRun?
+    var ffmpegShort: BestRun?
     /// ffmpeg's CPU seconds inside its decoder calls alone on the long clip (best run), from
     /// `-benchmark_all`; nil when not measured.
-    public var ffmpegDecodeOnlyCPU: Double?
+    var ffmpegDecodeOnlyCPU: Double?
 
-    public init(
+    init(
         preset: MediaPreset, ours: BestRun, ffmpeg: BestRun, oursShort: BestRun? = nil, ffmpegShort: BestRun? = nil,
         ffmpegDecodeOnlyCPU: Double? = nil
     ) {
@@ -58,17 +59,17 @@ public struct BenchComparison: Sendable {
     }
 
     /// Our user+system CPU / ffmpeg's CPU inside its decode steps; nil when not measured.
-    public var decodeOnlyRatio: Double? { ffmpegDecodeOnlyCPU.map { ratio(ours.cpu, $0) } }
+    var decodeOnlyRatio: Double? { ffmpegDecodeOnlyCPU.map { ratio(ours.cpu, $0) } }
 
     /// Our user CPU / ffmpeg's utime.
-    public var userRatio: Double { ratio(ours.user, ffmpeg.user) }
+    var userRatio: Double { ratio(ours.user, ffmpeg.user) }
     /// Our user+system CPU / ffmpeg's utime+stime.
-    public var cpuRatio: Double { ratio(ours.cpu, ffmpeg.cpu) }
+    var cpuRatio: Double { ratio(ours.cpu, ffmpeg.cpu) }
     /// Our wall time / ffmpeg's rtime.
-    public var wallRatio: Double { ratio(ours.wall, ffmpeg.wall) }
+    var wallRatio: Double { ratio(ours.wall, ffmpeg.wall) }
 
     /// Our marginal user CPU per media second over ffmpeg's; nil without the short runs.
-    public var marginalUserRatio: Double? {
+    var marginalUserRatio: Double? {
         guard let ourRate = Self.marginal(ours, oursShort, \.user), let theirRate = Self.marginal(ffmpeg, ffmpegShort, \.user)
         else { return nil }
         return ratio(ourRate, theirRate)
@@ -83,7 +84,7 @@ public struct BenchComparison: Sendable {
     private func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : .nan }
 
     /// The side-by-side table `coalition-bench profile` prints.
-    public static func render(_ rows: [BenchComparison], repeats: Int) -> String {
+    static func render(_ rows: [BenchComparison], repeats: Int) -> String {
         func f(_ value: Double, _ decimals: Int = 4) -> String { String(format: "%.\(decimals)f", value) }
         let header = [
             "preset", "media s", "ours user s/s", "ffmpeg utime s/s", "ratio", "ours cpu s/s", "ffmpeg u+s s/s",

@@ -1,25 +1,26 @@
 import Foundation
+import Profiler
 import QoSModel
 
 /// `coalition-bench profile`: decodes each preset's clip with our profiler and with
 /// `ffmpeg -benchmark -threads 1`, alternately, on a long clip and on a short one (a fifth of it),
 /// and once more per repeat with `ffmpeg -benchmark_all` for ffmpeg's decode-only CPU time.
-public struct BenchRunner: Sendable {
+struct BenchRunner: Sendable {
     /// Seconds of media of the long video clips. Default 10.
-    public var videoSeconds: Double = 10
+    var videoSeconds: Double = 10
     /// Seconds of media of the long audio clips. Default 60: decoding 10 s of MP3 takes ~10 ms,
     /// about ffmpeg's own fixed set-up cost.
-    public var audioSeconds: Double = 60
+    var audioSeconds: Double = 60
     /// Runs of each decoder on each clip; the best is kept. Default 5.
-    public var repeats = 5
+    var repeats = 5
     /// Where the clips are cached.
-    public var cache = ClipCache(directory: ClipCache.defaultDirectory())
+    var cache = ClipCache(directory: ClipCache.defaultDirectory())
     /// The ffmpeg executable; nil = `ffmpeg` on `PATH`.
-    public var ffmpeg: String?
+    var ffmpeg: String?
 
-    public init() {}
+    init() {}
 
-    public func run(progress: (ProfileProgress) -> Void = { _ in }) throws -> [BenchComparison] {
+    func run(progress: (ProfileProgress) -> Void = { _ in }) throws -> [BenchComparison] {
         var rows: [BenchComparison] = []
         for preset in MediaPreset.allCases {
             let seconds = if case .audio = preset { audioSeconds } else { videoSeconds }

@@ -3,6 +3,7 @@ import QoSModel
 import Testing
 
 @testable import Profiler
+@testable import coalition_bench
 
 @Suite("Benchmark figures")
 struct BenchFiguresTests {
@@ -41,21 +42,5 @@ struct BenchFiguresTests {
             ffmpegShort: BestRun(mediaSeconds: 2, user: 0.25, cpu: 0.25, wall: 0.25))
         #expect(abs(comparison.userRatio - 1 / 1.05) < 1e-9)
         #expect(abs(try #require(comparison.marginalUserRatio) - 1) < 1e-9)
-    }
-
-    @Test("other processes' load is the system's busy cores minus our own CPU rate")
-    func backgroundLoad() {
-        #expect(BackgroundLoad.otherCores(busyFraction: 0.75, cores: 2, ownCPUSeconds: 10, seconds: 10) == 0.5)
-        #expect(BackgroundLoad.otherCores(busyFraction: 0.25, cores: 2, ownCPUSeconds: 10, seconds: 10) == 0)
-        #expect(BackgroundLoad.otherCores(busyFraction: 1, cores: 2, ownCPUSeconds: 1, seconds: 0) == 0)
-    }
-
-    @Test("real-time factor and per-media-second figures follow from the run")
-    func derivedFigures() {
-        let measurement = run(user: 1.5, system: 0.5, wall: 2.5)
-        #expect(measurement.cpuSecondsPerMediaSecond == 0.2)
-        #expect(measurement.wallSecondsPerMediaSecond == 0.25)
-        #expect(measurement.realTimeFactor == 4)
-        #expect(measurement.decodeRun.threads == 1)
     }
 }

@@ -1,12 +1,14 @@
+import ChildProcess
 import Foundation
+import Profiler
 
 /// The figures `ffmpeg -benchmark` prints on its `bench:` line, in seconds.
-public struct FFmpegBenchFigures: Sendable, Equatable {
-    public var user: Double
-    public var system: Double
-    public var real: Double
+struct FFmpegBenchFigures: Sendable, Equatable {
+    var user: Double
+    var system: Double
+    var real: Double
 
-    public init(user: Double, system: Double, real: Double) {
+    init(user: Double, system: Double, real: Double) {
         self.user = user
         self.system = system
         self.real = real
@@ -14,7 +16,7 @@ public struct FFmpegBenchFigures: Sendable, Equatable {
 
     /// Parses `bench: utime=1.234s stime=0.010s rtime=1.250s` from ffmpeg's output (the last
     /// such line). Nil when there is none.
-    public static func parse(_ output: String) -> FFmpegBenchFigures? {
+    static func parse(_ output: String) -> FFmpegBenchFigures? {
         for line in output.split(whereSeparator: \.isNewline).reversed() {
             guard let range = line.range(of: "bench: utime=") else { continue }
             var values: [String: Double] = [:]
@@ -34,19 +36,19 @@ public struct FFmpegBenchFigures: Sendable, Equatable {
 /// ffmpeg's CPU time inside its decoder calls alone, summed from the per-step lines
 /// `-benchmark_all` prints (`bench:  133 user  0 sys  133 real decode_video 0.0`, microseconds):
 /// the ffmpeg figure without its filter graph, encoder and muxer.
-public struct FFmpegDecodeOnlyFigures: Sendable, Equatable {
+struct FFmpegDecodeOnlyFigures: Sendable, Equatable {
     /// User + system seconds inside `decode_video` / `decode_audio` steps.
-    public var cpu: Double
+    var cpu: Double
     /// Steps summed.
-    public var steps: Int
+    var steps: Int
 
-    public init(cpu: Double, steps: Int) {
+    init(cpu: Double, steps: Int) {
         self.cpu = cpu
         self.steps = steps
     }
 
     /// Nil when the output has no decode step line.
-    public static func parse(_ output: String) -> FFmpegDecodeOnlyFigures? {
+    static func parse(_ output: String) -> FFmpegDecodeOnlyFigures? {
         var microseconds = 0
         var steps = 0
         for line in output.split(whereSeparator: \.isNewline) {
@@ -64,13 +66,13 @@ public struct FFmpegDecodeOnlyFigures: Sendable, Equatable {
 
 /// Runs the ffmpeg command line on a clip the way the paper profiled its boards:
 /// `ffmpeg -benchmark -threads N -i CLIP -f null -`.
-public enum FFmpegCommandBenchmark {
+enum FFmpegCommandBenchmark {
     /// The arguments for a clip of `kind`. Only the clip's one stream is decoded (`-map 0:v:0` or
     /// `-map 0:a:0`). Audio goes to `pcm_f32le`, the cheapest conversion from the MP3 decoder's
     /// planar float (the null muxer insists on an encoder; its default, `pcm_s16le`, would add a
     /// float-to-integer conversion our decoder never does).
     /// With `decodeSteps`, `-benchmark_all` replaces `-benchmark`, for `FFmpegDecodeOnlyFigures`.
-    public static func arguments(clip: String, kind: MediaKind, threads: Int, decodeSteps: Bool = false) -> [String] {
+    static func arguments(clip: String, kind: MediaKind, threads: Int, decodeSteps: Bool = false) -> [String] {
         var arguments = [
             "-hide_banner", "-nostdin", "-nostats", decodeSteps ? "-benchmark_all" : "-benchmark", "-threads", "\(threads)",
             "-i", clip,
@@ -84,7 +86,7 @@ public enum FFmpegCommandBenchmark {
 
     /// Runs ffmpeg (found on `PATH` unless `executable` is given) and returns its bench figures.
     /// Throws `FileError` when ffmpeg cannot be started, fails, or prints no `bench:` line.
-    public static func run(
+    static func run(
         clip: String, kind: MediaKind, threads: Int, executable: String? = nil
     ) throws -> FFmpegBenchFigures {
         let output = try execute(arguments(clip: clip, kind: kind, threads: threads), clip: clip, executable: executable)
@@ -95,7 +97,7 @@ public enum FFmpegCommandBenchmark {
     }
 
     /// Runs ffmpeg with `-benchmark_all` and sums the CPU time of its decode steps.
-    public static func runDecodeSteps(
+    static func runDecodeSteps(
         clip: String, kind: MediaKind, threads: Int, executable: String? = nil
     ) throws -> FFmpegDecodeOnlyFigures {
         let output = try execute(
@@ -106,34 +108,20 @@ public enum FFmpegCommandBenchmark {
         return figures
     }
 
-    /// Runs ffmpeg and returns what it printed.
+    /// Runs ffmpeg and returns what it printed (standard output, then standard error).
     private static func execute(_ arguments: [String], clip: String, executable: String?) throws -> String {
-        let tool = executable ?? findOnPath("ffmpeg") ?? "/usr/bin/ffmpeg"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        process.standardInput = FileHandle.nullDevice
+        let tool = executable ?? Executables.find("ffmpeg") ?? "/usr/bin/ffmpeg"
+        let output: CommandOutput
         do {
-            try process.run()
+            output = try ChildProcess.run(tool, arguments)
         } catch {
             throw FileError(path: tool, operation: "starting ffmpeg", reason: "\(error.localizedDescription)")
         }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let tail = output.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+        guard output.succeeded else {
+            let tail = output.combined.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
             throw FileError(
-                path: clip, operation: "decoding with ffmpeg",
-                reason: "ffmpeg exited with status \(process.terminationStatus): \(tail)")
+                path: clip, operation: "decoding with ffmpeg", reason: "ffmpeg exited with status \(output.status): \(tail)")
         }
-        return output
-    }
-
-    static func findOnPath(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return output.combined
     }
 }

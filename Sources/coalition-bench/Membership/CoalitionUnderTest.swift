@@ -1,0 +1,106 @@
+import Coalition
+import Foundation
+import LabKit
+import MembershipCore
+
+/// Our `node join` on every host, each watched by `node status --watch --json`.
+struct CoalitionUnderTest: SystemUnderTest {
+    let lab: Lab
+    let binary: String
+
+    func id(_ host: Int) -> String { String(format: "%016x", 0xBE7C_0000 + host) }
+    func socket(_ host: Int) -> String { "\(lab.host(host).directory)/bench-node.sock" }
+    func events(_ host: Int) -> String { "\(lab.host(host).directory)/bench-membership-events.log" }
+
+    func start() async throws -> [pid_t] {
+        let pids = try (1...lab.count).map { host in
+            try lab.spawn(host: host, logFile: "\(lab.host(host).directory)/bench-node.log", [
+                binary, "join", "--name", "bench-\(host)", "--node-id", id(host), "--bind", lab.address(host: host),
+                "--control-socket", socket(host), "--log-level", "warning", "--skip-profiling",
+                "--profiles-dir", "/nonexistent", "--key-file", lab.keyFile,
+            ])
+        }
+        try await startWatchers()
+        return pids
+    }
+
+    /// `node status --watch --json` on every host's control socket, appending to its events
+    /// log; those that exit at once (no daemon answering yet) are started again, for up to
+    /// 30 s plus 0.2 s per host.
+    private func startWatchers() async throws {
+        let deadline = Date().addingTimeInterval(30 + 0.2 * Double(lab.count))
+        var pending = Array(1...lab.count)
+        while !pending.isEmpty {
+            for host in pending {
+                _ = try await Lab.wait(within: deadline.timeIntervalSinceNow, every: 0.05) {
+                    FileManager.default.fileExists(atPath: socket(host))
+                }
+                try lab.spawn(host: host, logFile: events(host), [binary, "status", "--watch", "--json", "--control-socket", socket(host)])
+            }
+            try await Task.sleep(for: .seconds(1))
+            pending = pending.filter { !watching($0) }
+            guard Date() < deadline else { break }
+        }
+        guard pending.isEmpty else {
+            throw BenchFailure("the membership watchers of hosts \(pending) never stayed connected to their control sockets")
+        }
+    }
+
+    /// Whether host `host`'s `node status --watch` runs.
+    private func watching(_ host: Int) -> Bool {
+        ((try? lab.processes(host: host)) ?? []).contains { $0.command.contains("--watch") }
+    }
+
+    func stop() {
+        for host in 1...lab.count { try? lab.kill(host: host) }
+    }
+
+    func everyoneSeesEveryoneAlive() -> Bool {
+        (1...lab.count).allSatisfy { host in
+            guard let membership = Lab.nodeStatus(socket: socket(host), node: binary)?.membership else { return false }
+            return membership.peers.filter { $0.state == .alive }.count == lab.count - 1
+        }
+    }
+
+    func allOthersReportDead(_ victim: Int, since: Date) -> Date? {
+        var latest = Date.distantPast
+        for host in 1...lab.count where host != victim {
+            guard let first = deaths(host, since: since).first(where: { $0.id == id(victim) }) else { return nil }
+            latest = max(latest, first.date)
+        }
+        return latest
+    }
+
+    func deaths(since: Date) -> Int {
+        (1...lab.count).reduce(0) { $0 + deaths($1, since: since).count }
+    }
+
+    func missingDeathReports(_ victim: Int, since: Date) -> String {
+        (1...lab.count).filter { host in
+            host != victim && !deaths(host, since: since).contains { $0.id == id(victim) }
+        }.map { host in
+            let last = changes(host).suffix(3).map { "\($0.kind) \($0.id.suffix(2))" }.joined(separator: ", ")
+            return "h\(host) (watcher \(watching(host) ? "running" : "gone"); last: \(last))"
+        }.joined(separator: "; ")
+    }
+
+    private func deaths(_ host: Int, since: Date) -> [MembershipChangeReport] {
+        changes(host).filter { $0.kind == .dead && $0.date >= since }
+    }
+
+    /// The changes host `host`'s watcher logged, oldest first.
+    private func changes(_ host: Int) -> [MembershipChangeReport] {
+        let text = (try? String(contentsOfFile: events(host), encoding: .utf8)) ?? ""
+        // A change line may follow other output on the same line (the status printed before
+        // watching): each line is read from its first `{"id"` on.
+        return text.split(separator: "\n").compactMap { line in
+            guard let start = line.range(of: "{\"id\"")?.lowerBound else { return nil }
+            return try? JSONDecoder().decode(MembershipChangeReport.self, from: Data(line[start...].utf8))
+        }
+    }
+}
+
+extension MembershipChangeReport {
+    /// When it happened, from `timeMs`.
+    var date: Date { Date(timeIntervalSince1970: Double(timeMs) / 1000) }
+}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// A membership system the membership bench drives the same way on every lab host.
+protocol SystemUnderTest {
+    /// Starts the system on every host; returns the pids of the daemons to measure.
+    func start() async throws -> [pid_t]
+    /// Ends the system on every host.
+    func stop()
+    func everyoneSeesEveryoneAlive() -> Bool
+    /// When the last other host reported `victim` dead after `since`, nil if not all have.
+    func allOthersReportDead(_ victim: Int, since: Date) -> Date?
+    /// Deaths reported by anyone after `since`.
+    func deaths(since: Date) -> Int
+    /// The hosts that have not reported `victim` dead since `since`, with what they last reported.
+    func missingDeathReports(_ victim: Int, since: Date) -> String
+}
