@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// The figures `ffmpeg -benchmark` prints on its `bench:` line, in seconds.
 public struct FFmpegBenchFigures: Sendable, Equatable {
