@@ -64,7 +64,7 @@ static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
     X(avcodec, av_packet_unref) X(avcodec, av_packet_rescale_ts) \
     X(avformat, avformat_version) X(avformat, avformat_open_input) \
     X(avformat, avformat_find_stream_info) X(avformat, avformat_close_input) X(avformat, av_find_input_format) \
-    X(avformat, avio_seek) \
+    X(avformat, avio_seek) X(avformat, av_guess_frame_rate) \
     X(avformat, av_find_best_stream) X(avformat, av_read_frame) \
     X(avformat, avformat_alloc_output_context2) X(avformat, avformat_free_context) \
     X(avformat, avformat_new_stream) X(avformat, avformat_write_header) \

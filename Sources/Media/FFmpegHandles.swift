@@ -11,11 +11,17 @@ final class InputFormatContext {
     var pointer: UnsafeMutablePointer<AVFormatContext>?
     let path: String
 
-    init(path: String) throws(FFmpegError) {
+    /// Opens `url` (a path, or `pipe:N` for a file descriptor), probing its format unless
+    /// `format` names a demuxer (e.g. `mpegts`); `path` names the input in errors.
+    init(path: String, url: String? = nil, format: String? = nil) throws(FFmpegError) {
         try FFmpegLibrary.prepare()
         self.path = path
         var context: UnsafeMutablePointer<AVFormatContext>?
-        let status = ff.avformat_open_input(&context, path, nil, nil)
+        let demuxer = format.flatMap { ff.av_find_input_format($0) }
+        if let format, demuxer == nil {
+            throw FFmpegError(code: FFmpegError.decoderNotFound, operation: "finding the \(format) demuxer", file: path)
+        }
+        let status = ff.avformat_open_input(&context, url ?? path, demuxer, nil)
         guard status >= 0, context != nil else {
             throw FFmpegError(code: status, operation: "opening the media (avformat_open_input)", file: path)
         }
