@@ -43,8 +43,9 @@ public struct DemuxedStream: Sendable, Hashable {
     /// Its index among the streams the demuxer yields (the `stream` of its units): 0 first.
     public var index: UInt8
     public var parameters: CodecParameters
-    /// The input's start time in `parameters.timeBase` (what the ffmpeg CLI subtracts from
-    /// every timestamp; `FrameMD5.Stream.startTime`).
+    /// The start time the ffmpeg CLI subtracts from every timestamp when this stream alone is
+    /// mapped (`-map 0:v:0`), in `parameters.timeBase`: the input's start time, or this stream's
+    /// own start when later in an MPEG-TS (`FrameMD5.Stream.startTime`).
     public var startTime: Int64
 }
 

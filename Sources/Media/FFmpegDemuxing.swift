@@ -79,9 +79,19 @@ final class DemuxingContext {
                     sampleRate: video ? 0 : codecpar.pointee.sample_rate, channels: video ? 0 : codecpar.pointee.ch_layout.nb_channels,
                     sampleFormat: video ? -1 : codecpar.pointee.format, bitRate: max(0, codecpar.pointee.bit_rate))
             }
+            // What the ffmpeg CLI subtracts when this stream alone is mapped: the input's start
+            // time, or for formats with timestamp discontinuities (MPEG-TS) the start of the
+            // mapped stream when that is later ("Correcting start time", fftools/ffmpeg.c).
+            let microseconds = TimeBase(numerator: 1, denominator: AV_TIME_BASE)
+            let streamBase = TimeBase(numerator: max(1, timeBase.num), denominator: max(1, timeBase.den))
+            var startMicroseconds = fileStart
+            if context.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0, stream.pointee.start_time != CFFmpeg_AV_NOPTS_VALUE() {
+                let own = FrameMD5.rescale(stream.pointee.start_time, from: streamBase, to: microseconds)
+                if fileStart == CFFmpeg_AV_NOPTS_VALUE() || own > fileStart { startMicroseconds = own }
+            }
             let start =
-                fileStart == CFFmpeg_AV_NOPTS_VALUE() || timeBase.num <= 0
-                ? 0 : FrameMD5.rescale(fileStart, from: TimeBase(numerator: 1, denominator: AV_TIME_BASE), to: TimeBase(numerator: timeBase.num, denominator: timeBase.den))
+                startMicroseconds == CFFmpeg_AV_NOPTS_VALUE() || timeBase.num <= 0
+                ? 0 : FrameMD5.rescale(startMicroseconds, from: microseconds, to: streamBase)
             return ProbedStream(
                 containerIndex: Int32(index), kind: kind, codecName: ff.avcodec_get_name(codecpar.pointee.codec_id).map { String(cString: $0) } ?? "unknown",
                 codec: codec, isAttachedPicture: stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0,

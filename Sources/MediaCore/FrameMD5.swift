@@ -8,8 +8,9 @@
 /// interleaved). The timestamps are converted as the ffmpeg CLI converts them: the input's start
 /// time subtracted, then rescaled (rounding to nearest) to the output time base, `1/frame rate`
 /// for video and `1/sample rate` for audio; dts equals pts, as for ffmpeg's raw outputs.
-/// Known difference: when video starts a fraction of a frame after the input's start (MPEG-TS,
-/// whose audio often starts first), ffmpeg's video sync may print the first pts one lower.
+/// Known difference: with Matroska's 1 ms time base the CLI's audio pts (sample-continuous
+/// predictions mixed with the container's rounded stamps) can differ from ours by a few samples;
+/// the hashes, sizes and durations are equal.
 /// The header differs from ffmpeg's in `#software` (this program, not Lavf) and has no `#sar`.
 public enum FrameMD5 {
     /// One output stream of the file.
