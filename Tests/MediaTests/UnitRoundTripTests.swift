@@ -76,3 +76,27 @@ struct UnitRoundTripTests {
         #expect(hashes(mp3Lines) == hashes(try TestMedia.ffmpegFrameMD5(TestMedia.mp3Low, TestMedia.audioSelection)))
     }
 }
+
+@Suite("Cutting bounds and decoder threads", .serialized)
+struct CuttingBoundsTests {
+    @Test func aStreamWithoutKeyframesIsCutAtTheMaximumAndStillMatches() throws {
+        // One keyframe in 8 s: units are forced every 2 s with the GOP so far as pre-roll.
+        let path = TestMedia.clip("longgop.mp4", [
+            "-f", "lavfi", "-i", "testsrc2=size=192x108:rate=24", "-t", "8", "-c:v", "libx264", "-bf", "3",
+            "-x264-params", "keyint=1000:min-keyint=1000:scenecut=0",
+        ])
+        let configuration = UnitCutter.Configuration(targetDuration: 1, maximumDuration: 2)
+        let (lines, units, _) = try UnitRoundTripTests.decodedLines(path, .video, configuration)
+        print("long GOP: \(units.count) units, pre-roll \(units.map(\.preRoll)), \(lines.count) frames")
+        #expect(units.count >= 3)
+        #expect(units.dropFirst().allSatisfy { $0.preRoll > 0 })
+        #expect(lines == (try TestMedia.ffmpegFrameMD5(path, TestMedia.videoSelection)))
+    }
+
+    @Test func framesAreTheSameWithDecoderThreads() throws {
+        let units = try Demuxer(.file(TestMedia.openGOP)).cutAll()[0]
+        for unit in units {
+            #expect(UnitDecoder.decode(unit, threads: 2).frames == UnitDecoder.decode(unit).frames)
+        }
+    }
+}
