@@ -54,8 +54,8 @@ public struct DemuxedStream: Sendable, Hashable {
 /// `MediaInputError` that names the input, the codec, and the packet and byte where it failed.
 ///
 /// The first video stream must be H.264 and the first audio stream AAC or MP3 (a cover picture
-/// is not a video stream); other kinds of stream (subtitles, data) are ignored. Any packet the
-/// demuxer flags corrupt stops the input: the cut units would otherwise decode to something that
+/// is not a video stream); other kinds of stream (subtitles, data) are ignored. Any packet of
+/// a selected stream that the demuxer flags corrupt stops the input: the cut units would otherwise decode to something that
 /// is not the input.
 public final class Demuxer {
     public let input: MediaInput
@@ -73,7 +73,7 @@ public final class Demuxer {
             context = try DemuxingContext(name: input.description, url: input.url, format: input.format)
         } catch {
             let code: MediaInputError.Code = error.code == 0 ? .ffmpegUnavailable : .unreadable
-            throw MediaInputError(code: code, input: input.description, detail: "cannot be opened as media: \(error.message)")
+            throw MediaInputError(code: code, input: input.description, detail: "cannot be opened as media (not media, or damaged before its stream information, such as an MP4 cut before its index): \(error.message)")
         }
         let probed = context.streams.filter { $0.kind != nil && !$0.isAttachedPicture }
         if context.formatName == "tty" {  // FFmpeg shows any text file as an ANSI-art "video"
@@ -113,12 +113,13 @@ public final class Demuxer {
             }
             guard let read else { return nil }
             packetsRead += 1
+            guard let index = selected[read.containerIndex] else { continue }
             if read.isCorrupt {
                 throw MediaInputError(
                     code: .corrupt, input: input.description, detail: "damaged data (the demuxer flagged a packet corrupt)",
                     bytePosition: read.position >= 0 ? read.position : position, packetNumber: packetsRead)
             }
-            if let index = selected[read.containerIndex] { return (index, read.packet) }
+            return (index, read.packet)
         }
     }
 

@@ -55,8 +55,9 @@ public struct UnitCutter: Sendable {
     private var pendingCut: Int?
     /// Index in `packets` of the last keyframe, nil when none is held.
     private var lastKeyframe: Int?
-    /// The greatest pts in `packets`.
+    /// The greatest pts in `packets`, and before the last packet was added.
     private var greatestPTS: Int64?
+    private var greatestPTSBeforeLast: Int64?
     private var sequence: UInt32 = 0
     /// Packets appended so far (for errors).
     private var packetNumber = 0
@@ -105,6 +106,7 @@ public struct UnitCutter: Sendable {
 
     private mutating func add(_ packet: MediaPacket) {
         if packet.isKeyframe { lastKeyframe = packets.count }
+        greatestPTSBeforeLast = greatestPTS
         if let time = packet.presentationTime { greatestPTS = max(greatestPTS ?? time, time) }
         packets.append(packet)
         payloadBytes += packet.data.count
@@ -124,7 +126,7 @@ public struct UnitCutter: Sendable {
             if packets[index].isKeyframe && seconds >= configuration.targetDuration { return index }
             // Forced: only a picture presented after every earlier one, so nothing decoded before
             // it is presented after it.
-            let presentedLast = packets[..<index].allSatisfy { ($0.presentationTime ?? .min) < time }
+            let presentedLast = greatestPTSBeforeLast.map { $0 < time } ?? true
             if (seconds >= configuration.maximumDuration || nearLimit) && presentedLast { return index }
             return nil
         }
@@ -162,6 +164,7 @@ public struct UnitCutter: Sendable {
         payloadBytes = 0
         lastKeyframe = nil
         greatestPTS = nil
+        greatestPTSBeforeLast = nil
         for packet in next { add(packet) }
         preRoll = carried.count
         unitStart = cutTime

@@ -23,6 +23,20 @@ struct BadInputTests {
         print("truncated MP4: \(error.map(String.init(describing:)) ?? "-")")
     }
 
+    @Test func aTruncatedFastStartMP4IsReportedAtThePacketWhereItEnds() throws {
+        let path = TestMedia.clip("faststart.mp4", [
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-t", "4", "-c:v", "libx264", "-movflags", "+faststart",
+        ])
+        let url = try TestMedia.copy(path, named: "truncated-faststart.mp4")
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: try handle.seekToEnd() / 2)
+        try handle.close()
+        let error = #expect(throws: MediaInputError.self) { _ = try Demuxer(.file(url.path)).cutAll() }
+        print("truncated fast-start MP4: \(error.map(String.init(describing:)) ?? "-")")
+        #expect(error?.description.contains(url.path) == true)
+        #expect(error?.packetNumber != nil)
+    }
+
     @Test func aCorruptTransportStreamIsReportedNotCrashed() throws {
         let url = try TestMedia.copy(TestMedia.transportStream, named: "corrupt.ts")
         var bytes = try Data(contentsOf: url)
