@@ -87,6 +87,12 @@ struct BadInputTests {
         #expect(error?.description.hasPrefix("pipe:") == true)
     }
 
+    @Test func aDashIsStandardInput() {
+        #expect(MediaInput(argument: "-") == .standardInput)
+        #expect(MediaInput(argument: "talk.mp4") == .file("talk.mp4"))
+        #expect(MediaInput.standardInput.description == "-")
+    }
+
     @Test func aTransportStreamOnAPipeDemuxes() throws {
         let pipe = Pipe()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: TestMedia.transportStream))
