@@ -16,8 +16,8 @@
 /// granule's own overlap reaches into j-2, which must then be exact too. A frame is exact when the
 /// bytes its `main_data_begin` points back to were fed. The pre-roll therefore starts at the
 /// earliest of those frames and of the frames their reservoirs reach. How many that is depends
-/// on the bit rate and on how much of the reservoir the encoder used: 1 to 3 frames at 128 kbit/s,
-/// up to 10 at 32 kbit/s; it is computed from the frames themselves, never guessed. Packets that
+/// on the bit rate and on how much of the reservoir the encoder used (LAME, measured: 3 frames at
+/// 128 kbit/s, 4 at 64, 5 to 8 at 32 kbit/s); it is computed from the frames themselves. Packets that
 /// are not Layer III frames fall back to `fallbackPackets`.
 public enum MPEGAudioPreRoll {
     /// Used when a packet cannot be parsed: enough for a full 511-byte reservoir at the smallest

@@ -29,7 +29,7 @@ struct UnitRoundTripTests {
     static func expectSame(_ path: String, _ kind: StreamKind, minimumUnits: Int, timestamps: Bool = true) throws {
         let (lines, units, cpu) = try decodedLines(path, kind)
         let expected = try TestMedia.ffmpegFrameMD5(path, kind == .video ? TestMedia.videoSelection : TestMedia.audioSelection)
-        print("\((path as NSString).lastPathComponent) \(kind): \(units.count) units, \(lines.count) frames decoded, \(expected.count) from ffmpeg, \(String(format: "%.3f", cpu)) s CPU")
+        print("\((path as NSString).lastPathComponent) \(kind): \(units.count) units (pre-roll \(Set(units.dropFirst().map(\.preRoll)).sorted())), \(lines.count) frames decoded, \(expected.count) from ffmpeg, \(String(format: "%.3f", cpu)) s CPU")
         #expect(units.count >= minimumUnits)
         #expect(!expected.isEmpty)
         #expect(hashes(lines) == hashes(expected), "hashes differ from ffmpeg's")
