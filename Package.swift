@@ -35,8 +35,8 @@ let package = Package(
 
         // Every raw libc call outside the per-library C files (Avahi, FFmpeg, libproc2, the membership
         // socket): one helper that retries EINTR and turns errno into SystemCallError, thin typed
-        // wrappers over it, and the only unsafe pointers besides those files. Glibc only.
-        .target(name: "SystemCalls"),
+        // wrappers over it, and the only unsafe pointers besides those files. Glibc, and the Linux calls it does not export (CLinuxSocket).
+        .target(name: "SystemCalls", dependencies: ["CLinuxSocket"]),
         // Pure: the QoS model, presets, requests, capability profiles, evaluation. No I/O, no C.
         .target(name: "QoSModel"),
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
         // Pure: the service work's units (the paper's processing units), their binary form, and
         // the state machines that cut, dispatch and account for them. No I/O, no clock, no C.
-        .target(name: "MediaCore"),
+        // MemberID from MembershipCore names the members work is dispatched to.
+        .target(name: "MediaCore", dependencies: ["MembershipCore"]),
         // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
@@ -69,7 +70,7 @@ let package = Package(
         .target(
             name: "Coalition",
             dependencies: [
-                "QoSModel", "MembershipCore", "ServiceCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
+                "QoSModel", "MembershipCore", "ServiceCore", "MediaCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +98,7 @@ let package = Package(
 
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
-        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"]),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel", "Media"]),
         // Real media made by the ffmpeg CLI, cut, decoded unit by unit, compared with its framemd5.
         .testTarget(name: "MediaTests", dependencies: ["Media", "MediaCore"]),
@@ -111,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "CoalitionTests",
             dependencies: [
-                "Coalition", "MembershipCore", "ServiceCore", "QoSModel", "Discovery", "TestSupport",
+                "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,6 +1,6 @@
 #ifndef COALITION_CLINUXSOCKET_SHIM_H
 #define COALITION_CLINUXSOCKET_SHIM_H
-// The Linux calls the membership thread needs that Swift's Glibc module does not export:
+// The Linux calls the membership thread and the worker spawner need that Swift's Glibc module does not export:
 // recvmmsg/sendmmsg and pthread_setname_np are declared by glibc only under _GNU_SOURCE, which a
 // header of a Swift module cannot turn on (the libc headers come precompiled from the Glibc
 // module). So they are reached here through the kernel's stable ABI instead, each wrapper with
@@ -47,6 +47,12 @@ static inline int CLinuxSocket_sendmmsg(int socket, CLinuxSocket_mmsghdr *messag
 /// variadic.
 static inline int CLinuxSocket_name_thread(const char *name) {
     return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/// pipe2(2) with flags (O_CLOEXEC), declared by glibc only under _GNU_SOURCE: both ends are made
+/// close-on-exec atomically, so a child spawned by another thread at that moment inherits neither.
+static inline int CLinuxSocket_pipe2(int ends[2], int flags) {
+    return (int)syscall(SYS_pipe2, ends, flags);
 }
 
 #endif

@@ -8,14 +8,15 @@ public struct MediaUnitLimits: Sendable, Hashable {
     public var maximumPacketBytes: Int
     /// Bytes of codec setup. Default 64 KiB.
     public var maximumExtradataBytes: Int
-    /// Bytes of one encoded unit, all included. Default 32 MiB.
+    /// Bytes of one encoded unit, all included. Default 16 MiB (the wire's `service-unit` frame
+    /// is sized for it).
     public var maximumUnitBytes: Int
     /// Frames in one result. Default 8192.
     public var maximumFrames: Int
 
     public init(
         maximumPackets: Int = 4096, maximumPacketBytes: Int = 8 << 20, maximumExtradataBytes: Int = 64 << 10,
-        maximumUnitBytes: Int = 32 << 20, maximumFrames: Int = 8192
+        maximumUnitBytes: Int = 16 << 20, maximumFrames: Int = 8192
     ) {
         self.maximumPackets = maximumPackets
         self.maximumPacketBytes = maximumPacketBytes
@@ -109,6 +110,16 @@ public enum MediaUnitEncoding {
         return MediaUnit(
             sequence: sequence, stream: stream, parameters: parameters,
             emit: PresentationRange(start: start, end: end == noTimestamp ? nil : end), preRoll: preRoll, packets: packets)
+    }
+
+    /// The sequence and stream of an encoded unit, read from its first bytes only (for a
+    /// daemon that reports on a unit it does not parse); nil when they are not there.
+    public static func header(ofUnit bytes: [UInt8]) -> (sequence: UInt32, stream: UInt8)? {
+        var reader = ByteReader(bytes)
+        guard (try? reader.read(UInt8.self, "version")) == version, let sequence = try? reader.read(UInt32.self, "sequence"),
+            let stream = try? reader.read(UInt8.self, "stream")
+        else { return nil }
+        return (sequence, stream)
     }
 
     public static func encode(_ result: UnitResult) -> [UInt8] {

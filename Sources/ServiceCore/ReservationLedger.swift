@@ -23,6 +23,15 @@ public struct Reservation: Hashable, Sendable {
     public var demand: Demand
     /// The lease ends here unless the requester renews it.
     public var expiresAt: MembershipInstant
+
+    public init(service: ServiceID, requester: MemberID, level: QoSLevel, share: Double, demand: Demand, expiresAt: MembershipInstant) {
+        self.service = service
+        self.requester = requester
+        self.level = level
+        self.share = share
+        self.demand = demand
+        self.expiresAt = expiresAt
+    }
 }
 
 /// A member's answer to a reservation request.

@@ -82,6 +82,13 @@ public actor ServiceHost {
     /// Membership declared `requester` dead: nothing stays reserved for it.
     public func requesterDied(_ requester: MemberID) -> [Reservation] { ledger.releaseAll(of: requester) }
 
+    /// The live reservation `requester` holds for `service`, or nil (none, or its lease ended):
+    /// a member runs a unit only under one.
+    public func lease(of service: ServiceID, for requester: MemberID) -> Reservation? {
+        _ = ledger.expire(now: now())
+        return ledger.reservations[service].flatMap { $0.requester == requester ? $0 : nil }
+    }
+
     /// The reservations held, for `node status`.
     public var reservations: [Reservation] { ledger.reservations.values.sorted { $0.service < $1.service } }
 }

@@ -1,6 +1,7 @@
 @testable import Coalition
 import Foundation
 import Logging
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -213,6 +214,10 @@ import Testing
             .renewAnswer(request: 6, unknown: [s]),
             .release(request: 7, sender: a, service: s),
             .releaseAnswer(request: 8),
+            .unit(request: 9, sender: a, service: s, plan: .full, unit: [1, 2, 3, 0, 255]),
+            .unit(request: 10, sender: a, service: s, plan: DeliveryPlan(level: .referenceFramesOnly), unit: []),
+            .unitAnswer(request: 11, outcome: .result([9, 8, 7])),
+            .unitAnswer(request: 12, outcome: .refused(.busy)),
         ]
         for message in messages {
             var buffer = ByteBuffer()
@@ -243,6 +248,17 @@ import Testing
         }
         body.writeInteger(UInt8(0))
         #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceReserve, body: body)).get() }
+    }
+
+    @Test func unitsOverTheirLimitAndUnknownRefusals_areMalformed() {
+        var oversized = ServiceMessage.unit(request: 1, sender: MemberID.named("a"), service: ServiceID("a/1"), plan: .full, unit: []).body()
+        oversized.moveWriterIndex(to: oversized.writerIndex - 4)
+        oversized.writeInteger(UInt32(ServiceMessage.maximumUnitBytes + 1))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnit, body: oversized)).get() }
+        var refusal = ServiceMessage.unitAnswer(request: 2, outcome: .refused(.busy)).body()
+        refusal.moveWriterIndex(to: refusal.writerIndex - 1)
+        refusal.writeInteger(UInt8(99))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitAnswer, body: refusal)).get() }
     }
 
     @Test func absurdSharesAndLevels_areMalformed() {

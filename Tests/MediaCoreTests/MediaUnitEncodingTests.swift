@@ -137,3 +137,31 @@ import TestSupport
         #expect(PresentationRange(start: 10, end: nil).contains(.max))
     }
 }
+
+@Suite struct WorkerPipeTests {
+    @Test func messagesComeOutWholeHoweverTheBytesArrive() throws {
+        let messages: [[UInt8]] = [[], [1], Array(repeating: 7, count: 300), [1, 2, 3]]
+        let stream = messages.flatMap(WorkerPipe.frame)
+        for chunk in [1, 2, 5, 64, stream.count] {
+            var reader = WorkerPipe.Reader(limit: 1000)
+            var received: [[UInt8]] = []
+            var offset = 0
+            while offset < stream.count {
+                reader.append(stream[offset..<min(offset + chunk, stream.count)])
+                offset += chunk
+                while let message = try reader.next() { received.append(message) }
+            }
+            #expect(received == messages, "in chunks of \(chunk)")
+            #expect(reader.pendingBytes == 0)
+        }
+    }
+
+    @Test func aMessageOverTheLimitIsRefusedByItsLength() {
+        var reader = WorkerPipe.Reader(limit: 10)
+        reader.append([0, 0, 0, 11])
+        #expect(throws: WorkerPipe.OversizedMessage(length: 11, limit: 10)) { try reader.next() }
+        var huge = WorkerPipe.Reader(limit: 1 << 20)
+        huge.append([0xff, 0xff, 0xff, 0xff])
+        #expect(throws: WorkerPipe.OversizedMessage(length: Int(UInt32.max), limit: 1 << 20)) { try huge.next() }
+    }
+}

@@ -1,3 +1,4 @@
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -73,6 +74,19 @@ public actor ServiceClient: ServiceTransport {
         }
     }
 
+    /// Sends a unit of `service` (in `MediaUnitEncoding`'s form) to `peer`, which decodes it under
+    /// our lease, and returns its answer. `timeout` bounds the whole exchange: a unit takes about
+    /// its media duration at its share, so the stream session picks it per unit.
+    public func execute(
+        unit: [UInt8], plan: DeliveryPlan = .full, of service: ServiceID, on peer: ServiceEndpoint, timeout: Duration
+    ) async throws -> UnitOutcome {
+        let answer = try await send(.unit(request: number(), sender: me, service: service, plan: plan, unit: unit), to: peer, timeout: timeout)
+        guard case .unitAnswer(_, let outcome) = answer else {
+            throw ServiceClientError(peer: peer, reason: "answered a unit with \(answer.type)")
+        }
+        return outcome
+    }
+
     /// Closes every connection.
     public func close() async {
         for future in connections.values { _ = try? await future.get().close() }
@@ -84,7 +98,7 @@ public actor ServiceClient: ServiceTransport {
         return nextRequest
     }
 
-    private func send(_ message: ServiceMessage, to peer: ServiceEndpoint) async throws -> ServiceMessage {
+    private func send(_ message: ServiceMessage, to peer: ServiceEndpoint, timeout: Duration? = nil) async throws -> ServiceMessage {
         var channel: Channel
         do {
             channel = try await connection(to: peer).get()
@@ -99,7 +113,7 @@ public actor ServiceClient: ServiceTransport {
         }
         let promise = channel.eventLoop.makePromise(of: ServiceMessage.self)
         channel.writeAndFlush(
-            ServiceClientHandler.Outbound(message: message, answer: promise, timeout: TimeAmount(configuration.requestTimeout)),
+            ServiceClientHandler.Outbound(message: message, answer: promise, timeout: TimeAmount(timeout ?? configuration.requestTimeout)),
             promise: nil)
         do {
             return try await promise.futureResult.get()
@@ -165,9 +179,10 @@ final class ServiceClientHandler: ChannelDuplexHandler {
         timers[number] = context.eventLoop.scheduleTask(in: request.timeout) {
             handler.value.complete(number, with: .failure(ServiceProtocolError.timedOut))
         }
-        var buffer = context.channel.allocator.buffer(capacity: 128)
+        let body = request.message.body(allocator: context.channel.allocator)
+        var buffer = context.channel.allocator.buffer(capacity: WireFormat.headerLength + body.readableBytes + WireFormat.trailerLength)
         encoder.encode(
-            request.message.type, body: request.message.body(allocator: context.channel.allocator), into: &buffer,
+            request.message.type, body: body, into: &buffer,
             timestampMilliseconds: WireFormat.nowMilliseconds(), nonce: frameNonce())
         context.write(wrapOutboundOut(buffer), promise: promise)
     }

@@ -1,3 +1,4 @@
+import MediaCore
 import MembershipCore
 import NIOCore
 import QoSModel
@@ -25,6 +26,13 @@ public enum ServiceMessage: Hashable, Sendable {
     case renewAnswer(request: UInt32, unknown: [ServiceID])
     case release(request: UInt32, sender: MemberID, service: ServiceID)
     case releaseAnswer(request: UInt32)
+    /// "Decode this unit of `service` as `plan` says": a unit in `MediaUnitEncoding`'s form,
+    /// carried opaque (the member's decode worker reads it, in the service's cgroup; the daemon
+    /// does not parse media). The plan is one byte (`DeliveryPlan.wireCode`).
+    case unit(request: UInt32, sender: MemberID, service: ServiceID, plan: DeliveryPlan, unit: [UInt8])
+    /// The answer to a unit: its result in `MediaUnitEncoding`'s form, or why the member would not
+    /// take it (no lease for the service, too many units in flight).
+    case unitAnswer(request: UInt32, outcome: UnitOutcome)
 
     /// Most levels in a ladder.
     public static let maximumLadder = 8
@@ -33,11 +41,15 @@ public enum ServiceMessage: Hashable, Sendable {
     /// Longest service id, reason, in bytes.
     public static let maximumServiceIDBytes = 128
     public static let maximumReasonBytes = 512
+    /// Largest unit and unit result carried, in bytes (`MediaUnitLimits`' defaults).
+    public static let maximumUnitBytes = MediaUnitLimits.standard.maximumUnitBytes
+    public static let maximumUnitResultBytes = MediaUnitLimits.standard.maximumFrames * 36 + 64
 
     public var request: UInt32 {
         switch self {
         case .query(let r, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _), .reserveAnswer(let r, _, _, _),
-            .renew(let r, _, _), .renewAnswer(let r, _), .release(let r, _, _), .releaseAnswer(let r):
+            .renew(let r, _, _), .renewAnswer(let r, _), .release(let r, _, _), .releaseAnswer(let r),
+            .unit(let r, _, _, _, _), .unitAnswer(let r, _):
             r
         }
     }
@@ -45,7 +57,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The sender a request names (nil for answers).
     public var sender: MemberID? {
         switch self {
-        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _): s
+        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
         default: nil
         }
     }
@@ -60,12 +72,17 @@ public enum ServiceMessage: Hashable, Sendable {
         case .renewAnswer: .serviceRenewAnswer
         case .release: .serviceRelease
         case .releaseAnswer: .serviceReleaseAnswer
+        case .unit: .serviceUnit
+        case .unitAnswer: .serviceUnitAnswer
         }
     }
 
     /// The body, ready for `WireFrameEncoder`.
     public func body(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 64)
+        var capacity = 64
+        if case .unit(_, _, _, _, let unit) = self { capacity += unit.count }
+        if case .unitAnswer(_, .result(let result)) = self { capacity += result.count }
+        var buffer = allocator.buffer(capacity: capacity)
         buffer.writeInteger(request)
         switch self {
         case .query(_, let sender, let service, let ladder):
@@ -101,6 +118,19 @@ public enum ServiceMessage: Hashable, Sendable {
             buffer.writeShortString(service.rawValue)
         case .releaseAnswer:
             break
+        case .unit(_, let sender, let service, let plan, let unit):
+            buffer.writeShortString(sender.rawValue)
+            buffer.writeShortString(service.rawValue)
+            buffer.writeInteger(plan.wireCode)
+            buffer.writeInteger(UInt32(unit.count))
+            buffer.writeBytes(unit)
+        case .unitAnswer(_, .result(let result)):
+            buffer.writeInteger(UInt8(0))
+            buffer.writeInteger(UInt32(result.count))
+            buffer.writeBytes(result)
+        case .unitAnswer(_, .refused(let refusal)):
+            buffer.writeInteger(UInt8(1))
+            buffer.writeInteger(refusal.rawValue)
         }
         return buffer
     }
@@ -174,6 +204,26 @@ public enum ServiceMessage: Hashable, Sendable {
             return .release(request: request, sender: sender, service: service)
         case .serviceReleaseAnswer:
             return .releaseAnswer(request: request)
+        case .serviceUnit:
+            guard let sender = body.readMemberID(), let service = body.readServiceID(),
+                let code = body.readInteger(as: UInt8.self), let plan = DeliveryPlan(wireCode: code),
+                let length = body.readInteger(as: UInt32.self), Int(length) <= maximumUnitBytes,
+                let unit = body.readBytes(length: Int(length))
+            else { return nil }
+            return .unit(request: request, sender: sender, service: service, plan: plan, unit: unit)
+        case .serviceUnitAnswer:
+            switch body.readInteger(as: UInt8.self) {
+            case 0:
+                guard let length = body.readInteger(as: UInt32.self), Int(length) <= maximumUnitResultBytes,
+                    let result = body.readBytes(length: Int(length))
+                else { return nil }
+                return .unitAnswer(request: request, outcome: .result(result))
+            case 1:
+                guard let code = body.readInteger(as: UInt8.self), let refusal = UnitRefusal(rawValue: code) else { return nil }
+                return .unitAnswer(request: request, outcome: .refused(refusal))
+            default:
+                return nil
+            }
         default:
             return nil
         }
@@ -231,5 +281,31 @@ extension ByteBuffer {
         return QoSLevel(
             video: video == 0 ? nil : VideoLevel.allCases[Int(video) - 1],
             audio: audio == 0 ? nil : AudioLevel.allCases[Int(audio) - 1])
+    }
+}
+
+/// What a member answers to a unit.
+public enum UnitOutcome: Hashable, Sendable {
+    /// The worker's result (decoded or failed) in `MediaUnitEncoding`'s form.
+    case result([UInt8])
+    /// The member did not take the unit.
+    case refused(UnitRefusal)
+}
+
+/// Why a member did not take a unit. Nothing was decoded; the requester sends it elsewhere.
+public enum UnitRefusal: UInt8, Hashable, Sendable, CustomStringConvertible {
+    /// The member holds no lease of the sender for this service (expired, released, never made).
+    case noLease = 1
+    /// The member already holds its bound of units in flight for this service.
+    case busy = 2
+    /// The member cannot start a decode worker (the binary, the cgroup).
+    case workerUnavailable = 3
+
+    public var description: String {
+        switch self {
+        case .noLease: "no lease for this service"
+        case .busy: "too many units in flight"
+        case .workerUnavailable: "no decode worker could be started"
+        }
     }
 }

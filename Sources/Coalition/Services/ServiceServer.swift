@@ -1,4 +1,5 @@
 import Logging
+import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
@@ -18,16 +19,22 @@ public struct ServiceServer: Service {
         /// The coalition keys, read per frame so a reload applies at once, also on open
         /// connections; nil accepts only untagged frames. Default nil.
         public var keyring: WireKeyring?
+        /// Units one connection may have in flight at once; more are refused as busy. Default 8
+        /// (a requester keeps a few in flight per member, see the stream session).
+        public var maximumUnitsInFlight: Int
 
-        public init(host: String = "0.0.0.0", port: Int = 7947, keyring: WireKeyring? = nil) {
+        public init(host: String = "0.0.0.0", port: Int = 7947, keyring: WireKeyring? = nil, maximumUnitsInFlight: Int = 8) {
             self.host = host
             self.port = port
             self.keyring = keyring
+            self.maximumUnitsInFlight = maximumUnitsInFlight
         }
     }
 
     public let configuration: Configuration
     private let host: ServiceHost
+    /// Runs units; nil refuses every unit (`workerUnavailable`).
+    private let units: (any UnitExecutor)?
     private let me: MemberID
     private let logger: Logger
     private let drops: ServiceDropCounter
@@ -37,13 +44,15 @@ public struct ServiceServer: Service {
     private let onListening: @Sendable (Int) -> Void
 
     public init(
-        configuration: Configuration, host: ServiceHost, me: MemberID, drops: ServiceDropCounter = .init(), logger: Logger,
+        configuration: Configuration, host: ServiceHost, units: (any UnitExecutor)? = nil, me: MemberID,
+        drops: ServiceDropCounter = .init(), logger: Logger,
         onRequest: @escaping @Sendable (MemberID) -> Void = { _ in },
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.onListening = onListening
         self.configuration = configuration
         self.host = host
+        self.units = units
         self.me = me
         self.drops = drops
         self.logger = logger
@@ -70,43 +79,98 @@ public struct ServiceServer: Service {
         }
     }
 
+    /// Answers a connection's requests. Queries, reservations, renewals and releases are answered
+    /// in order as they come; units run concurrently (each takes about its media duration) and
+    /// are answered when done, so the answers of a connection may come back in any order (the
+    /// requester matches them by request number). One writer task sends every answer.
     private func serve(_ connection: NIOAsyncChannel<WireStreamEvent, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "?"
         let encoder = WireFrameEncoder(keyring: configuration.keyring)
+        let allocator = connection.channel.allocator
         do {
             try await connection.executeThenClose { inbound, outbound in
-                for try await event in inbound {
-                    let message: ServiceMessage
-                    switch event {
-                    case .dropped(let reason):
-                        drops.record(reason)
-                        logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
-                        return
-                    case .frame(let frame):
-                        switch ServiceMessage.decode(frame) {
-                        case .failure(let reason):
-                            drops.record(reason)
-                            logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)", "type": "\(frame.type)"])
-                            return
-                        case .success(let decoded):
-                            message = decoded
+                let (answers, answer) = AsyncStream.makeStream(of: ServiceMessage.self)
+                try await withThrowingTaskGroup(of: Void.self) { writer in
+                    writer.addTask {
+                        for await message in answers {
+                            let body = message.body(allocator: allocator)
+                            var buffer = allocator.buffer(capacity: WireFormat.headerLength + body.readableBytes + WireFormat.trailerLength)
+                            encoder.encode(
+                                message.type, body: body, into: &buffer, timestampMilliseconds: WireFormat.nowMilliseconds(),
+                                nonce: frameNonce())
+                            try await outbound.write(buffer)
                         }
                     }
-                    guard let answer = await answer(message) else {
-                        drops.record(.unknownType)
-                        logger.warning("an answer arrived on the query port; disconnecting", metadata: ["peer": "\(peer)"])
-                        return
+                    await withTaskGroup(of: Void.self) { running in
+                        await readRequests(inbound, peer: peer, answer: answer, running: &running)
                     }
-                    var buffer = connection.channel.allocator.buffer(capacity: 128)
-                    encoder.encode(
-                        answer.type, body: answer.body(), into: &buffer, timestampMilliseconds: WireFormat.nowMilliseconds(),
-                        nonce: frameNonce())
-                    try await outbound.write(buffer)
+                    answer.finish()
+                    try await writer.waitForAll()
                 }
             }
         } catch {
             logger.debug("query connection ended: \(error)", metadata: ["peer": "\(peer)"])
         }
+    }
+
+    /// Reads requests until the peer closes or sends something to drop (then units in flight
+    /// are cancelled and the connection closes).
+    private func readRequests(
+        _ inbound: NIOAsyncChannelInboundStream<WireStreamEvent>, peer: String,
+        answer: AsyncStream<ServiceMessage>.Continuation, running: inout TaskGroup<Void>
+    ) async {
+        let inFlight = UnitsInFlight()
+        do {
+            for try await event in inbound {
+                let message: ServiceMessage
+                switch event {
+                case .dropped(let reason):
+                    drops.record(reason)
+                    logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                    running.cancelAll()
+                    return
+                case .frame(let frame):
+                    switch ServiceMessage.decode(frame) {
+                    case .failure(let reason):
+                        drops.record(reason)
+                        logger.warning("dropped a frame and disconnected the peer", metadata: ["peer": "\(peer)", "reason": "\(reason)", "type": "\(frame.type)"])
+                        running.cancelAll()
+                        return
+                    case .success(let decoded):
+                        message = decoded
+                    }
+                }
+                if case .unit(let request, let sender, let service, let plan, let unit) = message {
+                    onRequest(sender)
+                    guard inFlight.enter(limit: configuration.maximumUnitsInFlight) else {
+                        answer.yield(.unitAnswer(request: request, outcome: .refused(.busy)))
+                        continue
+                    }
+                    running.addTask {
+                        defer { inFlight.leave() }
+                        let outcome = await self.execute(unit, plan: plan, service: service, requester: sender)
+                        answer.yield(.unitAnswer(request: request, outcome: outcome))
+                    }
+                    continue
+                }
+                guard let reply = await self.answer(message) else {
+                    drops.record(.unknownType)
+                    logger.warning("an answer arrived on the query port; disconnecting", metadata: ["peer": "\(peer)"])
+                    running.cancelAll()
+                    return
+                }
+                answer.yield(reply)
+            }
+        } catch {
+            logger.debug("query connection ended: \(error)", metadata: ["peer": "\(peer)"])
+        }
+    }
+
+    /// Runs a unit under the sender's lease for `service`, or says why not.
+    func execute(_ unit: [UInt8], plan: DeliveryPlan, service: ServiceID, requester: MemberID) async -> UnitOutcome {
+        guard let reservation = await host.lease(of: service, for: requester) else { return .refused(.noLease) }
+        guard let units else { return .refused(.workerUnavailable) }
+        return await units.execute(unit: unit, plan: plan, under: reservation)
     }
 
     /// The answer to a request; nil for a message that is not a request.
@@ -129,10 +193,28 @@ public struct ServiceServer: Service {
         case .release(let request, let sender, let service):
             await host.release(service, for: sender)
             return .releaseAnswer(request: request)
-        case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer:
+        case .unit(let request, let sender, let service, let plan, let unit):
+            return .unitAnswer(request: request, outcome: await execute(unit, plan: plan, service: service, requester: sender))
+        case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer, .unitAnswer:
             return nil
         }
     }
+}
+
+/// How many units one connection has in flight.
+private final class UnitsInFlight: Sendable {
+    private let count = Mutex(0)
+
+    /// Takes a place if fewer than `limit` are taken.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }
 
 /// Counts frames dropped on the query port, per reason, for `node status`.
@@ -148,9 +230,9 @@ public final class ServiceDropCounter: Sendable {
 
 extension ServiceMessage {
     /// The types a member accepts on its query port.
-    public static let requestTypes: [WireMessageType] = [.serviceQuery, .serviceReserve, .serviceRenew, .serviceRelease]
+    public static let requestTypes: [WireMessageType] = [.serviceQuery, .serviceReserve, .serviceRenew, .serviceRelease, .serviceUnit]
     /// The types a requester accepts on its connections.
     public static let answerTypes: [WireMessageType] = [
-        .serviceOffer, .serviceReserveAnswer, .serviceRenewAnswer, .serviceReleaseAnswer,
+        .serviceOffer, .serviceReserveAnswer, .serviceRenewAnswer, .serviceReleaseAnswer, .serviceUnitAnswer,
     ]
 }

@@ -37,7 +37,12 @@ public struct WireMessageType: Hashable, Sendable, CustomStringConvertible {
     public static let serviceRenewAnswer = WireMessageType(rawValue: 14, name: "service-renew-answer", maximumBodyLength: 16 * 1024)
     public static let serviceRelease = WireMessageType(rawValue: 15, name: "service-release", maximumBodyLength: 512)
     public static let serviceReleaseAnswer = WireMessageType(rawValue: 16, name: "service-release-answer", maximumBodyLength: 16)
-    // 17 and up: the next subsystem's types, appended here.
+    // The service work (TCP, the same connections as queries): units out, results back.
+    // A unit's body is at most MediaUnitLimits.standard.maximumUnitBytes plus its envelope.
+    public static let serviceUnit = WireMessageType(rawValue: 17, name: "service-unit", maximumBodyLength: (16 << 20) + 512)
+    // A result's body holds at most MediaUnitLimits.standard.maximumFrames digests of 36 bytes.
+    public static let serviceUnitAnswer = WireMessageType(rawValue: 18, name: "service-unit-answer", maximumBodyLength: 8192 * 36 + 1024)
+    // 19 and up: the next subsystem's types, appended here.
 
     /// Every membership type, for the membership socket's codec.
     public static let membership: [WireMessageType] = [

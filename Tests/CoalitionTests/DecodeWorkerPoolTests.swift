@@ -1,0 +1,114 @@
+@testable import Coalition
+import Foundation
+import Logging
+import MediaCore
+import MembershipCore
+import QoSModel
+import ServiceCore
+import Synchronization
+import Testing
+
+/// The pool over real processes and pipes. The workers here are ordinary programs that stand in
+/// for `node worker decode` where only the pipe protocol matters: `cat` answers each message
+/// with itself; a shell that kills itself is a worker crashing on bad data; `sleep` is a hung
+/// one. (The real worker decodes real media in its own tests.)
+@Suite struct DecodeWorkerPoolTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func reservation(_ service: String = "r/1", cores: Double = 1) -> Reservation {
+        Reservation(
+            service: ServiceID(service), requester: MemberID.named("req"), level: QoSLevel(video: .hd), share: 1,
+            demand: Demand(cpuCores: cores, memoryBytes: 64 << 20), expiresAt: MembershipInstant(nanoseconds: 0))
+    }
+
+    static func unit(_ sequence: UInt32) -> [UInt8] {
+        let parameters = CodecParameters(codec: .h264, timeBase: TimeBase(numerator: 1, denominator: 24))
+        let packets = [MediaPacket(pts: 0, dts: 0, duration: 1, isKeyframe: true, data: Array(repeating: 1, count: 200_000))]
+        return MediaUnitEncoding.encode(MediaUnit(sequence: sequence, stream: 1, parameters: parameters, emit: PresentationRange(start: 0, end: 1), preRoll: 0, packets: packets))
+    }
+
+    /// Records the pids it is asked to place.
+    final class RecordingPlacement: WorkerPlacement {
+        let placed = Mutex<[Int32]>([])
+        let retired = Mutex<[ServiceID]>([])
+        func place(worker process: Int32, for reservation: Reservation) throws { placed.withLock { $0.append(process) } }
+        func retire(_ service: ServiceID) { retired.withLock { $0.append(service) } }
+    }
+
+    @Test func aWorkerAnswersUnitAfterUnit_andIsReused() async throws {
+        let placement = RecordingPlacement()
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), placement: placement, logger: Self.logger)
+        for sequence in UInt32(0)..<5 {
+            let outcome = await pool.execute(unit: Self.unit(sequence), plan: .full, under: Self.reservation())
+            #expect(outcome == .result(WorkerPipe.decodeRequest(unit: Self.unit(sequence), plan: .full)))
+        }
+        #expect(await pool.statistics.workersStarted == 1)
+        #expect(await pool.statistics.unitsDecoded == 5)
+        #expect(placement.placed.withLock { $0.count } == 1)
+        await pool.retire(ServiceID("r/1"))
+        #expect(placement.retired.withLock { $0 } == [ServiceID("r/1")])
+    }
+
+    @Test func aServiceGetsAWorkerPerReservedCore_runningAtOnce() async throws {
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), logger: Self.logger)
+        let reservation = Self.reservation(cores: 2.5)
+        await withTaskGroup(of: UnitOutcome.self) { group in
+            for sequence in UInt32(0)..<9 { group.addTask { await pool.execute(unit: Self.unit(sequence), plan: .full, under: reservation) } }
+            var answered = 0
+            for await outcome in group {
+                if case .result = outcome { answered += 1 }
+            }
+            #expect(answered == 9)
+        }
+        let started = await pool.statistics.workersStarted
+        #expect(started >= 1 && started <= 3, "at most ceil(2.5) workers: \(started)")
+        await pool.stopAll()
+    }
+
+    @Test func aCrashingWorker_isReportedAsWorkerDiedForItsUnit_andReplaced() async throws {
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sh", arguments: ["-c", "head -c 10 >/dev/null; kill -SEGV $$"]), logger: Self.logger)
+        for sequence in UInt32(3)..<5 {
+            guard case .result(let bytes) = await pool.execute(unit: Self.unit(sequence), plan: .full, under: Self.reservation()) else {
+                Issue.record("no result")
+                continue
+            }
+            let result = try MediaUnitEncoding.decodeResult(bytes)
+            #expect(result.failure == .workerDied)
+            #expect(result.sequence == sequence && result.stream == 1 && result.frames.isEmpty)
+        }
+        #expect(await pool.statistics.workersStarted == 2)
+        #expect(await pool.statistics.workersDied == 2)
+    }
+
+    @Test func aHungWorker_isKilledAfterTheUnitTimeout() async throws {
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .milliseconds(200)), logger: Self.logger)
+        guard case .result(let bytes) = await pool.execute(unit: Self.unit(8), plan: .full, under: Self.reservation()) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(try MediaUnitEncoding.decodeResult(bytes).failure == .workerDied)
+        #expect(await pool.statistics.workersTimedOut == 1)
+    }
+
+    @Test func aWorkerThatCannotStart_makesTheUnitRefused() async throws {
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/nonexistent/node", arguments: []), logger: Self.logger)
+        #expect(await pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation()) == .refused(.workerUnavailable))
+    }
+
+    @Test func aWorkerThatWritesGarbage_isCutOff() async throws {
+        // Announces a 4 GiB answer.
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sh", arguments: ["-c", "printf '\\377\\377\\377\\377'; exec sleep 600"]), logger: Self.logger)
+        guard case .result(let bytes) = await pool.execute(unit: Self.unit(2), plan: .full, under: Self.reservation()) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(try MediaUnitEncoding.decodeResult(bytes).failure == .workerDied)
+    }
+}
