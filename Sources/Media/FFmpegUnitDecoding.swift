@@ -22,7 +22,9 @@ final class UnitDecodingSession {
     /// An emitted frame the decoder flagged damaged.
     private(set) var damagedFrames = 0
 
-    init(parameters: CodecParameters, emit: PresentationRange, threads: Int) throws(UnitFailure) {
+    /// `skipNonReference`: video frames no other frame references are not decoded
+    /// (`skip_frame = AVDISCARD_NONREF`), so they are not returned either.
+    init(parameters: CodecParameters, emit: PresentationRange, threads: Int, skipNonReference: Bool = false) throws(UnitFailure) {
         do { try FFmpegLibrary.prepare() } catch { throw .unsupportedCodec }
         self.parameters = parameters
         self.emit = emit
@@ -61,6 +63,7 @@ final class UnitDecodingSession {
             if parameters.channels > 0 { ff.av_channel_layout_default(&context.pointee.ch_layout, parameters.channels) }
         }
         context.pointee.bit_rate = parameters.bitRate
+        if skipNonReference && parameters.codec.kind == .video { context.pointee.skip_frame = AVDISCARD_NONREF }
         guard ff.avcodec_open2(context, decoder, nil) >= 0 else { throw .invalidData }
     }
 

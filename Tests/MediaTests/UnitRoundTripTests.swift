@@ -100,3 +100,33 @@ struct CuttingBoundsTests {
         }
     }
 }
+
+@Suite("Delivery plans and the worker's entry point")
+struct DeliveryPlanDecodingTests {
+    @Test func referenceFramesOnlyReturnsTheReferenceFramesExactlyAsAFullDecode() throws {
+        let units = try Demuxer(.file(TestMedia.openGOP)).cutAll()[0]
+        var full = 0
+        var reference = 0
+        for unit in units {
+            let all = UnitDecoder.decode(unit)
+            let references = UnitDecoder.decode(unit, plan: DeliveryPlan(level: .referenceFramesOnly))
+            #expect(references.failure == nil)
+            let byTime = Dictionary(uniqueKeysWithValues: all.frames.map { ($0.pts, $0.md5) })
+            #expect(references.frames.allSatisfy { byTime[$0.pts] == $0.md5 }, "a reference frame decodes to the same picture")
+            full += all.frames.count
+            reference += references.frames.count
+        }
+        print("reference frames only: \(reference) of \(full) frames")
+        #expect(reference > 0 && reference < full)
+    }
+
+    @Test func theWorkerAnswersAFramedRequestAndRefusesGarbage() throws {
+        let unit = try Demuxer(.file(TestMedia.matroska)).cutAll()[1][1]
+        let request = WorkerPipe.decodeRequest(unit: MediaUnitEncoding.encode(unit), plan: .full)
+        let answer = try MediaUnitEncoding.decodeResult(UnitDecoder.answer(workerRequest: request))
+        #expect(answer.frames == UnitDecoder.decode(unit).frames && answer.sequence == unit.sequence && answer.stream == 1)
+        let unknownPlan = try MediaUnitEncoding.decodeResult(UnitDecoder.answer(workerRequest: [9] + MediaUnitEncoding.encode(unit)))
+        #expect(unknownPlan.failure == .malformedUnit && unknownPlan.sequence == unit.sequence)
+        #expect(try MediaUnitEncoding.decodeResult(UnitDecoder.answer(workerRequest: [])).failure == .malformedUnit)
+    }
+}
