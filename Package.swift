@@ -57,10 +57,14 @@ let package = Package(
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
         .target(name: "SystemSampling", dependencies: ["CProc2"]),
-        // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
+        // FFmpeg, opened with dlopen: demuxing an input into packets, decoding a unit and hashing
+        // its frames as ffmpeg's framemd5 does, clip synthesis. Its FFmpeg*.swift files hold every
+        // unsafe FFmpeg call. Never a dependency of the daemon (`Coalition`).
+        .target(name: "Media", dependencies: ["MediaCore", "CFFmpeg", "SystemCalls"]),
+        // Decode benchmarks and clip synthesis (through Media), capability tables.
         .target(
             name: "Profiler",
-            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "ChildProcess", "CFFmpeg"]),
+            dependencies: ["QoSModel", "SystemSampling", "SystemCalls", "ChildProcess", "Media"]),
         // DNS-SD through the system Avahi daemon: the only target that sees Avahi.
         .target(
             name: "Discovery",
@@ -92,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "coalition-bench",
             dependencies: [
-                "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess",
+                "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -100,7 +104,9 @@ let package = Package(
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
-        .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
+        .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel", "Media"]),
+        // Real media made by the ffmpeg CLI, cut, decoded unit by unit, compared with its framemd5.
+        .testTarget(name: "MediaTests", dependencies: ["Media", "MediaCore"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         // Seeded randomness and hostile traffic shared by the unit and the lab tests.

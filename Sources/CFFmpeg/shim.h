@@ -3,7 +3,7 @@
 // FFmpeg's libavformat/libavcodec/libavutil. Macros Swift cannot import get a
 // `CFFmpeg_` static inline wrapper here, each with the reason it exists.
 //
-// The libraries are not linked: they are opened with dlopen() the first time the Profiler needs
+// The libraries are not linked: they are opened with dlopen() the first time the Media target needs
 // them (`CFFmpeg_load`). FFmpeg pulls in about a hundred libraries (x265, librsvg, gnutls, ...),
 // whose relocated data alone costs a process about 2.5 MB of private memory; the daemon
 // (`node join`) never decodes, so it must not pay that. Only the headers are used at build time.
@@ -15,6 +15,8 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/samplefmt.h>
+#include <libavutil/md5.h>
+#include <libavutil/pixdesc.h>
 #include <errno.h>
 
 /// AVERROR(e) is a function-like macro (negates a POSIX errno).
@@ -44,12 +46,16 @@ static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
 #include <dlfcn.h>
 #include <stdio.h>
 
-/// Every FFmpeg function the Profiler calls, with the library that defines it.
+/// Every FFmpeg function the Media target calls, with the library that defines it.
 #define CFFMPEG_FUNCTIONS(X) \
     X(avutil, avutil_version) X(avutil, av_strerror) X(avutil, av_log_set_level) \
     X(avutil, av_opt_set) X(avutil, av_frame_alloc) X(avutil, av_frame_free) \
     X(avutil, av_frame_unref) X(avutil, av_frame_get_buffer) X(avutil, av_frame_make_writable) \
-    X(avutil, av_channel_layout_default) X(avutil, av_channel_layout_copy) \
+    X(avutil, av_channel_layout_default) X(avutil, av_channel_layout_copy) X(avutil, av_mallocz) \
+    X(avutil, av_image_get_buffer_size) X(avutil, av_image_copy_to_buffer) X(avutil, av_md5_sum) \
+    X(avutil, av_get_bytes_per_sample) X(avutil, av_sample_fmt_is_planar) X(avutil, av_get_pix_fmt_name) \
+    X(avcodec, avcodec_find_decoder) X(avcodec, avcodec_get_name) X(avcodec, av_new_packet) \
+    X(avcodec, av_packet_new_side_data) X(avcodec, av_packet_get_side_data) \
     X(avcodec, avcodec_version) X(avcodec, avcodec_alloc_context3) X(avcodec, avcodec_free_context) \
     X(avcodec, avcodec_parameters_to_context) X(avcodec, avcodec_parameters_from_context) \
     X(avcodec, avcodec_open2) X(avcodec, avcodec_send_packet) X(avcodec, avcodec_receive_frame) \
@@ -57,7 +63,8 @@ static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
     X(avcodec, avcodec_find_encoder_by_name) X(avcodec, av_packet_alloc) X(avcodec, av_packet_free) \
     X(avcodec, av_packet_unref) X(avcodec, av_packet_rescale_ts) \
     X(avformat, avformat_version) X(avformat, avformat_open_input) \
-    X(avformat, avformat_find_stream_info) X(avformat, avformat_close_input) \
+    X(avformat, avformat_find_stream_info) X(avformat, avformat_close_input) X(avformat, av_find_input_format) \
+    X(avformat, avio_seek) X(avformat, av_guess_frame_rate) \
     X(avformat, av_find_best_stream) X(avformat, av_read_frame) \
     X(avformat, avformat_alloc_output_context2) X(avformat, avformat_free_context) \
     X(avformat, avformat_new_stream) X(avformat, avformat_write_header) \

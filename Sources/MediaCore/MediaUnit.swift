@@ -104,14 +104,26 @@ public struct MediaPacket: Sendable, Hashable {
     public var isDisposable: Bool
     /// The compressed bytes; at most `MediaUnitLimits.maximumPacketBytes`.
     public var data: [UInt8]
+    /// Audio: samples (per channel) the decoder drops from the start of this packet's output,
+    /// as the container asked (FFmpeg's `AV_PKT_DATA_SKIP_SAMPLES`: an encoder's priming delay,
+    /// an MP4 edit list, a LAME header's delay). 0 for most packets.
+    public var trimStart: UInt32
+    /// Audio: samples (per channel) dropped from the end of this packet's output (an encoder's
+    /// padding at the end of the stream). 0 for most packets.
+    public var trimEnd: UInt32
 
-    public init(pts: Int64?, dts: Int64?, duration: Int64, isKeyframe: Bool, isDisposable: Bool = false, data: [UInt8]) {
+    public init(
+        pts: Int64?, dts: Int64?, duration: Int64, isKeyframe: Bool, isDisposable: Bool = false, data: [UInt8],
+        trimStart: UInt32 = 0, trimEnd: UInt32 = 0
+    ) {
         self.pts = pts
         self.dts = dts
         self.duration = duration
         self.isKeyframe = isKeyframe
         self.isDisposable = isDisposable
         self.data = data
+        self.trimStart = trimStart
+        self.trimEnd = trimEnd
     }
 }
 

@@ -32,6 +32,9 @@ public struct MediaUnitLimits: Sendable, Hashable {
 /// the workers: big-endian, a version byte first, every count checked against `MediaUnitLimits`
 /// before anything is allocated, every byte accounted for. Canonical: what decodes re-encodes to
 /// the same bytes.
+///
+/// A packet is pts, dts, duration (Int64 each), a flags byte (1 keyframe, 2 disposable, 4 trimmed:
+/// then trim start and trim end follow as UInt32, not both 0) and its data as a UInt32-length block.
 public enum MediaUnitEncoding {
     /// Version 1.
     public static let version: UInt8 = 1
@@ -52,7 +55,12 @@ public enum MediaUnitEncoding {
             writer.write(packet.pts ?? noTimestamp)
             writer.write(packet.dts ?? noTimestamp)
             writer.write(packet.duration)
-            writer.write(UInt8((packet.isKeyframe ? 1 : 0) | (packet.isDisposable ? 2 : 0)))
+            let trimmed = packet.trimStart != 0 || packet.trimEnd != 0
+            writer.write(UInt8((packet.isKeyframe ? 1 : 0) | (packet.isDisposable ? 2 : 0) | (trimmed ? 4 : 0)))
+            if trimmed {
+                writer.write(packet.trimStart)
+                writer.write(packet.trimEnd)
+            }
             writer.writeBlock(packet.data)
         }
         return writer.bytes
@@ -84,11 +92,19 @@ public enum MediaUnitEncoding {
             let duration = try reader.read(Int64.self, "packet duration")
             guard duration >= 0 else { throw .invalidValue(field: "packet duration", value: duration) }
             let flags = try reader.read(UInt8.self, "packet flags")
-            guard flags & ~3 == 0 else { throw .invalidValue(field: "packet flags", value: Int64(flags)) }
+            guard flags & ~7 == 0 else { throw .invalidValue(field: "packet flags", value: Int64(flags)) }
+            var trimStart: UInt32 = 0
+            var trimEnd: UInt32 = 0
+            if flags & 4 != 0 {
+                trimStart = try reader.read(UInt32.self, "packet trim start")
+                trimEnd = try reader.read(UInt32.self, "packet trim end")
+                // Canonical: the flag is set exactly when a trim is not zero.
+                guard trimStart != 0 || trimEnd != 0 else { throw .invalidValue(field: "packet trim", value: 0) }
+            }
             let data = try reader.readBlock("packet data", limit: limits.maximumPacketBytes)
             packets.append(MediaPacket(
                 pts: pts == noTimestamp ? nil : pts, dts: dts == noTimestamp ? nil : dts, duration: duration,
-                isKeyframe: flags & 1 != 0, isDisposable: flags & 2 != 0, data: data))
+                isKeyframe: flags & 1 != 0, isDisposable: flags & 2 != 0, data: data, trimStart: trimStart, trimEnd: trimEnd))
         }
         try reader.expectEnd()
         return MediaUnit(

@@ -33,7 +33,7 @@ public struct DecodedFrame: Sendable, Hashable {
 }
 
 /// Why a member could not decode a unit. The unit is reported, never retried forever.
-public enum UnitFailure: UInt8, Sendable, Hashable, Codable {
+public enum UnitFailure: UInt8, Error, Sendable, Hashable, Codable {
     /// The decoder refused the data (corrupt or malformed packets).
     case invalidData = 1
     /// The unit could not be read (malformed encoding, over a limit).

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import SystemCalls
 
 /// A directory of synthesised test clips. A clip is made only when its file is missing; it is

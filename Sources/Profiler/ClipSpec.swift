@@ -1,3 +1,4 @@
+import Media
 import QoSModel
 
 /// What test clip a preset is measured on: its codec settings, length and file name.

@@ -1,3 +1,5 @@
+import Media
+
 /// Makes a test clip in-process with libavcodec's encoders: deterministic content from
 /// `VideoPattern` or `AudioSweep`, muxed with libavformat.
 enum ClipSynthesizer {

@@ -1,3 +1,4 @@
+import Media
 import QoSModel
 
 /// The figures of one decode run over a clip.

@@ -1,8 +1,8 @@
 import ChildProcess
 import Foundation
-import SystemSampling
 import QoSModel
 import SystemCalls
+import SystemSampling
 
 /// Reads what a device is: its model, CPU, cores, memory, architecture and host name, and its
 /// throttling state where the board reports one.

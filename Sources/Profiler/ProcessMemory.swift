@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import SystemCalls
 
 /// The memory high-water mark of this process, from `/proc/self/status`.

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import QoSModel
 
 /// Where a profiling run is, for progress display.

@@ -1,26 +1,5 @@
 import Foundation
-
-/// An 8-bit YUV 4:2:0 picture held in Swift arrays, one array per plane, rows packed.
-struct PlanarImage: Sendable, Equatable {
-    let width: Int
-    let height: Int
-    var luma: [UInt8]
-    /// Cb plane.
-    var blue: [UInt8]
-    /// Cr plane.
-    var red: [UInt8]
-
-    var chromaWidth: Int { (width + 1) / 2 }
-    var chromaHeight: Int { (height + 1) / 2 }
-
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-        luma = [UInt8](repeating: 16, count: width * height)
-        blue = [UInt8](repeating: 128, count: ((width + 1) / 2) * ((height + 1) / 2))
-        red = blue
-    }
-}
+import Media
 
 /// Deterministic moving test content for the video clips, computed from the frame index alone.
 ///

@@ -33,6 +33,17 @@ public enum CurrentProcess {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
+    /// CPU time (user + system) the calling thread has used, in nanoseconds
+    /// (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`): a decode on this thread, without the other
+    /// threads of the process.
+    public static func threadCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        infallible { () throws(SystemCallError) in
+            _ = try retryingOnInterrupt("clock_gettime") { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time) }
+        }
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
     /// The machine's architecture as `uname -m` prints it, e.g. `aarch64`.
     public static func machine() -> String {
         var name = utsname()

@@ -1,6 +1,7 @@
 import ChildProcess
 import Foundation
 import Profiler
+import Media
 
 /// The figures `ffmpeg -benchmark` prints on its `bench:` line, in seconds.
 struct FFmpegBenchFigures: Sendable, Equatable {
