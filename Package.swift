@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "ChildProcess",
+                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "Media", "MediaCore", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -126,15 +126,21 @@ public final class Demuxer {
     /// Reads the whole input and cuts every stream: the units of each stream in sequence order,
     /// indexed as `streams`.
     public func cutAll(_ configuration: UnitCutter.Configuration = .init()) throws(MediaInputError) -> [[MediaUnit]] {
-        var cutters = streams.map { UnitCutter(stream: $0.index, parameters: $0.parameters, configuration: configuration) }
         var units = [[MediaUnit]](repeating: [], count: streams.count)
+        try cut(configuration) { unit in units[Int(unit.stream)].append(unit) }
+        return units
+    }
+
+    /// Reads the whole input and hands every unit to `consume` as soon as it is cut (units of
+    /// different streams interleave as their packets do in the input).
+    public func cut(_ configuration: UnitCutter.Configuration = .init(), into consume: (MediaUnit) -> Void) throws(MediaInputError) {
+        var cutters = streams.map { UnitCutter(stream: $0.index, parameters: $0.parameters, configuration: configuration) }
         while let (stream, packet) = try nextPacket() {
-            do { units[Int(stream)] += try cutters[Int(stream)].append(packet) } catch { throw uncuttable(error) }
+            do { try cutters[Int(stream)].append(packet).forEach(consume) } catch { throw uncuttable(error) }
         }
         for index in cutters.indices {
-            do { units[index] += try cutters[index].finish() } catch { throw uncuttable(error) }
+            do { try cutters[index].finish().forEach(consume) } catch { throw uncuttable(error) }
         }
-        return units
     }
 
     private func uncuttable(_ error: UnitCutterError) -> MediaInputError {

@@ -173,7 +173,7 @@ public enum MediaUnitEncoding {
         return UnitResult(sequence: sequence, stream: stream, frames: frames, failure: failure, cpuNanoseconds: cpu)
     }
 
-    private static func write(_ parameters: CodecParameters, to writer: inout ByteWriter) {
+    static func write(_ parameters: CodecParameters, to writer: inout ByteWriter) {
         writer.write(parameters.codec.rawValue)
         writer.write(parameters.timeBase.numerator)
         writer.write(parameters.timeBase.denominator)
@@ -189,7 +189,7 @@ public enum MediaUnitEncoding {
         writer.write(parameters.bitRate)
     }
 
-    private static func readParameters(_ reader: inout ByteReader, limits: MediaUnitLimits) throws(MediaDecodingError) -> CodecParameters {
+    static func readParameters(_ reader: inout ByteReader, limits: MediaUnitLimits) throws(MediaDecodingError) -> CodecParameters {
         let code = try reader.read(UInt8.self, "codec")
         guard let codec = Codec(rawValue: code) else { throw .invalidValue(field: "codec", value: Int64(code)) }
         let timeBase = try readTimeBase(&reader, "time base")

@@ -11,6 +11,8 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
 
     /// Standard error (2).
     public static let standardError = FileDescriptor(rawValue: STDERR_FILENO)
+    public static let standardInput = FileDescriptor(rawValue: STDIN_FILENO)
+    public static let standardOutput = FileDescriptor(rawValue: STDOUT_FILENO)
 
     /// How ``open(_:_:permissions:)`` opens a file: the `O_` flags the project uses.
     public struct Options: OptionSet, Sendable {
@@ -39,6 +41,17 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
     /// `close(2)`, never retried: Linux releases the descriptor even when `close` reports `EINTR`.
     public func close() throws(SystemCallError) {
         _ = try retryingOnInterrupt("close", retryOnInterrupt: false) { Glibc.close(rawValue) }
+    }
+
+    /// Reads what is there, at most `count` bytes (blocking until some are); empty at the end
+    /// of the file or stream.
+    public func read(upTo count: Int) throws(SystemCallError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = try bytes.withUnsafeMutableBufferPointer { buffer throws(SystemCallError) in
+            try retryingOnInterrupt("read") { Glibc.read(rawValue, buffer.baseAddress!, count) }
+        }
+        bytes.removeLast(count - read)
+        return bytes
     }
 
     /// Writes all of `bytes` at the current offset, continuing after short writes.
