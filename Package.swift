@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
         .target(name: "SystemSampling", dependencies: ["CProc2"]),
+        // Enforcement (issue 16): a cgroup per service whose CPU and memory limits are what this board lent.
+        .target(name: "ResourceControl", dependencies: ["SystemSampling", "SystemCalls"]),
         // Decode benchmarks and clip synthesis (FFmpeg, opened with dlopen), capability tables.
         .target(
             name: "Profiler",
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
+        .testTarget(name: "ResourceControlTests", dependencies: ["ResourceControl", "SystemCalls"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         // Seeded randomness and hostile traffic shared by the unit and the lab tests.
         .target(
