@@ -1,3 +1,4 @@
+import SystemCalls
 import Testing
 
 @testable import ResourceControl
@@ -182,6 +183,22 @@ import Testing
         #expect {
             _ = try CgroupPlacement.resolve(procSelfCgroup: "", mountInfo: Self.raspberryPiOSMountInfo, daemonLeaf: nil)
         } throws: { ($0 as? CgroupError)?.code == .controllerMissing }
+    }
+
+    // MARK: errors
+
+    @Test func failedCallsAreClassified_eachNamingThePath_andTellingWhatToDo() {
+        let path = "/sys/fs/cgroup/cpu/coalition-a/cpu.cfs_quota_us"
+        let denied = CgroupError.from(SystemCallError(operation: "open \(path)", code: .accessDenied), path: path)
+        #expect(denied.code == .permissionDenied)
+        #expect(denied.description.hasPrefix(path + ": ") && denied.description.contains("Delegate=yes"))
+        #expect(CgroupError.from(SystemCallError(operation: "mkdir", code: .notPermitted), path: path).code == .permissionDenied)
+        #expect(CgroupError.from(SystemCallError(operation: "open", code: .readOnlyFileSystem), path: path).code == .permissionDenied)
+        #expect(CgroupError.from(SystemCallError(operation: "open", code: .noSuchFile), path: path).code == .controllerMissing)
+        #expect(CgroupError.from(SystemCallError(operation: "write", code: .noSuchProcess), path: path).code == .noSuchProcess)
+        #expect(CgroupError.from(SystemCallError(operation: "write", code: .invalidArgument), path: path).code == .invalidLimit)
+        let other = CgroupError.from(SystemCallError(operation: "write", code: .busy), path: path)
+        #expect(other.code == .systemCall && other.systemError?.code == .busy)
     }
 
     // MARK: names
