@@ -57,39 +57,52 @@ import Testing
         do { try cgroup.remove() } catch { Issue.record("could not remove \(cgroup.location.directories): \(error)") }
     }
 
-    /// The cgroup's CPU use in cores and its throttled periods over `window`.
-    static func measure(_ cgroup: ReservationCgroup, over window: Duration) async throws -> (cores: Double, throttledPeriods: UInt64, periods: UInt64, throttled: Duration) {
+    /// A process's user + system CPU time in seconds from `/proc/<pid>/stat` (fields 14 and 15,
+    /// in USER_HZ ticks of 1/100 s): a witness independent of the cgroup's own accounting.
+    static func processCPUSeconds(_ pid: Int32) throws -> Double {
+        let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // After the command name in parentheses, fields start at 3 (state).
+        let fields = text[text.index(after: try #require(text.lastIndex(of: ")")))...].split(separator: " ")
+        return (try #require(Double(fields[11])) + (try #require(Double(fields[12])))) / 100
+    }
+
+    /// The cgroup's CPU use in cores, its throttled periods over `window`, and the cores
+    /// `/proc/<pid>/stat` says process `pid` used meanwhile.
+    static func measure(_ cgroup: ReservationCgroup, pid: Int32, over window: Duration) async throws -> (cores: Double, processCores: Double, throttledPeriods: UInt64, periods: UInt64, throttled: Duration) {
         let clock = ContinuousClock()
-        let before = try cgroup.usage(), start = clock.now
+        let before = try cgroup.usage(), processBefore = try processCPUSeconds(pid), start = clock.now
         try await Task.sleep(for: window)
-        let after = try cgroup.usage(), elapsed = clock.now - start
+        let after = try cgroup.usage(), processAfter = try processCPUSeconds(pid), elapsed = clock.now - start
         let cores = try #require(after.cores(since: before, elapsed: elapsed))
-        return (cores, after.throttledPeriods - before.throttledPeriods, after.periods - before.periods, after.throttledTime - before.throttledTime)
+        return (
+            cores, (processAfter - processBefore) / (elapsed / .seconds(1)),
+            after.throttledPeriods - before.throttledPeriods, after.periods - before.periods, after.throttledTime - before.throttledTime
+        )
     }
 
     @Test(.enabled(if: unavailable == nil, "needs root and this machine's cgroup v1 cpu, cpuacct and memory hierarchies"))
     func v1_aBusyProcessIsHeldToItsShare_throttlingIsCounted_andALargerShareLetsItUseMore() async throws {
         let cgroup = try ReservationCgroup.create(service: Self.uniqueService(), cpuMillicores: 200, memoryBytes: 64 << 20)
+        defer { Self.removeOrReport(cgroup) }
         let busy = try Self.spawn("while :; do :; done")
-        defer {
-            Self.stop(busy.process)
-            Self.removeOrReport(cgroup)
-        }
+        defer { Self.stop(busy.process) }  // runs before the removal above
         try cgroup.add(pid: busy.process.processIdentifier)
         #expect(try cgroup.processes() == [busy.process.processIdentifier])
         try await Task.sleep(for: .milliseconds(300))
 
-        let limited = try await Self.measure(cgroup, over: .seconds(2))
-        print("200 millicores: \(limited.cores) cores, throttled in \(limited.throttledPeriods) of \(limited.periods) periods, \(limited.throttled) throttled")
+        let limited = try await Self.measure(cgroup, pid: busy.process.processIdentifier, over: .seconds(2))
+        print("200 millicores: \(limited.cores) cores (the process's own /proc stat: \(limited.processCores)), throttled in \(limited.throttledPeriods) of \(limited.periods) periods, \(limited.throttled) throttled")
         #expect(limited.cores < 0.35, "held near 0.2 cores")
+        #expect(limited.processCores < 0.35, "as the process's own accounting says")
         #expect(limited.cores > 0.05, "but running")
         #expect(limited.throttledPeriods > 5, "throttling counted")
 
         try cgroup.update(cpuMillicores: 500, memoryBytes: 64 << 20)
         #expect(try cgroup.limits().cpuMillicores == 500)
-        let raised = try await Self.measure(cgroup, over: .seconds(2))
-        print("500 millicores: \(raised.cores) cores, throttled in \(raised.throttledPeriods) of \(raised.periods) periods, \(raised.throttled) throttled")
+        let raised = try await Self.measure(cgroup, pid: busy.process.processIdentifier, over: .seconds(2))
+        print("500 millicores: \(raised.cores) cores (the process's own /proc stat: \(raised.processCores)), throttled in \(raised.throttledPeriods) of \(raised.periods) periods, \(raised.throttled) throttled")
         #expect(raised.cores < 0.65, "held near 0.5 cores")
+        #expect(raised.processCores < 0.65, "as the process's own accounting says")
         #expect(raised.cores > limited.cores + 0.1, "a larger share lets it use more")
     }
 
@@ -97,11 +110,9 @@ import Testing
     func v1_theMemoryLimitIsReadBack_andAProcessAllocatingPastItIsKilledAndCounted() async throws {
         let cgroup = try ReservationCgroup.create(service: Self.uniqueService(), cpuMillicores: 500, memoryBytes: 32 << 20)
         // `tail -n 1` keeps a line without a newline whole: 200 MB of zeros grow it past the limit.
+        defer { Self.removeOrReport(cgroup) }
         let hog = try Self.spawn("read go; head -c 200000000 /dev/zero | tail -n 1 >/dev/null")
-        defer {
-            Self.stop(hog.process)
-            Self.removeOrReport(cgroup)
-        }
+        defer { Self.stop(hog.process) }
         #expect(try cgroup.limits() == CgroupLimits(cpuMillicores: 500, quotaMicroseconds: 50_000, periodMicroseconds: 100_000, memoryBytes: 32 << 20))
         try cgroup.update(cpuMillicores: 500, memoryBytes: 48 << 20)
         try cgroup.update(cpuMillicores: 500, memoryBytes: 40 << 20)
@@ -130,11 +141,11 @@ import Testing
     @Test(.enabled(if: unavailable == nil, "needs root and this machine's cgroup v1 cpu, cpuacct and memory hierarchies"))
     func v1_removeRefusesWhileAProcessIsIn_namingIt_thenRemovesEveryDirectoryOnceItEnded() throws {
         let cgroup = try ReservationCgroup.create(service: Self.uniqueService(), cpuMillicores: 100, memoryBytes: 16 << 20)
-        let sleeper = try Self.spawn("read never")
         defer {
-            Self.stop(sleeper.process)
             if cgroup.location.directories.contains(where: { FileManager.default.fileExists(atPath: $0) }) { Self.removeOrReport(cgroup) }
         }
+        let sleeper = try Self.spawn("read never")
+        defer { Self.stop(sleeper.process) }
         try cgroup.add(pid: sleeper.process.processIdentifier)
         #expect {
             try cgroup.remove()
