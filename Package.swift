@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
         .target(name: "SystemSampling", dependencies: ["CProc2"]),
+        // Enforcement (issue 16): a cgroup per service whose CPU and memory limits are what this board lent.
+        .target(name: "ResourceControl", dependencies: ["SystemSampling", "SystemCalls"]),
         // FFmpeg, opened with dlopen: demuxing an input into packets, decoding a unit and hashing
         // its frames as ffmpeg's framemd5 does, clip synthesis. Its FFmpeg*.swift files hold every
         // unsafe FFmpeg call. Never a dependency of the daemon (`Coalition`).
@@ -108,6 +110,7 @@ let package = Package(
         // Real media made by the ffmpeg CLI, cut, decoded unit by unit, compared with its framemd5.
         .testTarget(name: "MediaTests", dependencies: ["Media", "MediaCore"]),
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
+        .testTarget(name: "ResourceControlTests", dependencies: ["ResourceControl", "SystemCalls"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         // Seeded randomness and hostile traffic shared by the unit and the lab tests.
         .target(

@@ -29,6 +29,13 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
         public static let exclusive = Options(rawValue: O_EXCL)
         /// `O_CLOEXEC`: not inherited by child processes.
         public static let closeOnExec = Options(rawValue: O_CLOEXEC)
+        /// `O_RDONLY` (zero: the absence of the write flags), for readability at call sites.
+        public static let readOnly = Options(rawValue: O_RDONLY)
+        /// `O_TRUNC`: an existing regular file is cut to zero length (ignored by kernfs files
+        /// such as cgroup controls, where every write is one command).
+        public static let truncate = Options(rawValue: O_TRUNC)
+        /// `O_APPEND`: every write goes to the end of the file.
+        public static let append = Options(rawValue: O_APPEND)
     }
 
     /// `open(2)`. `permissions` apply (narrowed by the umask) only when `.create` makes the file.
@@ -74,6 +81,21 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
                 }
             }
         }
+    }
+
+    /// Reads from the current offset until end of file (`read(2)` until it returns 0), at most
+    /// `limit` bytes. For small files whose size `stat` does not tell (procfs, sysfs, cgroupfs).
+    public func readToEnd(limit: Int = 1 << 20) throws(SystemCallError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < limit {
+            let count = try chunk.withUnsafeMutableBufferPointer { buffer throws(SystemCallError) in
+                try retryingOnInterrupt("read") { Glibc.read(rawValue, buffer.baseAddress!, min(buffer.count, limit - bytes.count)) }
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return bytes
     }
 
     /// `ftruncate(2)`: cuts or extends the file to `length` bytes.

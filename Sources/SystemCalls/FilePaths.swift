@@ -18,4 +18,10 @@ public enum FilePaths {
     public static func makeDirectory(_ path: String, permissions: mode_t = 0o755) throws(SystemCallError) {
         _ = try retryingOnInterrupt("mkdir \(path)") { mkdir(path, permissions) }
     }
+
+    /// `rmdir(2)`: removes an empty directory (on cgroupfs: a cgroup without processes or
+    /// children, whatever control files it shows).
+    public static func removeDirectory(_ path: String) throws(SystemCallError) {
+        _ = try retryingOnInterrupt("rmdir \(path)") { rmdir(path) }
+    }
 }

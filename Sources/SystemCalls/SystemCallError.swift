@@ -26,6 +26,22 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
         public static let wouldBlock = Code(rawValue: EWOULDBLOCK)
         /// `EBADF`.
         public static let badDescriptor = Code(rawValue: EBADF)
+        /// `EACCES`: the file's permissions refuse the access.
+        public static let accessDenied = Code(rawValue: EACCES)
+        /// `EPERM`: the operation is not permitted to this process (whatever the file's mode).
+        public static let notPermitted = Code(rawValue: EPERM)
+        /// `EROFS`: a read-only file system.
+        public static let readOnlyFileSystem = Code(rawValue: EROFS)
+        /// `EBUSY`: e.g. `rmdir` of a cgroup that still holds processes.
+        public static let busy = Code(rawValue: EBUSY)
+        /// `ENOTEMPTY`: `rmdir` of a directory that holds entries.
+        public static let directoryNotEmpty = Code(rawValue: ENOTEMPTY)
+        /// `ESRCH`: no such process.
+        public static let noSuchProcess = Code(rawValue: ESRCH)
+        /// `EINVAL`: an argument the call refuses (a value a kernel control file does not accept).
+        public static let invalidArgument = Code(rawValue: EINVAL)
+        /// `EOPNOTSUPP` (`ENOTSUP`): the file or kernel does not support the operation.
+        public static let notSupported = Code(rawValue: EOPNOTSUPP)
 
         /// The C library's text for the code (`strerror`), e.g. `No such file or directory`.
         public var description: String { String(cString: strerror(rawValue)) }

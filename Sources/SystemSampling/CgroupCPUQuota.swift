@@ -19,35 +19,21 @@ public struct CgroupCPUQuota: Sendable, Equatable {
     public static func locate(procSelfCgroup: String = "/proc/self/cgroup", root: String = "/sys/fs/cgroup") -> CgroupCPUQuota? {
         guard let text = try? String(contentsOfFile: procSelfCgroup, encoding: .utf8) else { return nil }
         let manager = FileManager.default
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let controllers = fields[1].split(separator: ",")
-            let path = String(fields[2])
-            if fields[0] == "0", controllers.isEmpty {
-                let limits = ancestors(of: path).map { "\(root)\($0)/cpu.max" }
+        for membership in CgroupMembership.parse(text) {
+            let ancestors = CgroupMembership.ancestors(of: membership.path)
+            if membership.isUnified {
+                let limits = ancestors.map { "\(root)\($0)/cpu.max" }
                     .filter { manager.fileExists(atPath: $0) }.map { Limit.v2(cpuMax: $0) }
                 if !limits.isEmpty { return CgroupCPUQuota(limits: limits) }
             }
-            if controllers.contains("cpu") {
-                let limits = ancestors(of: path).map { "\(root)/cpu\($0)" }
+            if membership.controllers.contains("cpu") {
+                let limits = ancestors.map { "\(root)/cpu\($0)" }
                     .filter { manager.fileExists(atPath: "\($0)/cpu.cfs_quota_us") }
                     .map { Limit.v1(quota: "\($0)/cpu.cfs_quota_us", period: "\($0)/cpu.cfs_period_us") }
                 if !limits.isEmpty { return CgroupCPUQuota(limits: limits) }
             }
         }
         return nil
-    }
-
-    /// `/a/b` -> `/a/b`, `/a`, `` (the root).
-    static func ancestors(of path: String) -> [String] {
-        var parts = path.split(separator: "/").map(String.init)
-        var paths: [String] = []
-        while true {
-            paths.append(parts.isEmpty ? "" : "/" + parts.joined(separator: "/"))
-            if parts.isEmpty { return paths }
-            parts.removeLast()
-        }
     }
 
     /// The quota now, in cores; nil when unlimited at every level.

@@ -7,8 +7,18 @@ import Testing
     /// Every subcommand `node` has, as users type them.
     static let subcommands = ["join", "request", "release", "profile", "status", "keygen"]
 
+    /// Started by the daemon, never typed by users: hidden from the help.
+    static let internalSubcommands = ["worker"]
+
     @Test func theSubcommandsAreTheOnesThisTestChecks() {
-        #expect(NodeCommand.configuration.subcommands.map { $0._commandName } == Self.subcommands)
+        #expect(NodeCommand.configuration.subcommands.map { $0._commandName } == Self.subcommands + Self.internalSubcommands)
+    }
+
+    @Test func theWorkersAreHiddenFromTheHelp_andParseTheirOptions() throws {
+        #expect(!NodeCommand.helpMessage().contains("worker"))
+        let demux = try #require(try NodeCommand.parseAsRoot(["worker", "demux", "--input", "testsrc", "--video", "FHD", "--duration", "5"]) as? DemuxWorkerCommand)
+        #expect(demux.input == "testsrc" && demux.video == .fhd && demux.duration == 5 && demux.unitSeconds == 1)
+        #expect(try NodeCommand.parseAsRoot(["worker", "decode"]) is DecodeWorkerCommand)
     }
 
     @Test func benchmarksAreNotPartOfTheProduct() {

@@ -107,4 +107,42 @@ import SystemCalls
         let uname = try #require(Executables.find("uname"))
         return try ChildProcess.run(uname, ["-m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    @Test func readToEnd_readsAProcFileWhoseSizeStatDoesNotTell_upToTheLimit() throws {
+        let descriptor = try FileDescriptor.open("/proc/self/status", [.readOnly, .closeOnExec])
+        defer { try? descriptor.close() }
+        let text = String(decoding: try descriptor.readToEnd(), as: UTF8.self)
+        #expect(text.contains("\nPid:\t\(CurrentProcess.id)\n"))
+        let again = try FileDescriptor.open("/proc/self/status", [.readOnly, .closeOnExec])
+        defer { try? again.close() }
+        #expect(try again.readToEnd(limit: 10).count == 10)
+    }
+
+    @Test func truncateAndAppend_replaceOrExtendWhatIsThere() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/value"
+        try FileDescriptor.open(path, [.writeOnly, .create]).close()
+        for (bytes, options) in [("max 100000", FileDescriptor.Options.truncate), ("20000", .truncate), ("1", .append), ("2", .append)] {
+            let descriptor = try FileDescriptor.open(path, [.writeOnly, options])
+            try descriptor.writeAll(Array(bytes.utf8))
+            try descriptor.close()
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "2000012")
+    }
+
+    @Test func removingADirectory_thatHoldsAFileIsNotEmpty_thatIsGoneIsNoSuchFile() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FilePaths.makeDirectory(directory + "/child")
+        try FileDescriptor.open(directory + "/child/file", [.writeOnly, .create]).close()
+        #expect(throws: SystemCallError(operation: "rmdir \(directory)/child", code: .directoryNotEmpty)) {
+            try FilePaths.removeDirectory(directory + "/child")
+        }
+        try FilePaths.remove(directory + "/child/file")
+        try FilePaths.removeDirectory(directory + "/child")
+        #expect(throws: SystemCallError(operation: "rmdir \(directory)/child", code: .noSuchFile)) {
+            try FilePaths.removeDirectory(directory + "/child")
+        }
+    }
 }

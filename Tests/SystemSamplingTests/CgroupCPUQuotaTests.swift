@@ -57,7 +57,7 @@ import Testing
         #expect(CgroupCPUQuota.parseCPUMax("50000 0") == nil)
         #expect(CgroupCPUQuota.parseCFS(quota: "abc", period: "100000") == nil)
         #expect(CgroupCPUQuota.parseCFS(quota: "50000", period: nil) == nil)
-        #expect(CgroupCPUQuota.ancestors(of: "/a/b") == ["/a/b", "/a", ""])
-        #expect(CgroupCPUQuota.ancestors(of: "/") == [""])
+        #expect(CgroupMembership.ancestors(of: "/a/b") == ["/a/b", "/a", ""])
+        #expect(CgroupMembership.ancestors(of: "/") == [""])
     }
 }
