@@ -1,6 +1,6 @@
 /// A stream of the input as the demux worker found it: what the requester needs before the
 /// first unit (the level it calls for, the frames.md5 header, the expected duration).
-public struct InputStream: Sendable, Hashable {
+public struct StreamDescription: Sendable, Hashable {
     /// Its index among the streams the demuxer yields (the `stream` of its units).
     public var index: UInt8
     public var parameters: CodecParameters
@@ -22,7 +22,7 @@ public struct InputStream: Sendable, Hashable {
 /// `streams` once, then `unit` after `unit`, then `end`, or `failure` as the last word when the
 /// input cannot be read on.
 public enum DemuxMessage: Sendable, Hashable {
-    case streams([InputStream])
+    case streams([StreamDescription])
     /// A unit in `MediaUnitEncoding`'s form (kept opaque: the daemon reads only its metadata).
     case unit([UInt8])
     /// The input ended; `packets` were read.
@@ -67,14 +67,14 @@ public enum DemuxMessage: Sendable, Hashable {
         case 1:
             let count = Int(try reader.read(UInt8.self, "stream count"))
             guard count <= maximumStreams else { throw .overLimit(field: "stream count", count: count, limit: maximumStreams) }
-            var streams: [InputStream] = []
+            var streams: [StreamDescription] = []
             for _ in 0..<count {
                 let index = try reader.read(UInt8.self, "stream index")
                 let parameters = try MediaUnitEncoding.readParameters(&reader, limits: limits)
                 let start = try reader.read(Int64.self, "stream start")
                 let duration = try reader.read(Int64.self, "stream duration")
                 guard duration >= -1 else { throw .invalidValue(field: "stream duration", value: duration) }
-                streams.append(InputStream(index: index, parameters: parameters, startTime: start, duration: duration < 0 ? nil : duration))
+                streams.append(StreamDescription(index: index, parameters: parameters, startTime: start, duration: duration < 0 ? nil : duration))
             }
             try reader.expectEnd()
             return .streams(streams)

@@ -24,4 +24,9 @@ public enum FilePaths {
     public static func removeDirectory(_ path: String) throws(SystemCallError) {
         _ = try retryingOnInterrupt("rmdir \(path)") { rmdir(path) }
     }
+
+    /// `mkfifo(3)`: makes a named pipe (for handing a stream to a process that opens paths).
+    public static func makeFIFO(_ path: String, permissions: mode_t = 0o600) throws(SystemCallError) {
+        _ = try retryingOnInterrupt("mkfifo \(path)") { mkfifo(path, permissions) }
+    }
 }

@@ -40,12 +40,45 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(help: "The daemon's control socket.")
     var controlSocket: String?
 
+    @Option(help: ArgumentHelp(
+        "Have the sub-cluster decode this input: a media file (H.264 video, AAC or MP3 audio; MP4, Matroska or MPEG-TS), `-` for MPEG-TS on standard input, or `testsrc` for a synthesized stream. The level comes from the input unless --video/--audio say otherwise.",
+        valueName: "input"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("With --input: write frames.md5 and report.json into this directory.", valueName: "dir"))
+    var output: String?
+
+    @Flag(help: "With --input: decode as fast as the reservations allow instead of at the media's own pace.")
+    var batch = false
+
+    @Option(help: ArgumentHelp("With --input, live: how late a frame may be after its time (e.g. 2s, 500ms).", valueName: "duration"))
+    var latency = "2s"
+
+    @Option(help: "With --input: about how many seconds of media per unit (cut at keyframes).")
+    var unitSeconds = 1.0
+
+    @Option(help: ArgumentHelp("With --input testsrc: the length of the stream (e.g. 60s).", valueName: "duration"))
+    var duration = "60s"
+
     /// The request as the QoS model reads it: parsed here once and sent as such.
     func serviceRequest() throws -> ServiceRequest {
         try ServiceRequest.parse(video: video, audio: audio, accept: accept, streams: streams)
     }
 
     func validate() throws {
+        if input == nil {
+            for (given, name) in [(output != nil, "--output"), (batch, "--batch")] where given {
+                throw ValidationError("\(name) needs --input")
+            }
+        } else {
+            _ = try Self.seconds(latency, option: "--latency")
+            _ = try Self.seconds(duration, option: "--duration")
+            guard (0.1...10).contains(unitSeconds) else { throw ValidationError("--unit-seconds must be within 0.1...10") }
+            if video == nil && audio == nil {
+                guard accept.isEmpty else { throw ValidationError("--accept needs --video: the ladder starts at the requested level") }
+                return
+            }
+        }
         if video == nil && audio == nil {
             throw ValidationError("Say what to deliver: --video SD|HD|FHD, --audio low|medium|high, or both.")
         }
@@ -59,8 +92,28 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(name: .customLong("wait"), help: "Seconds to wait for the first formation to settle.")
     var waitSeconds: Double = 5
 
+    /// `2s`, `500ms`, `1.5` (seconds) as seconds.
+    static func seconds(_ text: String, option: String) throws -> Double {
+        let (number, scale): (Substring, Double) =
+            text.hasSuffix("ms") ? (text.dropLast(2), 0.001) : text.hasSuffix("s") ? (text.dropLast(), 1) : (Substring(text), 1)
+        guard let value = Double(number), value.isFinite, value >= 0 else {
+            throw ValidationError("\(option) takes a duration such as 2s or 500ms, not \(text)")
+        }
+        return value * scale
+    }
+
     func run() async throws {
         let path = controlSocket ?? ControlProtocol.defaultSocketPath()
+        if let input {
+            let testsrcVideo = input == "testsrc" ? try video.map { try VideoLevel(parsing: $0) } ?? .hd : nil
+            let parameters = StreamParameters(
+                input: input, request: video == nil && audio == nil ? nil : try serviceRequest(), batch: batch,
+                latencyMillis: Int((try Self.seconds(latency, option: "--latency") * 1000).rounded()), unitSeconds: unitSeconds,
+                testsrcVideo: testsrcVideo, testsrcSeconds: input == "testsrc" ? try Self.seconds(duration, option: "--duration") : nil)
+            let outcome = try await StreamRun(parameters: parameters, input: input, outputDirectory: output, socketPath: path, json: json).run()
+            if outcome != .complete { throw ExitCode(outcome.rawValue) }
+            return
+        }
         let parameters = ServiceRequestParameters(
             try serviceRequest(), watch: watch, waitMillis: Int((waitSeconds * 1000).rounded()))
         let json = self.json

@@ -70,7 +70,7 @@ struct DemuxWorkerCommand: ParsableCommand {
         do {
             let demuxer = try Demuxer(try source())
             try send(.streams(demuxer.streams.map {
-                InputStream(index: $0.index, parameters: $0.parameters, startTime: $0.startTime)
+                StreamDescription(index: $0.index, parameters: $0.parameters, startTime: $0.startTime)
             }))
             var writeError: (any Error)?
             try demuxer.cut(UnitCutter.Configuration(targetDuration: unitSeconds)) { unit in

@@ -96,7 +96,7 @@ import Testing
         for await output in runner.outputs {
             switch output {
             case .emitted(let unit): emitted += unit.frames
-            case .problem: break
+            case .problem, .inputFailed: break
             case .finished(let final): report = final
             }
         }

@@ -168,10 +168,10 @@ import TestSupport
 
 @Suite struct DemuxMessageTests {
     @Test func everyMessageRoundTrips_andGarbageIsRefused() throws {
-        let video = InputStream(
+        let video = StreamDescription(
             index: 0, parameters: CodecParameters(codec: .h264, timeBase: TimeBase(numerator: 1, denominator: 12_800), extradata: [1, 2], width: 1280, height: 720, pixelFormat: 0, frameRate: TimeBase(numerator: 24, denominator: 1)),
             startTime: 0, duration: 256_000)
-        let audio = InputStream(index: 1, parameters: CodecParameters(codec: .aac, timeBase: TimeBase(numerator: 1, denominator: 48_000), sampleRate: 48_000, channels: 2, sampleFormat: 8), startTime: -1024)
+        let audio = StreamDescription(index: 1, parameters: CodecParameters(codec: .aac, timeBase: TimeBase(numerator: 1, denominator: 48_000), sampleRate: 48_000, channels: 2, sampleFormat: 8), startTime: -1024)
         let messages: [DemuxMessage] = [
             .streams([video, audio]), .unit(MediaUnitEncoding.encode(MediaUnitEncodingTests.sampleUnit())), .end(packets: 1438),
             .failure(code: "corrupt", message: "in.ts: corrupt packet 112 at byte 89676"),

@@ -20,6 +20,9 @@ public enum ControlOperation: String, Codable, CaseIterable, Sendable, CustomStr
     case services
     /// Streams service events (of one service or all) until the client leaves.
     case watchServices = "watch-services"
+    /// Runs a stream on a sub-cluster: the input demuxed here, its units decoded by the members,
+    /// every unit's output streamed back in order, then the report.
+    case stream
 
     public var description: String { rawValue }
 
@@ -28,6 +31,7 @@ public enum ControlOperation: String, Codable, CaseIterable, Sendable, CustomStr
         switch self {
         case .watchMembership, .watchServices: true
         case .request: true  // only when asked to `watch`
+        case .stream: true
         case .ping, .status, .membership, .release, .services: false
         }
     }

@@ -49,6 +49,9 @@ public struct NodeDaemon: Sendable {
     public let capacity: CapacityMonitor
     public let host: ServiceHost
     public let coordinator: ServiceCoordinator
+    /// Carries the units of the streams requested here, on connections of their own so that a
+    /// megabyte of unit never delays a lease renewal.
+    private let unitClient: ServiceClient
     /// Frames dropped on the query port, per reason.
     public let queryDrops = ServiceDropCounter()
     /// Heartbeats and failure detection on the heartbeat port.
@@ -77,6 +80,7 @@ public struct NodeDaemon: Sendable {
                     requestTimeout: max(configuration.coordinator.queryDeadline, configuration.coordinator.reserveDeadline),
                     keyring: configuration.keyring)),
             configuration: configuration.coordinator, logger: logger)
+        self.unitClient = ServiceClient(me: me, configuration: .init(keyring: configuration.keyring))
         self.membership = MembershipService(
             member: me, incarnation: configuration.announcement.incarnation,
             configuration: .init(
@@ -100,6 +104,7 @@ public struct NodeDaemon: Sendable {
             ReleaseHandler(coordinator: coordinator),
             ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }),
             WatchServicesHandler(coordinator: coordinator),
+            StreamHandler(coordinator: coordinator, transport: unitClient, demux: .init(), logger: logger),
             MembershipStatusHandler(service: membership),
             WatchMembershipHandler(service: membership),
         ]

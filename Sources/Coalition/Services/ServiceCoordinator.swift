@@ -158,6 +158,15 @@ public actor ServiceCoordinator: Service {
 
     public func events(of id: ServiceID) -> [ServiceEventRecord] { history[id] ?? [] }
 
+    /// The sub-cluster of `id` now, for the stream that runs on it: each member's endpoint and
+    /// the share it reserved, and the level served; nil for an unknown service. Members whose
+    /// endpoint is no longer known (declared dead since) are left out.
+    public func subCluster(of id: ServiceID) -> (level: QoSLevel, members: [(endpoint: ServiceEndpoint, share: Double)])? {
+        guard let supervisor = supervisors[id] else { return nil }
+        let members = supervisor.members.compactMap { member in live[member.peer].map { (endpoint: $0, share: member.share) } }
+        return (supervisor.level, members)
+    }
+
     // MARK: - Membership
 
     /// A peer is alive and answers at `endpoint` (MUST be called for this node itself too).

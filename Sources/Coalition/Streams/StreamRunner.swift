@@ -34,6 +34,8 @@ public actor StreamRunner {
         case emitted(EmittedUnit)
         case problem(StreamProblem)
         case finished(StreamReport)
+        /// The input could not be read on; the units cut before are still delivered.
+        case inputFailed(String)
     }
 
     /// A member of the sub-cluster as the supervisor last formed it.
@@ -70,6 +72,9 @@ public actor StreamRunner {
     private var inputPaused = false
     private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
+    /// Live pacing: when the first unit came, and each stream's first presentation time.
+    private var inputStart: ContinuousClock.Instant?
+    private var firstPresentation: [UInt8: Int64] = [:]
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
 
@@ -106,6 +111,7 @@ public actor StreamRunner {
             throw MalformedUnit(reason: error)
         }
         let metadata = UnitMetadata(describing: unit)
+        if case .live = configuration.session.pacing { await waitForRelease(of: unit) }
         units[metadata.key] = bytes
         handle(.unitCut(metadata))
         while inputPaused && !finished {
@@ -113,8 +119,35 @@ public actor StreamRunner {
         }
     }
 
+    /// Live: a unit enters when the last of its media has "arrived", as from a camera: at the
+    /// stream's start plus its end's presentation time from the stream's first frame. A source
+    /// that is live itself (a pipe) delivers units about then anyway; a file is held to that pace.
+    private func waitForRelease(of unit: MediaUnit) async {
+        let start: ContinuousClock.Instant
+        if let known = inputStart {
+            start = known
+        } else {
+            start = clock.now
+            inputStart = start
+            handle(.inputStarted)
+        }
+        let first = firstPresentation[unit.stream] ?? unit.emit.start
+        firstPresentation[unit.stream] = first
+        let end = unit.emit.end ?? unit.packets.compactMap { packet in packet.pts.map { $0 + packet.duration } }.max() ?? unit.emit.start
+        let offset = unit.parameters.timeBase.nanoseconds(end - first)
+        let release = start + .nanoseconds(max(0, offset))
+        if release > clock.now { try? await Task.sleep(until: release, clock: clock) }
+    }
+
     /// The input has no more units.
     public func inputEnded() { handle(.inputEnded) }
+
+    /// The input could not be read on (`reason` names it and where): said, then ended.
+    public func inputFailed(_ reason: String) {
+        logger.warning("the input failed", metadata: ["service": "\(service)", "reason": "\(reason)"])
+        sink.yield(.inputFailed(reason))
+        handle(.inputEnded)
+    }
 
     /// Gives the stream up (the service cannot be served, the user stopped it).
     public func abandon(reason: String) { handle(.abandon(reason: reason)) }

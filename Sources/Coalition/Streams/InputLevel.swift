@@ -1,0 +1,35 @@
+import MediaCore
+import QoSModel
+
+/// The level an input calls for: video by its picture size (the smallest level whose frame holds
+/// as many pixels, FHD above), audio by its sampling rate (up to 32 kHz low, up to 44.1 kHz
+/// medium, above high).
+enum InputLevel {
+    static func level(for streams: [StreamDescription]) -> QoSLevel? {
+        let video = streams.first { $0.parameters.codec.kind == .video }.map { stream -> VideoLevel in
+            let pixels = Int(stream.parameters.width) * Int(stream.parameters.height)
+            return VideoLevel.allCases.first { $0.frameSize.width * $0.frameSize.height >= pixels } ?? .fhd
+        }
+        let audio = streams.first { $0.parameters.codec.kind == .audio }.map { stream -> AudioLevel in
+            switch stream.parameters.sampleRate {
+            case ...32_000: .low
+            case ...44_100: .medium
+            default: .high
+            }
+        }
+        guard video != nil || audio != nil else { return nil }
+        return QoSLevel(video: video, audio: audio)
+    }
+
+    /// One line per stream for people: `0: h264 1280x720 at 24/1 fps`, `1: aac 48000 Hz 2 ch`.
+    static func describe(_ stream: StreamDescription) -> String {
+        let p = stream.parameters
+        switch p.codec.kind {
+        case .video:
+            let rate = p.frameRate.map { " at \($0.numerator)/\($0.denominator) fps" } ?? ""
+            return "\(stream.index): \(p.codec) \(p.width)x\(p.height)\(rate)"
+        case .audio:
+            return "\(stream.index): \(p.codec) \(p.sampleRate) Hz \(p.channels) ch"
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import MediaCore
+import MembershipCore
+import QoSModel
+import ServiceCore
+
+/// Op `stream` (``StreamCall``): runs one stream from its input to the client.
+///
+/// 1. Starts the input's demux worker and reads what streams it holds; a file that is not
+///    media, or holds no H.264/AAC/MP3, is refused here with the worker's own sentence.
+/// 2. Forms the service (the requested ladder, or the level the input calls for) and waits
+///    until it is served; a service the coalition cannot serve is refused with the reason.
+/// 3. Runs a `StreamRunner` on the sub-cluster: units in from the worker (paced live or
+///    batch), the sub-cluster's changes in from the coordinator (rebuilds, degrades, members
+///    declared dead), every unit's frames.md5 lines and the problems out to the client.
+/// 4. Releases the service at the end, or when the client leaves (the stream is abandoned).
+struct StreamHandler: ControlHandler {
+    typealias Call = StreamCall
+    let coordinator: ServiceCoordinator
+    let transport: any UnitTransport
+    let demux: DemuxSource.Configuration
+    let logger: Logger
+
+    func handle(_ parameters: StreamParameters, reply: ControlReply<StreamUpdate>) async throws {
+        try validate(parameters)
+        let source: DemuxSource
+        do {
+            source = try await DemuxSource.start(workerArguments(parameters), configuration: demux)
+        } catch {
+            throw ControlError(.failed, "cannot start the demux worker: \(error)")
+        }
+        let streams: [StreamDescription]
+        do {
+            switch try await source.next() {
+            case .streams(let found)?: streams = found
+            case .failure(_, let message)?: throw ControlError(.failed, message)
+            default: throw ControlError(.failed, "the demux worker did not describe the input")
+            }
+        } catch let error as ControlError {
+            await source.stop()
+            throw error
+        } catch {
+            await source.stop()
+            throw ControlError(.failed, "\(error)")
+        }
+        guard let request = parameters.request ?? InputLevel.level(for: streams).flatMap({ try? ServiceRequest(ladder: [$0]) }) else {
+            await source.stop()
+            throw ControlError(.failed, "\(parameters.input) holds no stream a coalition decodes")
+        }
+
+        let events = await coordinator.watch()
+        let id = await coordinator.request(request)
+        var settled: ServiceEventRecord?
+        for await event in events where event.service == id.rawValue && event.settles {
+            settled = event
+            break
+        }
+        guard let settled, settled.kind != .unserved, let cluster = await coordinator.subCluster(of: id) else {
+            try? await coordinator.release(id)
+            await source.stop()
+            throw ControlError(.failed, "the coalition cannot serve \(request.preferred) now: \(settled?.reason ?? "no answer")")
+        }
+
+        let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
+        let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
+        await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+        var writers = Dictionary(uniqueKeysWithValues: streams.map {
+            ($0.index, FrameMD5.Writer(stream: FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime)))
+        })
+        let summary = await coordinator.summary(of: id)
+        do {
+            try await reply.send(.started(StreamStarted(
+                service: id.rawValue, level: cluster.level.description, members: summary?.members ?? [],
+                inputStreams: streams.map(InputLevel.describe),
+                frameMD5Header: FrameMD5.header(streams.map { FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime) }),
+                expectedSeconds: parameters.input == "testsrc" ? parameters.testsrcSeconds ?? 60 : 0)))
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await runner.run() }
+                group.addTask { await follow(id, preferred: request.preferred, runner: runner) }
+                group.addTask { await feed(runner, from: source) }
+                for await output in runner.outputs {
+                    switch output {
+                    case .emitted(let unit):
+                        var lines: [String] = []
+                        if var writer = writers[unit.key.stream] {
+                            lines = unit.frames.map { String(writer.line($0).dropLast()) }
+                            writers[unit.key.stream] = writer
+                        }
+                        try await reply.send(.unit(StreamUnitOutput(
+                            stream: Int(unit.key.stream), sequence: unit.key.sequence, lines: lines, lostFrames: unit.lostFrames,
+                            skippedFrames: unit.skippedFrames, mediaSeconds: Double(unit.mediaDuration.components.seconds)
+                                + Double(unit.mediaDuration.components.attoseconds) / 1e18)))
+                    case .problem(let problem):
+                        try await reply.send(.problem("\(problem)"))
+                    case .inputFailed(let text):
+                        try await reply.send(StreamUpdate(kind: .inputFailed, problem: text))
+                    case .finished(let report):
+                        try await reply.send(.finished(report))
+                    }
+                }
+                group.cancelAll()
+            }
+        } catch {
+            // The client left: the stream is given up.
+            await runner.abandon(reason: "the client left")
+            await source.stop()
+            try? await coordinator.release(id)
+            throw error
+        }
+        await source.stop()
+        try? await coordinator.release(id)
+    }
+
+    private func validate(_ parameters: StreamParameters) throws {
+        guard parameters.input == "testsrc" || parameters.input.hasPrefix("/") else {
+            throw ControlError(.badParams, "input must be an absolute path or testsrc, not \(parameters.input)")
+        }
+        guard (0.1...10).contains(parameters.unitSeconds) else {
+            throw ControlError(.badParams, "unitSeconds must be within 0.1...10, not \(parameters.unitSeconds)")
+        }
+        guard (0...60_000).contains(parameters.latencyMillis) else {
+            throw ControlError(.badParams, "latencyMillis must be within 0...60000, not \(parameters.latencyMillis)")
+        }
+        if let seconds = parameters.testsrcSeconds, !(1...3600).contains(seconds) {
+            throw ControlError(.badParams, "testsrcSeconds must be within 1...3600, not \(seconds)")
+        }
+    }
+
+    private func workerArguments(_ parameters: StreamParameters) -> [String] {
+        var arguments = ["--input", parameters.input, "--unit-seconds", "\(parameters.unitSeconds)"]
+        if parameters.input == "testsrc" {
+            arguments += ["--video", (parameters.testsrcVideo ?? .hd).rawValue, "--duration", "\(parameters.testsrcSeconds ?? 60)"]
+        }
+        return arguments
+    }
+
+    /// Units from the worker into the runner until the input ends or fails (a failure is
+    /// reported, and what was cut before it is still delivered).
+    private func feed(_ runner: StreamRunner, from source: DemuxSource) async {
+        do {
+            while let message = try await source.next() {
+                switch message {
+                case .unit(let bytes):
+                    try await runner.cut(bytes)
+                case .failure(_, let text):
+                    await runner.inputFailed(text)
+                    return
+                case .end:
+                    await runner.inputEnded()
+                    return
+                case .streams:
+                    continue
+                }
+            }
+        } catch {
+            await runner.inputFailed("\(error)")
+        }
+    }
+
+    /// The sub-cluster's changes into the runner, until the stream ends.
+    private func follow(_ id: ServiceID, preferred: QoSLevel, runner: StreamRunner) async {
+        for await event in await coordinator.watch() where event.service == id.rawValue {
+            switch event.kind {
+            case .memberLost:
+                // The lost member is out of the sub-cluster already (and out of the live peers).
+                if let cluster = await coordinator.subCluster(of: id) {
+                    await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+                }
+            case .formed, .rebuilt, .restored, .degraded, .upgraded:
+                guard let cluster = await coordinator.subCluster(of: id) else { continue }
+                await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+                await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)
+            case .unserved:
+                await runner.membersChanged([])
+            case .released:
+                return
+            }
+        }
+    }
+}
