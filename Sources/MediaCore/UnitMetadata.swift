@@ -59,10 +59,19 @@ public struct UnitMetadata: Hashable, Sendable {
     }
 
     /// The metadata of a cut unit: its frames are its packets presented in `emit` (every packet
-    /// of H.264, AAC and MP3 presents exactly one frame), its media duration the sum of their
-    /// durations. `costPerMediaSecond` is the stream's fraction of the demand (see `cost`).
+    /// of H.264, AAC and MP3 presents exactly one frame, except an audio packet its trims empty
+    /// entirely), its media duration the sum of their durations. `costPerMediaSecond` is the stream's fraction of the demand (see `cost`).
     public init(describing unit: MediaUnit, costPerMediaSecond: Double = 1) {
-        let emitted = unit.packets.filter { packet in packet.pts.map(unit.emit.contains) ?? false }
+        let parameters = unit.parameters
+        /// An audio packet whose trims cover all its samples (an encoder's priming packet)
+        /// presents no frame: the decoder drops its whole output.
+        func presentsNothing(_ packet: MediaPacket) -> Bool {
+            guard parameters.codec.kind == .audio, packet.trimStart > 0 || packet.trimEnd > 0, parameters.sampleRate > 0 else { return false }
+            let samples = Double(packet.duration) * Double(parameters.timeBase.numerator) * Double(parameters.sampleRate)
+                / Double(parameters.timeBase.denominator)
+            return Double(packet.trimStart) + Double(packet.trimEnd) >= samples.rounded()
+        }
+        let emitted = unit.packets.filter { packet in (packet.pts.map(unit.emit.contains) ?? false) && !presentsNothing(packet) }
         let ticks = emitted.reduce(Int64(0)) { $0 &+ $1.duration }
         let duration = Duration.nanoseconds(unit.parameters.timeBase.nanoseconds(ticks))
         self.init(

@@ -180,7 +180,7 @@ public struct NodeDaemon: Sendable {
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
                         keyring: configuration.keyring),
-                    host: host, me: me, drops: queryDrops, logger: logger),
+                    host: host, units: DecodeWorkerPool(logger: logger), me: me, drops: queryDrops, logger: logger),
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),

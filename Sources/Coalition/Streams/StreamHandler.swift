@@ -22,6 +22,11 @@ struct StreamHandler: ControlHandler {
     let demux: DemuxSource.Configuration
     let logger: Logger
 
+    /// How long a running stream waits for its sub-cluster to be rebuilt before it is given
+    /// up. 10 s: far beyond a rebuild (under 1 s) and the supervisor's retries, short enough
+    /// that a user is told.
+    static let unservedGrace: Duration = .seconds(10)
+
     func handle(_ parameters: StreamParameters, reply: ControlReply<StreamUpdate>) async throws {
         try validate(parameters)
         let source: DemuxSource
@@ -174,6 +179,15 @@ struct StreamHandler: ControlHandler {
                 await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)
             case .unserved:
                 await runner.membersChanged([])
+                // Units wait for the rebuilt sub-cluster, but not forever: a stream nobody can
+                // serve for `unservedGrace` is given up, and says why.
+                let reason = event.reason ?? "no sub-cluster"
+                Task {
+                    try? await Task.sleep(for: Self.unservedGrace)
+                    if await coordinator.summary(of: id)?.phase == .unserved {
+                        await runner.abandon(reason: "the coalition could not serve it for \(Self.unservedGrace): \(reason)")
+                    }
+                }
             case .released:
                 return
             }

@@ -15,8 +15,19 @@ import Testing
 
     @Test func theOperationNamesAreThoseOfTheProtocol() {
         #expect(ControlOperation.allCases.map(\.rawValue) == [
-            "ping", "status", "membership", "watch-membership", "request", "release", "services", "watch-services",
+            "ping", "status", "membership", "watch-membership", "request", "release", "services", "watch-services", "stream",
         ])
+    }
+
+    @Test func aStreamLineCarriesItsInputAndOptions_andItsUpdatesTheirKind() throws {
+        #expect(try line(StreamCall.self, StreamParameters(input: "/media/talk.mp4", batch: true)) == #"""
+            {"batch":true,"input":"/media/talk.mp4","latencyMillis":2000,"op":"stream","unitSeconds":1,"v":2}
+
+            """#)
+        #expect(StreamUpdate.Kind.inputFailed.rawValue == "input-failed")
+        let update = StreamUpdate.problem("member lost")
+        let decoded = try JSONDecoder().decode(StreamUpdate.self, from: JSONEncoder().encode(update))
+        #expect(decoded == update && decoded.kind == .problem)
     }
 
     @Test func theEventKindsAndPhasesKeepTheirWireNames() {
