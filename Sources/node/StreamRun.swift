@@ -126,7 +126,8 @@ actor StreamProgress {
         case .problem, .inputFailed:
             if update.kind == .inputFailed { inputFailed = true }
             if !json, let text = update.problem {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(update.kind == .inputFailed ? "input failed" : "problem"): \(text)\n".utf8))
+                let clear = FileDescriptor.standardError.isTerminal ? "\r\u{1B}[K" : ""
+                FileHandle.standardError.write(Data("\(clear)\(update.kind == .inputFailed ? "input failed" : "problem"): \(text)\n".utf8))
             }
         case .finished:
             guard let report = update.report else { return false }
@@ -145,6 +146,8 @@ actor StreamProgress {
     }
 
     private func showProgress(final: Bool) {
+        // A progress line redrawn in place is for a person at a terminal; a log gets the summary.
+        guard FileDescriptor.standardError.isTerminal else { return }
         let now = ContinuousClock.now
         guard final || now - lastShown > .milliseconds(250) else { return }
         lastShown = now
