@@ -104,6 +104,9 @@ enum Rendering {
                 lines.append(line)
             }
         }
+        for stream in report.streams ?? [] {
+            lines.append(streamLine(stream))
+        }
         if !report.reservations.isEmpty {
             lines.append("reservations held here:")
             for held in report.reservations {
@@ -116,6 +119,18 @@ enum Rendering {
             lines.append("query port dropped: " + counts.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A running stream: its units and frames so far, then per member its reserved share against
+    /// its measured throughput (stream-seconds decoded per second busy).
+    static func streamLine(_ stream: StreamStatus) -> String {
+        let r = stream.report
+        var text = "  stream \(stream.service): units \(r.units.done) done, \(r.units.inFlight) in flight, \(r.units.redispatched) re-dispatched; "
+            + "frames \(r.frames.delivered) decoded, \(r.frames.late) late, \(r.frames.lost) lost"
+        for member in r.members {
+            text += String(format: "\n    %@  share %.2f  measured %.2f  units %d  cpu %.1f s", member.member, member.reservedShare, member.throughput, member.unitsDone, member.cpuSeconds)
+        }
+        return text
     }
 
     /// `b15ad9b0 100%, 313c5227 50%`.

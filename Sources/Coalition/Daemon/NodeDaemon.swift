@@ -52,6 +52,8 @@ public struct NodeDaemon: Sendable {
     /// Carries the units of the streams requested here, on connections of their own so that a
     /// megabyte of unit never delays a lease renewal.
     private let unitClient: ServiceClient
+    /// The streams running from here, for `node status`.
+    public let streams = StreamRegistry()
     /// Frames dropped on the query port, per reason.
     public let queryDrops = ServiceDropCounter()
     /// Heartbeats and failure detection on the heartbeat port.
@@ -102,9 +104,9 @@ public struct NodeDaemon: Sendable {
             }),
             RequestHandler(coordinator: coordinator),
             ReleaseHandler(coordinator: coordinator),
-            ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }),
+            ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }, streams: streams),
             WatchServicesHandler(coordinator: coordinator),
-            StreamHandler(coordinator: coordinator, transport: unitClient, demux: .init(), logger: logger),
+            StreamHandler(coordinator: coordinator, transport: unitClient, demux: .init(), registry: streams, logger: logger),
             MembershipStatusHandler(service: membership),
             WatchMembershipHandler(service: membership),
         ]

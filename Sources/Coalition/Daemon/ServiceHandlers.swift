@@ -60,6 +60,7 @@ struct ServicesHandler: ControlHandler {
     let host: ServiceHost
     let drops: ServiceDropCounter
     let spare: @Sendable () -> QoSModel.SpareCapacity
+    let streams: StreamRegistry
 
     func handle(_ parameters: Empty, reply: ControlReply<ServicesReport>) async throws {
         let spare = spare()
@@ -67,7 +68,8 @@ struct ServicesHandler: ControlHandler {
             ServicesReport(
                 services: await coordinator.summaries(), reservations: await host.reservations.map(HeldReservationRecord.init),
                 spareCores: spare.cores, spareMemoryMiB: spare.memoryAvailableBytes >> 20,
-                queryDrops: Dictionary(uniqueKeysWithValues: drops.snapshot.counts.map { ($0.key.rawValue, $0.value) })))
+                queryDrops: Dictionary(uniqueKeysWithValues: drops.snapshot.counts.map { ($0.key.rawValue, $0.value) }),
+                streams: await streams.statuses()))
     }
 }
 

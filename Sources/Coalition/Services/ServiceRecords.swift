@@ -139,4 +139,7 @@ public struct ServicesReport: Codable, Sendable, Equatable {
     public var spareMemoryMiB: UInt64
     /// Frames dropped on the query port, per reason (`badTag`, `malformedBody`, ...).
     public var queryDrops: [String: Int]
+    /// The streams running from here (`node request --input`), with their counters; absent
+    /// from daemons that predate streams.
+    public var streams: [StreamStatus]?
 }

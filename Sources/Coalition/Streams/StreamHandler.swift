@@ -20,6 +20,7 @@ struct StreamHandler: ControlHandler {
     let coordinator: ServiceCoordinator
     let transport: any UnitTransport
     let demux: DemuxSource.Configuration
+    let registry: StreamRegistry
     let logger: Logger
 
     /// How long a running stream waits for its sub-cluster to be rebuilt before it is given
@@ -70,6 +71,8 @@ struct StreamHandler: ControlHandler {
         let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
         let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
         await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+        await registry.add(runner)
+        defer { Task { await registry.remove(id) } }
         var writers = Dictionary(uniqueKeysWithValues: streams.map {
             ($0.index, FrameMD5.Writer(stream: FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime)))
         })
