@@ -77,6 +77,7 @@ let package = Package(
             name: "Coalition",
             dependencies: [
                 "QoSModel", "MembershipCore", "ServiceCore", "MediaCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
+                "ResourceControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -139,4 +139,7 @@ public struct ServicesReport: Codable, Sendable, Equatable {
     public var spareMemoryMiB: UInt64
     /// Frames dropped on the query port, per reason (`badTag`, `malformedBody`, ...).
     public var queryDrops: [String: Int]
+    /// The work done here for services held here, and whether it is enforced; nil from a
+    /// daemon that does not say.
+    public var work: MemberWorkReport? = nil
 }
