@@ -133,9 +133,19 @@ public actor DecodeWorkerPool: UnitExecutor {
         services[service, default: Workers()].running += 1
         defer { leave(service) }
 
+        var reused: WorkerLink? = nil
+        while reused == nil, let idle = services[service]?.idle.popLast() {
+            if idle.isOpen {
+                reused = idle
+            } else {
+                // Ended while idle (killed, crashed): reaped, not reused.
+                count(service) { $0.workersDied += 1 }
+                await idle.stop()
+            }
+        }
         let worker: WorkerLink
-        if let idle = services[service]?.idle.popLast(), idle.isOpen {
-            worker = idle
+        if let reused {
+            worker = reused
         } else {
             do {
                 worker = try await start(for: reservation)
