@@ -123,7 +123,7 @@ let package = Package(
             dependencies: [
                 "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport", "ResourceControl",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "NodeTests",

@@ -13,8 +13,8 @@ import Glibc
 /// that `coalition-bench member-units` in host 2 sends it with the public `ServiceClient`
 /// under a lease it reserved (no requester daemon). The hashes must equal ffmpeg's framemd5,
 /// the worker must run in the service's cgroup and use no more CPU than was lent, a worker
-/// killed mid-unit must cost only that attempt, and the lease's end must take the workers and
-/// the cgroup away.
+/// killed mid-unit must cost only that attempt, and the lease's expiry (the requester left
+/// without a word) must take the workers and the cgroup away.
 @Suite(.serialized, .enabled(if: Lab.isAvailable, "\(Lab.unavailableReason ?? "")"))
 struct MemberWorkLabTests {
     /// What `member-units` writes (the fields this test reads).
@@ -95,7 +95,7 @@ struct MemberWorkLabTests {
         let output = "\(lab.host(2).directory)/units.json"
         let client = lab.process(host: 2, [
             Self.bench, "member-units", "--address", lab.address(host: 1), "--control-socket", socket, "--key-file", lab.keyFile,
-            "--input", clip, "--phases", "1:all,0.25:2", "--output", output,
+            "--input", clip, "--phases", "1:all,0.25:2", "--output", output, "--no-release",
         ])
         let clientLog = scratch.appendingPathComponent("client.log")
         FileManager.default.createFile(atPath: clientLog.path, contents: nil)
@@ -159,11 +159,15 @@ struct MemberWorkLabTests {
         #expect((slowAfter.throttledPeriods ?? 0) > (slow.before?.throttledPeriods ?? 0), "a quarter share must be throttled")
         #expect(slowAfter.workersDied >= 1)
 
-        // Released: the workers and the cgroup are gone.
+        // The requester left without releasing: once its lease expires (3 s), the workers and the
+        // cgroup are gone, with nobody asking the member anything.
         let directories = after.cgroup
-        let retired = Lab.poll(within: 5, every: 0.1) {
+        let left = Date()
+        let retired = Lab.poll(within: 8, every: 0.1) {
             work()?.services.isEmpty == true && directories.allSatisfy { !FileManager.default.fileExists(atPath: $0) }
         }
-        #expect(retired, "the released service's workers or cgroup remain: \(String(describing: work()))")
+        print(String(format: "member work: the abandoned lease's workers and cgroup gone %.2f s after the requester left (lease 3 s)", Date().timeIntervalSince(left)))
+        #expect(retired, "the abandoned service's workers or cgroup remain: \(String(describing: work()))\n\(log())")
+        #expect(log().contains("retired a service's workers"))
     }
 }

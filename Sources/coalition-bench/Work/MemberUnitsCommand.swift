@@ -44,6 +44,9 @@ struct MemberUnitsCommand: AsyncParsableCommand {
     @Option(help: "Phases as SHARE:UNITS, comma-separated: reserve SHARE of a stream, then send the first UNITS units (`all`: every unit).")
     var phases: String = "1:all"
 
+    @Flag(name: .customLong("no-release"), help: "Leave without releasing the lease: it expires on the member as a vanished requester's does.")
+    var noRelease = false
+
     @Option(help: "Where to write the JSON figures.")
     var output: String
 
@@ -139,7 +142,7 @@ struct MemberUnitsCommand: AsyncParsableCommand {
             }
             group.cancelAll()
         }
-        try? await client.release(member, service: service)
+        if !noRelease { try? await client.release(member, service: service) }
         await client.close()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
