@@ -76,7 +76,7 @@ struct MemberWorkLabTests {
         try lab.cpu(host: 1, fraction: 0.5)
         let directory = lab.host(1).directory
         let socket = "\(directory)/node.sock"
-        try lab.spawn(host: 1, logFile: "\(directory)/node.log", [
+        let daemon = try lab.spawn(host: 1, logFile: "\(directory)/node.log", [
             Lab.nodeBinary, "join", "--name", "board-1", "--bind", lab.address(host: 1), "--control-socket", socket,
             "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "0.5",
             "--key-file", lab.keyFile,
@@ -169,5 +169,20 @@ struct MemberWorkLabTests {
         print(String(format: "member work: the abandoned lease's workers and cgroup gone %.2f s after the requester left (lease 3 s)", Date().timeIntervalSince(left)))
         #expect(retired, "the abandoned service's workers or cgroup remain: \(String(describing: work()))\n\(log())")
         #expect(log().contains("retired a service's workers"))
+
+        // A member killed while it holds a service cgroup: the cgroup lies inside the host's lab
+        // cgroups in every hierarchy, so taking the lab down takes it too.
+        let again = "\(lab.host(2).directory)/units-again.json"
+        let run = try lab.run(host: 2, timeout: 60, [
+            Self.bench, "member-units", "--address", lab.address(host: 1), "--control-socket", socket, "--key-file", lab.keyFile,
+            "--input", clip, "--phases", "1:1", "--output", again, "--no-release",
+        ])
+        try #require(run.succeeded, "\(run)")
+        let held2 = try #require(try JSONDecoder().decode(Figures.self, from: Data(contentsOf: URL(fileURLWithPath: again))).phases.first?.after?.cgroup)
+        #expect(!held2.isEmpty && held2.allSatisfy { $0.contains("/coalition-lab-") }, "service cgroups outside the lab's: \(held2)")
+        try lab.kill(host: 1, pids: [daemon])
+        lab.down()
+        let hostCgroups = held2.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+        #expect((held2 + hostCgroups).allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "left behind: \(held2 + hostCgroups)")
     }
 }
