@@ -77,6 +77,7 @@ let package = Package(
             name: "Coalition",
             dependencies: [
                 "QoSModel", "MembershipCore", "ServiceCore", "MediaCore", "Discovery", "SystemSampling", "SystemCalls", "CLinuxSocket",
+                "ResourceControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,9 +121,9 @@ let package = Package(
         .testTarget(
             name: "CoalitionTests",
             dependencies: [
-                "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport",
+                "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport", "ResourceControl",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "NodeTests",

@@ -122,6 +122,13 @@ public enum MediaUnitEncoding {
         return (sequence, stream)
     }
 
+    /// The failure an encoded result reports, read from its first bytes only (for a daemon
+    /// that counts results it does not parse); nil when it reports none or is too short.
+    public static func failure(ofResult bytes: [UInt8]) -> UnitFailure? {
+        guard bytes.count > 6, bytes[0] == version, bytes[6] != 0 else { return nil }
+        return UnitFailure(rawValue: bytes[6])
+    }
+
     public static func encode(_ result: UnitResult) -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: 32 + result.frames.count * 36)
         writer.write(version)

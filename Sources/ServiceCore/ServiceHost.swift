@@ -22,6 +22,11 @@ public actor ServiceHost {
     private let spare: @Sendable () -> QoSModel.SpareCapacity
     private let now: @Sendable () -> MembershipInstant
     private var ledger: ReservationLedger
+    private let endings: AsyncStream<LeaseEnding>.Continuation
+    /// Every lease that leaves the ledger, as it leaves (released, expired, requester dead),
+    /// whichever call noticed it: the daemon retires the service's workers and cgroup from it.
+    /// One consumer; it ends when the host is deinitialised.
+    public nonisolated let endedLeases: AsyncStream<LeaseEnding>
 
     /// - Parameters:
     ///   - profile: this device's capability table; nil answers every query with share 0 and says why.
@@ -37,6 +42,17 @@ public actor ServiceHost {
         self.spare = spare
         self.now = now
         self.ledger = ReservationLedger(configuration: configuration.reservations)
+        (endedLeases, endings) = AsyncStream.makeStream(of: LeaseEnding.self)
+    }
+
+    deinit { endings.finish() }
+
+    /// Drops the leases that ended by now and reports them on ``endedLeases``.
+    @discardableResult
+    private func expire() -> [Reservation] {
+        let ended = ledger.expire(now: now())
+        for reservation in ended { endings.yield(LeaseEnding(reservation: reservation, reason: .expired)) }
+        return ended
     }
 
     private func evaluate(_ level: QoSLevel, held: [Demand]) -> Evaluation {
@@ -51,15 +67,15 @@ public actor ServiceHost {
     /// Answers a QoS query: the share of each ladder level this node can carry for `service`,
     /// counting what it holds for other services but not what it holds for this one.
     public func offer(for service: ServiceID, ladder: [QoSLevel], me: MemberID) -> PeerOffer {
-        _ = ledger.expire(now: now())
+        expire()
         let held = ledger.heldDemands(excluding: service)
         let evaluations = ladder.map { evaluate($0, held: held) }
         return PeerOffer(peer: me, shares: evaluations.map(\.share), reasons: evaluations.map(\.reason))
     }
 
     public func reserve(service: ServiceID, requester: MemberID, level: QoSLevel, share: Double) -> ReservationDecision {
+        expire()
         let now = now()
-        _ = ledger.expire(now: now)
         return ledger.reserve(service: service, requester: requester, level: level, share: share, now: now) { held in
             evaluate(level, held: held)
         }
@@ -67,28 +83,54 @@ public actor ServiceHost {
 
     /// Renews leases; returns the services this node does not hold for `requester`.
     public func renew(_ services: [ServiceID], for requester: MemberID) -> [ServiceID] {
+        expire()
         let now = now()
-        _ = ledger.expire(now: now)
         return ledger.renew(services, for: requester, now: now)
     }
 
     public func release(_ service: ServiceID, for requester: MemberID) {
-        ledger.release(service, for: requester)
+        if let released = ledger.release(service, for: requester) {
+            endings.yield(LeaseEnding(reservation: released, reason: .released))
+        }
     }
 
     /// Drops leases that ended; returns them (for the log).
-    public func expireLeases() -> [Reservation] { ledger.expire(now: now()) }
+    public func expireLeases() -> [Reservation] { expire() }
 
     /// Membership declared `requester` dead: nothing stays reserved for it.
-    public func requesterDied(_ requester: MemberID) -> [Reservation] { ledger.releaseAll(of: requester) }
+    public func requesterDied(_ requester: MemberID) -> [Reservation] {
+        let ended = ledger.releaseAll(of: requester)
+        for reservation in ended { endings.yield(LeaseEnding(reservation: reservation, reason: .requesterDied)) }
+        return ended
+    }
 
     /// The live reservation `requester` holds for `service`, or nil (none, or its lease ended):
     /// a member runs a unit only under one.
     public func lease(of service: ServiceID, for requester: MemberID) -> Reservation? {
-        _ = ledger.expire(now: now())
+        expire()
         return ledger.reservations[service].flatMap { $0.requester == requester ? $0 : nil }
     }
 
     /// The reservations held, for `node status`.
     public var reservations: [Reservation] { ledger.reservations.values.sorted { $0.service < $1.service } }
+}
+
+/// A lease that left a member's ledger, and why.
+public struct LeaseEnding: Hashable, Sendable {
+    public enum Reason: String, Hashable, Sendable {
+        /// Its requester released it.
+        case released
+        /// It was not renewed in time.
+        case expired
+        /// Membership declared its requester dead (or it withdrew its record).
+        case requesterDied
+    }
+
+    public var reservation: Reservation
+    public var reason: Reason
+
+    public init(reservation: Reservation, reason: Reason) {
+        self.reservation = reservation
+        self.reason = reason
+    }
 }

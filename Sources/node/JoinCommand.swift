@@ -90,6 +90,9 @@ struct JoinCommand: AsyncParsableCommand {
         coalition with --insecure
         """
 
+    @Flag(name: .customLong("unenforced-work"), help: "When service cgroups cannot be made (not root, no Delegate=yes), decode units for others without CPU or memory limits instead of refusing them.")
+    var unenforcedWork = false
+
     @Option(name: .customLong("heartbeat-interval"), help: ArgumentHelp(
         "Milliseconds between heartbeats; every failure-detection timeout scales with it (detection takes about 6.5 intervals).",
         valueName: "ms"))
@@ -171,6 +174,7 @@ struct JoinCommand: AsyncParsableCommand {
         configuration.capacity.lendCores = lendCores
         configuration.capacity.emulatedIdleCores = emulateIdleCores
         configuration.capacity.lendMemoryBytes = lendMemoryMiB.map { UInt64($0) << 20 }
+        configuration.work.allowUnenforced = unenforcedWork
         if let keyFile {
             do {
                 configuration.keyring = try WireKeyring(keyFile: keyFile)

@@ -114,6 +114,7 @@ enum Rendering {
                 lines.append("  \(held.service) for \(held.requester): \(held.level) \(figures)\(held.memoryMiB) MiB)")
             }
         }
+        if let work = report.work { lines += self.work(work) }
         if !report.queryDrops.isEmpty {
             let counts = report.queryDrops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             lines.append("query port dropped: " + counts.joined(separator: ", "))
@@ -131,6 +132,31 @@ enum Rendering {
             text += String(format: "\n    %@  share %.2f  measured %.2f  units %d  cpu %.1f s", member.member, member.reservedShare, member.throughput, member.unitsDone, member.cpuSeconds)
         }
         return text
+    }
+
+    /// Whether lent work is enforced, then per service held here its workers, units and cgroup use.
+    static func work(_ report: MemberWorkReport) -> [String] {
+        var lines = ["work for others: enforcement \(report.enforcement.summary)"]
+        guard !report.services.isEmpty else { return lines }
+        let rows = report.services.map { s -> [String] in
+            let workers = "\(s.workers)" + (s.busy > 0 ? " (\(s.busy) busy)" : "")
+            let used = s.cpuSeconds.map { String(format: "%.2f s", $0) } ?? "-"
+            let limit = s.cpuLimitCores.map { String(format: "%.2f cores", $0) } ?? "unlimited"
+            var throttled = "-"
+            if let periods = s.throttledPeriods {
+                throttled = "\(periods)/\(s.periods ?? 0), " + String(format: "%.2f s", s.throttledSeconds ?? 0)
+            }
+            var memory = "-"
+            if let now = s.memoryBytes {
+                let peak: UInt64 = (s.memoryPeakBytes ?? now) >> 20
+                let cap: String = s.memoryLimitBytes.map { String($0 >> 20) } ?? "-"
+                memory = "\(now >> 20)/\(peak)/\(cap) MiB"
+            }
+            let oom: String = s.oomKills.map { String($0) } ?? "-"
+            return [s.service, workers, String(s.unitsDecoded), String(s.unitsFailed), used, limit, throttled, memory, oom]
+        }
+        return lines + table(["SERVICE", "WORKERS", "DECODED", "FAILED", "CPU USED", "CPU LIMIT", "THROTTLED", "MEM NOW/PEAK/LIMIT", "OOM KILLS"], rows)
+            .map { "  " + $0 }
     }
 
     /// `b15ad9b0 100%, 313c5227 50%`.

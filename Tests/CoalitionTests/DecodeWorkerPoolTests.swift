@@ -7,6 +7,10 @@ import QoSModel
 import ServiceCore
 import Synchronization
 import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The pool over real processes and pipes. The workers here are ordinary programs that stand in
 /// for `node worker decode` where only the pipe protocol matters: `cat` answers each message
@@ -31,12 +35,57 @@ import Testing
         return MediaUnitEncoding.encode(MediaUnit(sequence: sequence, stream: 1, parameters: parameters, emit: PresentationRange(start: 0, end: 1), preRoll: 0, packets: packets))
     }
 
-    /// Records the pids it is asked to place.
+    /// Records the pids it is asked to place, the leases applied, and the services retired.
     final class RecordingPlacement: WorkerPlacement {
         let placed = Mutex<[Int32]>([])
+        let applied = Mutex<[Double]>([])
         let retired = Mutex<[ServiceID]>([])
+        func apply(_ reservation: Reservation) throws { applied.withLock { $0.append(reservation.demand.cpuCores) } }
         func place(worker process: Int32, for reservation: Reservation) throws { placed.withLock { $0.append(process) } }
         func retire(_ service: ServiceID) { retired.withLock { $0.append(service) } }
+    }
+
+    /// Whether process `pid` still exists (it may be a zombie not yet reaped: then it is not ours).
+    static func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    @Test func everyUnit_appliesItsLease_soAResizeReachesThePlacement() async throws {
+        let placement = RecordingPlacement()
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), placement: placement, logger: Self.logger)
+        _ = await pool.execute(unit: Self.unit(0), plan: .full, under: Self.reservation(cores: 0.5))
+        _ = await pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation(cores: 0.2))
+        #expect(placement.applied.withLock { $0 } == [0.5, 0.2])
+        #expect(placement.placed.withLock { $0.count } == 1, "a resize keeps the worker")
+        await pool.stopAll()
+    }
+
+    @Test func retiringAService_killsItsBusyWorker_answersItsUnitNoLease_thenRetiresThePlacement() async throws {
+        let placement = RecordingPlacement()
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(60)), placement: placement, logger: Self.logger)
+        let service = ServiceID("r/1")
+        async let outcome = pool.execute(unit: Self.unit(4), plan: .full, under: Self.reservation())
+        try await eventually { await pool.work()[service]?.busy == 1 }
+        let pid = try #require(await pool.work()[service]?.pids.first)
+        await pool.retire(service)
+        #expect(await outcome == .refused(.noLease))
+        #expect(placement.retired.withLock { $0 } == [service])
+        #expect(!Self.alive(pid), "the worker \(pid) must be gone before its cgroup is removed")
+        #expect(await pool.work().isEmpty)
+        #expect(await pool.statistics.workersDied == 0, "a worker ended with its lease did not die")
+    }
+
+    @Test func aUnitUnderANewLease_afterRetirement_getsAFreshWorker() async throws {
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), logger: Self.logger)
+        let service = ServiceID("r/1")
+        _ = await pool.execute(unit: Self.unit(0), plan: .full, under: Self.reservation())
+        let first = try #require(await pool.work()[service]?.pids.first)
+        await pool.retire(service)
+        #expect(!Self.alive(first))
+        let outcome = await pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation())
+        #expect(outcome == .result(WorkerPipe.decodeRequest(unit: Self.unit(1), plan: .full)))
+        let work = try #require(await pool.work()[service])
+        #expect(work.pids != [first] && work.statistics.workersStarted == 1 && work.statistics.unitsDecoded == 1, "\(work)")
+        await pool.stopAll()
     }
 
     @Test func aWorkerAnswersUnitAfterUnit_andIsReused() async throws {
@@ -83,6 +132,7 @@ import Testing
         }
         #expect(await pool.statistics.workersStarted == 2)
         #expect(await pool.statistics.workersDied == 2)
+        #expect(await pool.work()[ServiceID("r/1")]?.statistics.unitsFailed == 2)
     }
 
     @Test func aHungWorker_isKilledAfterTheUnitTimeout() async throws {

@@ -72,6 +72,29 @@ import Testing
             """)
     }
 
+    @Test func theWorkDoneHere_showsEnforcementAndPerServiceFigures() throws {
+        let report = try decode(ServicesReport.self, #"""
+            {"services":[],"reservations":[],"spareCores":0.5,"spareMemoryMiB":512,"queryDrops":{},
+             "work":{"enforcement":{"enabled":true,"cgroupVersion":1,"unitsRun":true,"detail":"..."},
+                     "services":[{"service":"a1/1","workers":1,"busy":1,"workerPids":[42],"unitsDecoded":6,"unitsFailed":1,
+                                  "workersStarted":2,"workersDied":1,"workersTimedOut":0,"cgroup":["/sys/fs/cgroup/cpu/x"],
+                                  "cpuLimitCores":0.13,"cpuSeconds":0.66,"periods":52,"throttledPeriods":51,"throttledSeconds":4.0,
+                                  "memoryBytes":15728640,"memoryPeakBytes":19922944,"memoryLimitBytes":66060288,"oomKills":0}]}}
+            """#)
+        #expect(Rendering.services(report) == """
+            lending 0.50 cores, 512 MiB
+            no services requested here
+            work for others: enforcement on (cgroup v1)
+              SERVICE  WORKERS     DECODED  FAILED  CPU USED  CPU LIMIT   THROTTLED      MEM NOW/PEAK/LIMIT  OOM KILLS
+              a1/1     1 (1 busy)  6        1       0.66 s    0.13 cores  51/52, 4.00 s  15/19/63 MiB        0
+            """)
+        let off = try decode(ServicesReport.self, #"""
+            {"services":[],"reservations":[],"spareCores":0.5,"spareMemoryMiB":512,"queryDrops":{},
+             "work":{"enforcement":{"enabled":false,"unitsRun":false,"detail":"cannot create service cgroups: permission denied"},"services":[]}}
+            """#)
+        #expect(Rendering.services(off).hasSuffix("work for others: enforcement OFF, units refused: cannot create service cgroups: permission denied"))
+    }
+
     @Test func statusJSONDecodesBackIntoTheSharedTypes() throws {
         let node = NodeSummary(
             name: "board-1", id: "00000000000000a1", incarnation: 1, cores: 4, memoryMiB: 1024, profile: "none",

@@ -27,43 +27,75 @@ cgroup_host() {
   [ -n "$root" ] && echo "$root/h$1"
 }
 
-# cgroups_up N: one cgroup per host, without a quota. A machine without a cpu controller gets
-# none, and `lab cpu` then says so.
+# cgroup_extra_roots: on v1, the lab's roots in the memory and cpuacct hierarchies (when mounted
+# apart from cpu): every host gets a cgroup there too, so what a node makes for its services
+# (ResourceControl nests them under the node's own cgroups) lies inside the lab and goes with it.
+cgroup_extra_roots() {
+  local controller
+  [ "$(cgroup_kind)" = v1 ] || return 0
+  for controller in memory cpuacct; do
+    if [ -f "/sys/fs/cgroup/$controller/cgroup.procs" ] && [ ! "/sys/fs/cgroup/$controller" -ef /sys/fs/cgroup/cpu ]; then
+      echo "/sys/fs/cgroup/$controller/coalition-lab-$LAB_ID"
+    fi
+  done
+}
+
+# cgroups_up N: one cgroup per host, without a quota (on v1 also in the memory and cpuacct
+# hierarchies). A machine without a cpu controller gets none, and `lab cpu` then says so.
 cgroups_up() {
-  local n=$1 root i
+  local n=$1 root i extra
   root=$(cgroup_root)
   [ -n "$root" ] || return 0
   if [ "$(cgroup_kind)" = v2 ]; then
-    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
-      echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    # memory too, so that a node can delegate cpu and memory to its service cgroups.
+    for controller in cpu memory; do
+      grep -qw "$controller" /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+        echo "+$controller" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    done
   fi
   mkdir "$root" 2>/dev/null || { note "no cpu cgroups: could not create $root"; return 0; }
   record_line "$LAB_DIR/cgroups" "$root"
   if [ "$(cgroup_kind)" = v2 ]; then
     echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null || note "could not enable the cpu controller in $root"
+    echo +memory >"$root/cgroup.subtree_control" 2>/dev/null || note "could not enable the memory controller in $root"
   fi
   for i in $(seq 1 "$n"); do
     mkdir "$root/h$i" && record_line "$LAB_DIR/cgroups" "$root/h$i"
   done
+  for extra in $(cgroup_extra_roots); do
+    mkdir "$extra" 2>/dev/null || { note "could not create $extra"; continue; }
+    record_line "$LAB_DIR/cgroups" "$extra"
+    for i in $(seq 1 "$n"); do
+      mkdir "$extra/h$i" && record_line "$LAB_DIR/cgroups" "$extra/h$i"
+    done
+  done
 }
 
-# cgroups_down: removes the recorded cgroups, children first (their processes are gone by now).
+# cgroups_down: removes the recorded cgroups, children first (their processes are gone by now),
+# and below each, first, the cgroups its processes made and left (a node killed while it held
+# service cgroups).
 cgroups_down() {
   local dir
   [ -f "$LAB_DIR/cgroups" ] || return 0
   tac "$LAB_DIR/cgroups" | while read -r dir; do
     [ -n "$dir" ] && [ -d "$dir" ] || continue
+    find "$dir" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
     rmdir "$dir" 2>/dev/null || note "could not remove cgroup $dir (processes left in it: $(tr '\n' ' ' <"$dir/cgroup.procs" 2>/dev/null))"
   done
 }
 
-# cgroup_join I: moves the calling shell into host I's cgroup (if the lab has one).
+# cgroup_join I: moves the calling shell into host I's cgroups (if the lab has them).
 cgroup_join() {
-  local dir
+  local dir extra
   dir=$(cgroup_host "$1")
   if [ -n "$dir" ] && [ -d "$dir" ]; then
     echo $$ >"$dir/cgroup.procs" || note "could not join cgroup $dir"
   fi
+  for extra in $(cgroup_extra_roots); do
+    if [ -d "$extra/h$1" ]; then
+      echo $$ >"$extra/h$1/cgroup.procs" || note "could not join cgroup $extra/h$1"
+    fi
+  done
 }
 
 # cpu_set I FRACTION: FRACTION of one CPU (0.25, 1.5) or "max" for no quota.

@@ -36,6 +36,8 @@ public struct NodeDaemon: Sendable {
         public var keyring: WireKeyring? = nil
         /// Heartbeats and failure detection. Default `.lan` (100 ms heartbeats).
         public var membership: MembershipConfiguration = .lan
+        /// The decode workers of services held here and their cgroups.
+        public var work: MemberWork.Configuration = .init()
 
         public init(announcement: Announcement) { self.announcement = announcement }
     }
@@ -58,6 +60,8 @@ public struct NodeDaemon: Sendable {
     public let queryDrops = ServiceDropCounter()
     /// Heartbeats and failure detection on the heartbeat port.
     public let membership: MembershipService
+    /// The units this node decodes for others, in their services' cgroups.
+    public let work: MemberWork
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -89,6 +93,7 @@ public struct NodeDaemon: Sendable {
                 membership: configuration.membership, host: configuration.bindAddress ?? "0.0.0.0",
                 port: configuration.announcement.heartbeatPort, keyring: configuration.keyring),
             spareCapacity: { capacity.spare }, logger: logger)
+        self.work = MemberWork(configuration: configuration.work, host: host, me: me, logger: logger)
     }
 
     /// The control ops this daemon answers. Append new handlers here.
@@ -104,7 +109,7 @@ public struct NodeDaemon: Sendable {
             }),
             RequestHandler(coordinator: coordinator),
             ReleaseHandler(coordinator: coordinator),
-            ServicesHandler(coordinator: coordinator, host: host, drops: queryDrops, spare: { capacity.spare }, streams: streams),
+            ServicesHandler(coordinator: coordinator, host: host, work: work, drops: queryDrops, spare: { capacity.spare }, streams: streams),
             WatchServicesHandler(coordinator: coordinator),
             StreamHandler(coordinator: coordinator, transport: unitClient, demux: .init(), registry: streams, logger: logger),
             MembershipStatusHandler(service: membership),
@@ -177,12 +182,15 @@ public struct NodeDaemon: Sendable {
                     configuration: configuration.control, router: ControlRouter(controlHandlers()), logger: logger),
                 serviceName: "control"),
             .init(service: capacity, serviceName: "capacity"),
+            // Before the query listener, so it stops after it: no unit starts a worker once the
+            // workers were stopped.
+            .init(service: work, serviceName: "work"),
             .init(
                 service: ServiceServer(
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
                         keyring: configuration.keyring),
-                    host: host, units: DecodeWorkerPool(logger: logger), me: me, drops: queryDrops, logger: logger),
+                    host: host, units: work.pool, me: me, drops: queryDrops, logger: logger),
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),

@@ -58,6 +58,7 @@ struct ServicesHandler: ControlHandler {
     typealias Call = ServicesCall
     let coordinator: ServiceCoordinator
     let host: ServiceHost
+    let work: MemberWork
     let drops: ServiceDropCounter
     let spare: @Sendable () -> QoSModel.SpareCapacity
     let streams: StreamRegistry
@@ -69,6 +70,7 @@ struct ServicesHandler: ControlHandler {
                 services: await coordinator.summaries(), reservations: await host.reservations.map(HeldReservationRecord.init),
                 spareCores: spare.cores, spareMemoryMiB: spare.memoryAvailableBytes >> 20,
                 queryDrops: Dictionary(uniqueKeysWithValues: drops.snapshot.counts.map { ($0.key.rawValue, $0.value) }),
+                work: await work.report(),
                 streams: await streams.statuses()))
     }
 }

@@ -139,7 +139,10 @@ public struct ServicesReport: Codable, Sendable, Equatable {
     public var spareMemoryMiB: UInt64
     /// Frames dropped on the query port, per reason (`badTag`, `malformedBody`, ...).
     public var queryDrops: [String: Int]
+    /// The work done here for services held here, and whether it is enforced; nil from a
+    /// daemon that does not say.
+    public var work: MemberWorkReport? = nil
     /// The streams running from here (`node request --input`), with their counters; absent
     /// from daemons that predate streams.
-    public var streams: [StreamStatus]?
+    public var streams: [StreamStatus]? = nil
 }

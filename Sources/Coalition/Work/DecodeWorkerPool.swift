@@ -2,12 +2,17 @@ import Logging
 import MediaCore
 import MembershipCore
 import ServiceCore
+import NIOPosix
 import SystemCalls
 
 /// Puts a service's workers where its reservation is enforced: the daemon's implementation
-/// moves each worker into the service's cgroup, whose CPU and memory limits are the reserved
-/// share (the paper's "Linux reservation policy").
+/// (``CgroupWorkerPlacement``) moves each worker into the service's cgroup, whose CPU and memory
+/// limits are the reserved share (the paper's "Linux reservation policy").
 public protocol WorkerPlacement: Sendable {
+    /// Called before each unit with the lease it runs under, so that a lease resized since (a
+    /// degraded or upgraded service re-reserved) has its new limits applied. A throw refuses
+    /// the unit (`workerUnavailable`). Default: nothing.
+    func apply(_ reservation: Reservation) throws
     /// Called once per worker, after it started and before it is given any unit. A throw stops
     /// the worker: lent work never runs outside its limits.
     func place(worker process: Int32, for reservation: Reservation) throws
@@ -15,11 +20,21 @@ public protocol WorkerPlacement: Sendable {
     func retire(_ service: ServiceID)
 }
 
+extension WorkerPlacement {
+    public func apply(_ reservation: Reservation) throws {}
+}
+
 /// The member's `UnitExecutor`: decode worker processes (`node worker decode`) per service,
 /// started on demand, each decoding one unit at a time, as many per service as its reservation
-/// has cores (rounded up). A worker that crashes, hangs or breaks the pipe protocol is killed and
-/// replaced; its unit is answered as `UnitFailure.workerDied` (the requester sends it elsewhere,
-/// once). Nothing a worker does stops the daemon.
+/// has cores (rounded up, ``WorkerLimits/workers(cores:maximum:)``). A worker that crashes, hangs
+/// or breaks the pipe protocol is killed and replaced; its unit is answered as
+/// `UnitFailure.workerDied` (the requester sends it elsewhere, once). Nothing a worker does stops
+/// the daemon.
+///
+/// When a service's lease ends, ``retire(_:)`` ends all its workers, busy ones too (SIGKILL by
+/// the pid each was started as; their units are answered `noLease`), waits until they are gone,
+/// and only then tells the placement (which removes the service's cgroup). A unit under a new
+/// lease for the same service waits for that and gets fresh workers.
 public actor DecodeWorkerPool: UnitExecutor {
     public struct Configuration: Sendable {
         /// The worker program. Default: this very executable (`/proc/self/exe`), so the worker is
@@ -44,19 +59,45 @@ public actor DecodeWorkerPool: UnitExecutor {
         }
     }
 
-    /// What the pool has done, for `node status`.
+    /// What the pool has done, for `node status`: in all (``statistics``) or for one service
+    /// since its first unit (``work(of:)``).
     public struct Statistics: Sendable, Hashable, Codable {
         public var workersStarted = 0
+        /// Workers that crashed, hung or broke the pipe protocol (not those retired with their lease).
         public var workersDied = 0
         public var workersTimedOut = 0
+        /// Units a worker answered with frames.
         public var unitsDecoded = 0
+        /// Units answered with a failure: the worker's (bad data) or `workerDied`.
         public var unitsFailed = 0
+
+        public init() {}
+    }
+
+    /// One service's workers now, and what they did.
+    public struct ServiceWork: Sendable, Hashable {
+        /// Worker processes alive (idle or busy).
+        public var workers: Int
+        /// Units being decoded now.
+        public var busy: Int
+        /// Their pids, ascending.
+        public var pids: [Int32]
+        public var statistics: Statistics
     }
 
     private struct Workers {
         var idle: [WorkerLink] = []
+        /// Workers decoding a unit now, by pid.
+        var busy: [Int32: WorkerLink] = [:]
+        /// Units holding a worker place (starting a worker or decoding).
         var running = 0
         var waiting: [CheckedContinuation<Void, Never>] = []
+        /// The lease ended: no unit starts here any more; ``retire(_:)`` waits for `running` to
+        /// reach 0 (`drained`), then units under a new lease go on (`afterRetirement`).
+        var retiring = false
+        var drained: [CheckedContinuation<Void, Never>] = []
+        var afterRetirement: [CheckedContinuation<Void, Never>] = []
+        var statistics = Statistics()
     }
 
     public let configuration: Configuration
@@ -73,21 +114,38 @@ public actor DecodeWorkerPool: UnitExecutor {
 
     public func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
         let service = reservation.service
-        let limit = min(configuration.maximumWorkersPerService, max(1, Int(reservation.demand.cpuCores.rounded(.up))))
-        while services[service, default: Workers()].running >= limit {
-            await withCheckedContinuation { services[service, default: Workers()].waiting.append($0) }
+        let limit = WorkerLimits.workers(cores: reservation.demand.cpuCores, maximum: configuration.maximumWorkersPerService)
+        while true {
+            if services[service]?.retiring == true {
+                await withCheckedContinuation { services[service]!.afterRetirement.append($0) }
+            } else if services[service, default: Workers()].running >= limit {
+                await withCheckedContinuation { services[service, default: Workers()].waiting.append($0) }
+            } else {
+                break
+            }
+        }
+        do {
+            try placement?.apply(reservation)
+        } catch {
+            logger.error("cannot apply a resized lease's limits; unit refused", metadata: ["service": "\(service)", "error": "\(error)"])
+            return .refused(.workerUnavailable)
         }
         services[service, default: Workers()].running += 1
-        defer {
-            services[service]?.running -= 1
-            if let next = services[service]?.waiting.first {
-                services[service]?.waiting.removeFirst()
-                next.resume()
+        defer { leave(service) }
+
+        var reused: WorkerLink? = nil
+        while reused == nil, let idle = services[service]?.idle.popLast() {
+            if idle.isOpen {
+                reused = idle
+            } else {
+                // Ended while idle (killed, crashed): reaped, not reused.
+                count(service) { $0.workersDied += 1 }
+                await idle.stop()
             }
         }
         let worker: WorkerLink
-        if let idle = services[service]?.idle.popLast(), idle.isOpen {
-            worker = idle
+        if let reused {
+            worker = reused
         } else {
             do {
                 worker = try await start(for: reservation)
@@ -95,17 +153,43 @@ public actor DecodeWorkerPool: UnitExecutor {
                 logger.error("cannot start a decode worker", metadata: ["service": "\(service)", "error": "\(error)"])
                 return .refused(.workerUnavailable)
             }
+            // The lease may have ended while the worker started.
+            if services[service]?.retiring == true {
+                await worker.stop()
+                return .refused(.noLease)
+            }
         }
+        services[service]?.busy[worker.process.id] = worker
+        let outcome: Result<[UInt8], WorkerLink.Failure>
         do {
-            let answer = try await worker.exchange(WorkerPipe.decodeRequest(unit: unit, plan: plan), timeout: configuration.unitTimeout)
-            statistics.unitsDecoded += 1
-            services[service, default: Workers()].idle.append(worker)
-            return .result(answer)
+            outcome = .success(try await worker.exchange(WorkerPipe.decodeRequest(unit: unit, plan: plan), timeout: configuration.unitTimeout))
         } catch {
-            if case .timedOut = error { statistics.workersTimedOut += 1 }
-            statistics.workersDied += 1
-            statistics.unitsFailed += 1
+            outcome = .failure(error)
+        }
+        services[service]?.busy.removeValue(forKey: worker.process.id)
+        let retired = services[service]?.retiring ?? true
+
+        switch outcome {
+        case .success(let answer):
+            let failed = MediaUnitEncoding.failure(ofResult: answer) != nil
+            count(service) { failed ? ($0.unitsFailed += 1) : ($0.unitsDecoded += 1) }
+            if retired {
+                await worker.stop()
+            } else {
+                services[service]?.idle.append(worker)
+            }
+            return .result(answer)
+        case .failure(let error):
             let status = await worker.stop()
+            if retired {
+                logger.info("a decode worker was ended with its lease", metadata: ["service": "\(service)", "worker": "\(worker.process.id)"])
+                return .refused(.noLease)
+            }
+            count(service) {
+                if case .timedOut = error { $0.workersTimedOut += 1 }
+                $0.workersDied += 1
+                $0.unitsFailed += 1
+            }
             logger.warning(
                 "a decode worker failed; its unit is reported",
                 metadata: ["service": "\(service)", "error": "\(error)", "worker": "\(worker.process.id)", "status": "\(status.map { "\($0)" } ?? "?")"])
@@ -115,25 +199,64 @@ public actor DecodeWorkerPool: UnitExecutor {
         }
     }
 
-    /// Stops the idle workers of a service whose lease ended (busy ones finish their unit first
-    /// and are stopped when retired again or when the pool stops).
+    /// Ends the workers of a service whose lease ended: idle ones at once, busy ones by SIGKILL
+    /// (their units are answered `noLease`); returns once every one is gone and the placement
+    /// was told (its cgroup removed). Units under a new lease of the same service wait until then.
     public func retire(_ service: ServiceID) async {
-        guard let workers = services.removeValue(forKey: service) else { return }
+        guard let workers = services[service], !workers.retiring else { return }
+        services[service]?.retiring = true
+        services[service]?.idle = []
         for worker in workers.idle { await worker.stop() }
+        for worker in workers.busy.values { try? worker.process.send(signal: SIGKILL) }
         for waiter in workers.waiting { waiter.resume() }
+        services[service]?.waiting = []
+        if (services[service]?.running ?? 0) > 0 {
+            await withCheckedContinuation { services[service]!.drained.append($0) }
+        }
         placement?.retire(service)
+        let after = services.removeValue(forKey: service)?.afterRetirement ?? []
+        for waiter in after { waiter.resume() }
+        logger.info("retired a service's workers", metadata: ["service": "\(service)"])
     }
 
-    /// Stops every idle worker.
+    /// Ends every worker of every service (at shutdown).
     public func stopAll() async {
         for service in Array(services.keys) { await retire(service) }
+    }
+
+    /// The services that have workers here, with what they did.
+    public func work() -> [ServiceID: ServiceWork] {
+        services.filter { !$0.value.retiring }.mapValues { workers in
+            let pids = (workers.idle.map(\.process.id) + workers.busy.keys).sorted()
+            return ServiceWork(workers: pids.count, busy: workers.busy.count, pids: pids, statistics: workers.statistics)
+        }
+    }
+
+    /// A unit left its worker place: the next waiting unit may take it; a retirement waiting
+    /// for the last one goes on.
+    private func leave(_ service: ServiceID) {
+        guard services[service] != nil else { return }
+        services[service]!.running -= 1
+        if !services[service]!.waiting.isEmpty {
+            services[service]!.waiting.removeFirst().resume()
+        }
+        if services[service]!.retiring, services[service]!.running == 0 {
+            for waiter in services[service]!.drained { waiter.resume() }
+            services[service]!.drained = []
+        }
+    }
+
+    /// Counts into the pool's and the service's statistics.
+    private func count(_ service: ServiceID, _ change: (inout Statistics) -> Void) {
+        change(&statistics)
+        if services[service] != nil { change(&services[service]!.statistics) }
     }
 
     private func start(for reservation: Reservation) async throws -> WorkerLink {
         let worker = try await WorkerLink.start(
             executable: configuration.executable, arguments: configuration.arguments,
             answerLimit: ServiceMessage.maximumUnitResultBytes)
-        statistics.workersStarted += 1
+        count(reservation.service) { $0.workersStarted += 1 }
         do {
             try placement?.place(worker: worker.process.id, for: reservation)
         } catch {
