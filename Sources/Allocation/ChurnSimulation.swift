@@ -9,6 +9,11 @@ public enum Planner: Hashable, Sendable {
     /// services in arrival order step up to the best level that fits (the daemon's upgrade
     /// probes), and waiting ones are served when one fits.
     case firstComeFirstServed
+    /// `Replanner`'s rule with the caller's solver: capacity only passes to a service of
+    /// strictly higher weight, a service steps down at most once per `cooldownMinutes`, free
+    /// capacity raises the heaviest first. After a departure, waiting services ask again,
+    /// heaviest first.
+    case bounded(cooldownMinutes: Double)
 }
 
 /// What one run delivered.
@@ -81,6 +86,7 @@ public struct ChurnSimulation: Sendable {
         var report = ChurnReport(meanQoS: 0)
         var live: [Int] = []  // arrival indices, in arrival order
         var level: [Int: Int] = [:]  // arrival index -> level index, when served
+        var steppedDownAt: [Int: Double] = [:]  // arrival index -> minute of its last step-down
         var weightedTime = 0.0
         var aliveTime = 0.0
         var last = 0.0
@@ -110,6 +116,15 @@ public struct ChurnSimulation: Sendable {
                 next = solve(instance).levels
             case .firstComeFirstServed:
                 next = stepUp(services, previous)
+            case .bounded(let cooldown):
+                let replanner = Replanner(cooldownMinutes: cooldown)
+                let state = Replanner.State(levels: previous, lastStepDown: live.map { steppedDownAt[$0] })
+                let settled = replanner.settle(
+                    services, state: state, capacity: capacity, now: minute, newcomer: arriving.map { live.firstIndex(of: $0)! },
+                    solve: solve
+                ).state
+                for (k, i) in live.enumerated() { steppedDownAt[i] = settled.lastStepDown[k] }
+                next = settled.levels
             }
             report.plans += 1
             for (k, i) in live.enumerated() {

@@ -111,7 +111,9 @@ struct BenchSimulateCommand: ParsableCommand {
     }
 
     /// Every allocator, by the name printed: the solvers re-plan at every change; FCFS is
-    /// today's daemon (no step-down, upgrades when capacity frees).
+    /// today's daemon (no step-down, upgrades when capacity frees); `bounded` is `Replanner`'s
+    /// rule with the exact solver (capacity passes only to strictly heavier services, a service
+    /// steps down at most once a minute).
     func algorithms() -> [(name: String, planner: Planner, solve: (Instance) -> Solution)] {
         let none: (Instance) -> Solution = { _ in fatalError("FCFS does not re-plan") }
         return [
@@ -122,6 +124,7 @@ struct BenchSimulateCommand: ParsableCommand {
             ("wa", .replan, { ProportionalShareSolver(weighted: true).solve($0) }),
             ("ua", .replan, { ProportionalShareSolver(weighted: false).solve($0) }),
             ("fcfs", .firstComeFirstServed, none),
+            ("bounded", .bounded(cooldownMinutes: 1), { ExactSolver().solve($0) }),
         ]
     }
 }
