@@ -46,9 +46,3 @@ enum AllocationInput {
         }
     }
 }
-
-extension Instance {
-    func solve(with algorithm: Algorithm, epsilon: Double, step: Double) -> Solution {
-        solve(with: algorithm, epsilon: epsilon, step: step, nodeLimit: 2_000_000)
-    }
-}

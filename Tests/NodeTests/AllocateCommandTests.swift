@@ -36,7 +36,7 @@ import Testing
 
     @Test func theJSONAnswer_hasTheIssuesShape_withNullForAServiceNotServed() throws {
         let instance = try AllocationInput.load(try file(Self.example), profilesDirectory: "profiles")
-        let answer = AllocationAnswer(instance, instance.solve(with: .exact, epsilon: 0.1, step: 0.1), milliseconds: 0.2)
+        let answer = AllocationAnswer(instance, instance.solve(with: .exact), milliseconds: 0.2)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.jsonLine.utf8)) as? [String: Any])
         #expect(object["algorithm"] as? String == "exact")
         #expect(abs((object["objective"] as? Double ?? 0) - 1.6) < 1e-9)
@@ -45,7 +45,7 @@ import Testing
         #expect(levels["s1"] as? String == "HD")
         #expect(levels["s2"] is NSNull)
         #expect(object["milliseconds"] as? Double == 0.2)
-        let fcfs = AllocationAnswer(instance, instance.solve(with: .fcfs, epsilon: 0.1, step: 0.1), milliseconds: 0)
+        let fcfs = AllocationAnswer(instance, instance.solve(with: .fcfs), milliseconds: 0)
         #expect(fcfs.jsonLine.contains(#""upperBound":null"#))
         #expect(answer.table(instance).contains("s2       1       not served"))
     }
