@@ -49,6 +49,8 @@ public struct ProfiledLevelSource: LevelSource {
         do {
             parsed = try ServiceRequest.parse(
                 video: request.video, audio: request.audio, accept: request.accept ?? [], streams: request.streams ?? 1)
+        } catch ServiceRequestError.streamCount(let count) {
+            throw InstanceError(path: "\(path).streams", message: "must be in 1...64, got \(count)")
         } catch {
             throw InstanceError(path: path, message: "\(error)")
         }

@@ -81,7 +81,7 @@ import Testing
                 .hasPrefix("services[0].request: the accepted levels must go down") == true)
         #expect(
             fault(#"{"boards": [\#(board)], "services": [{"id": "s", "request": {"video": "SD", "streams": 0}}]}"#)
-                == "services[0].request: --streams must be between 1 and 64, got 0")
+                == "services[0].request.streams: must be in 1...64, got 0")
         #expect(
             fault(#"{"boards": [{"id": "b", "profile": "nope", "cpu": 1, "memoryMiB": 512}], "services": []}"#)
                 == "boards[0].profile: profiles/nope.json: missing")
