@@ -46,6 +46,9 @@ let package = Package(
         // Pure: choosing every service's level to maximise weighted QoS within the pooled
         // capacity (exact, FPTAS, greedy, and the baselines). No I/O, no clocks, no dependencies.
         .target(name: "Allocation"),
+        // Pure: the coalition's services and boards as allocation instances (level values,
+        // demands and capacities from capability profiles). No I/O.
+        .target(name: "ServicePlanning", dependencies: ["Allocation", "QoSModel"]),
         // Pure: membership and failure detection as a state machine (events in, directives out).
         // No I/O, no clock, no NIO, no C: the dependency list is the rule.
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
@@ -89,6 +92,7 @@ let package = Package(
             name: "node",
             dependencies: [
                 "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "Media", "MediaCore", "ChildProcess",
+                "Allocation", "ServicePlanning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,12 +104,14 @@ let package = Package(
             name: "coalition-bench",
             dependencies: [
                 "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess", "Media",
+                "Allocation", "ServicePlanning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "CoalitionBenchTests", dependencies: ["coalition-bench", "Profiler", "QoSModel"]),
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
+        .testTarget(name: "ServicePlanningTests", dependencies: ["ServicePlanning", "Allocation", "QoSModel"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
         .testTarget(name: "ProfilerTests", dependencies: ["Profiler", "QoSModel", "Media"]),
         // Real media made by the ffmpeg CLI, cut, decoded unit by unit, compared with its framemd5.

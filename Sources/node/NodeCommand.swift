@@ -13,7 +13,7 @@ struct NodeCommand: AsyncParsableCommand {
             """,
         subcommands: [
             JoinCommand.self, RequestCommand.self, ReleaseCommand.self, ProfileCommand.self,
-            StatusCommand.self, KeygenCommand.self, WorkerCommand.self,
+            StatusCommand.self, KeygenCommand.self, AllocateCommand.self, WorkerCommand.self,
         ]
     )
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct CommandLineTests {
     /// Every subcommand `node` has, as users type them.
-    static let subcommands = ["join", "request", "release", "profile", "status", "keygen"]
+    static let subcommands = ["join", "request", "release", "profile", "status", "keygen", "allocate"]
 
     /// Started by the daemon, never typed by users: hidden from the help.
     static let internalSubcommands = ["worker"]
