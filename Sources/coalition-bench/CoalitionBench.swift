@@ -9,7 +9,7 @@ struct CoalitionBench: AsyncParsableCommand {
         abstract: "Run a benchmark and print its figures beside its anchor's.",
         subcommands: [
             BenchProfileCommand.self, BenchMembershipCommand.self, BenchFormationCommand.self, FormationTrialsCommand.self,
-            BenchRebuildCommand.self, BenchAllocationCommand.self, BenchSimulateCommand.self, MemberUnitsCommand.self,
+            BenchRebuildCommand.self, BenchAllocationCommand.self, BenchSimulateCommand.self, BenchStreamCommand.self, MemberUnitsCommand.self,
         ]
     )
 }

@@ -1,0 +1,125 @@
+import ArgumentParser
+import ChildProcess
+import Coalition
+import Foundation
+import LabKit
+import MediaCore
+import Profiler
+
+/// `coalition-bench stream`: a live HD stream decoded by a coalition of boards, none of which
+/// could decode it alone in real time (each under a `lab cpu` quota), printed beside what one
+/// such board does alone and beside the ffmpeg CLI doing the same work.
+struct BenchStreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "A live HD stream on boards under CPU quotas: frames on time, a member killed, one board alone, overhead against ffmpeg.",
+        discussion: """
+            Needs root and the lab (scripts/lab). Three runs on the same clip (720p24 H.264 with \
+            B-frames, a keyframe every --gop seconds, made with the ffmpeg CLI): the coalition; \
+            the coalition with one member's daemon SIGKILLed --kill-at seconds in; and one board \
+            under the same quota decoding alone (ffmpeg, at the media's pace). The figures of the README:
+              swift build -c release && sudo .build/release/coalition-bench stream
+            """
+    )
+
+    @Option(help: "Member boards (each under the quota).")
+    var members: Int = 3
+
+    @Option(help: "Each member board's CPU quota, in cores (it lends all of it).")
+    var quota: Double = 0.12
+
+    @Option(help: "Length of the stream, in seconds.")
+    var seconds: Int = 60
+
+    @Option(help: "Seconds into the second run when a member's daemon is killed.")
+    var killAt: Double = 30
+
+    @Option(help: "Seconds between keyframes of the clip (units are cut at keyframes).")
+    var gop: Double = 0.5
+
+    @Option(name: .customLong("node-binary"), help: ArgumentHelp("The `node` run on the lab hosts. Default: the one beside this binary.", valueName: "path"))
+    var nodeBinary: String?
+
+    func validate() throws {
+        guard (2...20).contains(members) else { throw ValidationError("--members must be in 2...20") }
+        guard quota > 0.01 && quota <= 4 else { throw ValidationError("--quota must be in 0.01...4 cores") }
+        guard (10...600).contains(seconds) else { throw ValidationError("--seconds must be in 10...600") }
+        guard killAt > 2 && killAt < Double(seconds) - 2 else { throw ValidationError("--kill-at must be inside the stream") }
+    }
+
+    func run() async throws {
+        if let reason = Lab.unavailableReason { throw ValidationError(reason) }
+        let binary = nodeBinary ?? Lab.nodeBinary
+        let ffmpeg = Executables.find("ffmpeg") ?? "/usr/bin/ffmpeg"
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-bench-stream").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let clip = "\(work)/hd\(seconds)-gop\(gop).mp4"
+        if !FileManager.default.fileExists(atPath: clip) {
+            let made = try ChildProcess.run(ffmpeg, [
+                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=24", "-t", "\(seconds)",
+                "-c:v", "libx264", "-bf", "3", "-g", "\(Int((gop * 24).rounded()))", "-keyint_min", "\(Int((gop * 24).rounded()))",
+                "-sc_threshold", "0", "-b:v", "3M", "-pix_fmt", "yuv420p", clip,
+            ])
+            guard made.succeeded else { throw ValidationError("ffmpeg could not make the clip: \(made.stderr)") }
+        }
+
+        // The anchor: the ffmpeg CLI doing the same work (decode and hash every frame), one thread.
+        let reference = try FFmpegReference.measure(ffmpeg: ffmpeg, clip: clip, mediaSeconds: Double(seconds))
+        say(String(format: "ffmpeg -threads 1 decode + framemd5: %.3f CPU s per media s (the stream's measured demand); %.2f x real time on one core",
+                   reference.cpuPerMediaSecond, 1 / reference.cpuPerMediaSecond))
+
+        let plain = try await StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: "bench-stream").run(kill: nil)
+        plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: reference, seconds: Double(seconds))
+        let killed = try await StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: "bench-stream-kill").run(kill: killAt)
+        killed.print(title: "coalition, a member SIGKILLed \(killAt) s in", reference: reference, seconds: Double(seconds))
+
+        let alone = try BoardAlone.measure(quota: quota, clip: clip, ffmpeg: ffmpeg, binary: binary, mediaSeconds: Double(seconds), latency: 2)
+        say(String(format: "one board alone at %.2f cores: decodes at %.2f x real time; live with 2 s latency, %d of %d frames late (%.1f%%)",
+                   quota, alone.speed, alone.lateFrames, alone.frames, 100 * Double(alone.lateFrames) / Double(max(1, alone.frames))))
+    }
+}
+
+/// The ffmpeg CLI's CPU time for the same work (`-benchmark` user + system).
+struct FFmpegReference {
+    var cpuPerMediaSecond: Double
+
+    static func measure(ffmpeg: String, clip: String, mediaSeconds: Double) throws -> FFmpegReference {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let output = try ChildProcess.run(ffmpeg, ["-hide_banner", "-benchmark", "-threads", "1", "-i", clip, "-map", "0:v:0", "-f", "framemd5", "-y", "/dev/null"])
+            let figures = FFmpegBenchFigures.parse(output.stderr)
+            if let figures { best = min(best, figures.user + figures.system) }
+        }
+        guard best.isFinite else { throw ValidationError("ffmpeg -benchmark printed no bench line") }
+        return FFmpegReference(cpuPerMediaSecond: best / mediaSeconds)
+    }
+}
+
+/// One board under the quota decoding the clip alone with the ffmpeg CLI: how fast it goes,
+/// and so how many frames a live stream would have late (a frame at media time t is decoded at
+/// t / speed when the board is slower than real time; late when that is beyond t + latency).
+struct BoardAlone {
+    var speed: Double
+    var frames: Int
+    var lateFrames: Int
+
+    static func measure(quota: Double, clip: String, ffmpeg: String, binary: String, mediaSeconds: Double, latency: Double) throws -> BoardAlone {
+        let lab = try Lab.up(hosts: 1, name: "bench-stream-alone", node: binary)
+        defer { lab.down() }
+        try lab.cpu(host: 1, fraction: quota)
+        let start = Date()
+        let output = try lab.run(host: 1, timeout: mediaSeconds * 40, [ffmpeg, "-hide_banner", "-loglevel", "error", "-threads", "1", "-i", clip, "-map", "0:v:0", "-f", "framemd5", "-y", "/dev/null"])
+        let wall = Date().timeIntervalSince(start)
+        guard output.succeeded else { throw ValidationError("ffmpeg alone failed: \(output.stderr)") }
+        let speed = mediaSeconds / wall
+        let frames = Int(mediaSeconds * 24)
+        var late = 0
+        if speed < 1 {
+            for index in 0..<frames {
+                let t = Double(index + 1) / 24
+                if t / speed > t + latency { late += 1 }
+            }
+        }
+        return BoardAlone(speed: speed, frames: frames, lateFrames: late)
+    }
+}

@@ -1,0 +1,102 @@
+import Coalition
+import Foundation
+import LabKit
+import MediaCore
+
+/// One run of the stream benchmark: a lab of a requester and `members` boards under a CPU
+/// quota, `node request --input CLIP` on the requester at the media's pace, optionally one
+/// member's daemon SIGKILLed partway; the report.json it wrote and what the lab's cgroups saw.
+struct StreamTrial {
+    var members: Int
+    var quota: Double
+    var binary: String
+    var clip: String
+    var name: String
+
+    /// What a run measured.
+    struct Outcome {
+        var report: StreamReport
+        var exitStatus: Int32
+        /// CPU seconds of every process of every host (daemons, demux and decode workers).
+        var totalCPUSeconds: Double
+        /// Per member: the last work record its daemon showed for the stream's service.
+        var work: [String: HeldServiceWorkRecord]
+        /// Seconds from the kill to the end of the late spell it caused (nil without a kill, or
+        /// when nothing was late).
+        var recoverySeconds: Double?
+        var killedAt: Double?
+
+        func print(title: String, reference: FFmpegReference, seconds: Double) {
+            let f = report.frames
+            let onTime = Double(f.onTime) / Double(max(1, f.expected))
+            let reserved = report.members.reduce(0) { $0 + $1.reservedShare }
+            let measured = report.members.reduce(0.0) { $0 + $1.cpuSeconds } / max(1e-9, report.members.reduce(0.0) { $0 + $1.mediaSecondsDecoded })
+            say(String(format: "%@: %d of %d frames on time (%.2f%%), %d late, %d lost; exit %d; %d units, %d re-dispatched",
+                       title, f.onTime, f.expected, 100 * onTime, f.late, f.lost, exitStatus, report.units.cut, report.units.redispatched))
+            say(String(format: "  reserved %.2f streams in all; decode CPU %.3f s per media s at the members (ffmpeg %.3f: %.2fx); everything, every host: %.3f s per media s (%.2fx ffmpeg)",
+                       reserved, measured, reference.cpuPerMediaSecond, measured / reference.cpuPerMediaSecond,
+                       totalCPUSeconds / seconds, totalCPUSeconds / seconds / reference.cpuPerMediaSecond))
+            if let killedAt {
+                let spells = report.lateSpells.map { String(format: "%d frames from %.1f s", $0.frames, $0.firstLateDue) }
+                say(String(format: "  killed at %.1f s: back on schedule %@; late spells: %@", killedAt,
+                           recoverySeconds.map { String(format: "%.2f s after the kill", $0) } ?? "at once (nothing late)",
+                           spells.isEmpty ? "none" : spells.joined(separator: ", ")))
+            }
+            for member in report.members {
+                let held = work[member.member]
+                say(String(format: "  member %@: share %.2f reserved, %.2f measured (stream s per busy s), %d units, throttled %@",
+                           String(member.member.prefix(8)), member.reservedShare, member.throughput, member.unitsDone,
+                           held?.throttledSeconds.map { String(format: "%.1f s", $0) } ?? "n/a"))
+            }
+        }
+    }
+
+    func run(kill: Double?) async throws -> Outcome {
+        let lab = try Lab.up(hosts: members + 1, name: name, node: binary)
+        defer { lab.down() }
+        for host in 2...(members + 1) { try lab.cpu(host: host, fraction: quota) }
+        let fleet = try LabNodes(in: lab, count: members + 1, binary: binary) { $0.host == 1 ? 0 : quota }
+        let requester = fleet.nodes[0]
+        if !(try await fleet.waitUntilEveryoneIsListed(by: requester, within: 30)) { say("not every board listed after 30 s") }
+        let out = "\(lab.directory)/out"
+        let process = lab.process(host: 1, [binary, "request", "--input", clip, "--output", out, "--unit-seconds", "0.5", "--control-socket", requester.socket])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        var work: [String: HeldServiceWorkRecord] = [:]
+        var killedAt: Double?
+        while process.isRunning {
+            try await Task.sleep(for: .milliseconds(500))
+            for node in fleet.nodes.dropFirst() {
+                guard let status = fleet.status(node), let held = status.services?.work?.services.first else { continue }
+                work[status.status.node.id] = held
+            }
+            if let kill, killedAt == nil, Date().timeIntervalSince(start) >= kill {
+                try lab.kill(host: 2)
+                killedAt = Date().timeIntervalSince(start)
+            }
+        }
+        let report = try JSONDecoder().decode(StreamReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json")))
+        let recovery = killedAt.flatMap { killed in
+            // Spell times count from the stream's start, a fraction of a second after the
+            // request began (its formation): the figure is an upper bound by that much.
+            report.lateSpells.compactMap { spell -> Double? in
+                guard let end = spell.backOnTimeAt, end >= killed - 1 else { return nil }
+                return end - killed
+            }.max()
+        }
+        return Outcome(
+            report: report, exitStatus: process.terminationStatus, totalCPUSeconds: Self.cpuSeconds(of: lab), work: work,
+            recoverySeconds: recovery, killedAt: killedAt)
+    }
+
+    /// CPU seconds used by every host's processes, from the lab's per-host cpuacct cgroups.
+    static func cpuSeconds(of lab: Lab) -> Double {
+        let lines = ((try? String(contentsOfFile: "\(lab.directory)/cgroups", encoding: .utf8)) ?? "").split(separator: "\n")
+        return lines.filter { $0.contains("cpuacct") && $0.split(separator: "/").last?.hasPrefix("h") == true }.reduce(0.0) { sum, path in
+            let text = (try? String(contentsOfFile: "\(path)/cpuacct.usage", encoding: .utf8)) ?? "0"
+            return sum + (Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) / 1e9
+        }
+    }
+}
