@@ -165,30 +165,6 @@ public struct ChurnSimulation: Sendable {
     /// First come, first served with upgrades: keeps every current level, then in arrival order
     /// moves each service to its most valuable level that fits beside the others (if better).
     func stepUp(_ services: [Service], _ current: [Int?]) -> [Int?] {
-        var levels = current
-        var usage = [Double](repeating: 0, count: capacity.count)
-        for (service, choice) in zip(services, levels) {
-            guard let choice else { continue }
-            for r in usage.indices { usage[r] += service.levels[choice].demand[r] }
-        }
-        for (s, service) in services.enumerated() {
-            let held = levels[s].map { service.levels[$0] }
-            var best = levels[s]
-            var bestValue = held?.value ?? 0
-            for (l, candidate) in service.levels.enumerated() where candidate.value > bestValue {
-                let fits = usage.indices.allSatisfy { r in
-                    Tolerance.fits(usage[r] - (held?.demand[r] ?? 0) + candidate.demand[r], within: capacity[r])
-                }
-                if fits {
-                    best = l
-                    bestValue = candidate.value
-                }
-            }
-            if let best, best != levels[s] {
-                for r in usage.indices { usage[r] += service.levels[best].demand[r] - (held?.demand[r] ?? 0) }
-                levels[s] = best
-            }
-        }
-        return levels
+        StepUp.raise(services, current, capacity: capacity, order: Array(services.indices))
     }
 }

@@ -122,32 +122,8 @@ public struct Replanner: Sendable {
     /// Rule 2: heaviest first, each service to its most valuable level that fits in the free
     /// capacity (if better than its own).
     public func stepUp(_ services: [Service], _ levels: [Int?], capacity: [Double]) -> [Int?] {
-        var levels = levels
-        var usage = [Double](repeating: 0, count: capacity.count)
-        for (service, level) in zip(services, levels) {
-            if let level { for r in usage.indices { usage[r] += service.levels[level].demand[r] } }
-        }
         let order = services.indices.sorted { services[$0].weight != services[$1].weight ? services[$0].weight > services[$1].weight : $0 < $1 }
-        for s in order {
-            let service = services[s]
-            let held = levels[s].map { service.levels[$0] }
-            var best = levels[s]
-            var bestValue = held?.value ?? 0
-            for (l, candidate) in service.levels.enumerated() where candidate.value > bestValue {
-                let fits = usage.indices.allSatisfy { r in
-                    Tolerance.fits(usage[r] - (held?.demand[r] ?? 0) + candidate.demand[r], within: capacity[r])
-                }
-                if fits {
-                    best = l
-                    bestValue = candidate.value
-                }
-            }
-            if let best, best != levels[s] {
-                for r in usage.indices { usage[r] += service.levels[best].demand[r] - (held?.demand[r] ?? 0) }
-                levels[s] = best
-            }
-        }
-        return levels
+        return StepUp.raise(services, levels, capacity: capacity, order: order)
     }
 
     static func value(_ service: Service, _ level: Int?) -> Double { level.map { service.levels[$0].value } ?? 0 }
