@@ -35,8 +35,10 @@ public struct PeerOffer: Hashable, Sendable {
 
 /// Tunables of sub-cluster formation.
 public struct FormationConfiguration: Sendable, Equatable {
-    /// Extra capacity the chosen members must have above the demand, as a fraction of it.
-    /// Default 0: each peer's evaluation already keeps its own headroom (25% by default).
+    /// Extra streams reserved above the demand, as a fraction of it: the chosen members must
+    /// carry `needed × (1 + margin)` and reserve it all. Default 0: each peer's evaluation
+    /// already keeps its own headroom (25% by default). A live stream asks for some (its
+    /// members must never fall behind its pace: see `StreamHandler`).
     public var coverageMargin: Double
     /// Most members a sub-cluster may have; more would cost more coordination than it buys.
     /// Default 16.
@@ -103,7 +105,7 @@ public enum Formation {
         guard total >= target - 1e-9, total > 0 else {
             return .failure(FormationShortfall(needed: needed, available: total, capablePeers: candidates.count))
         }
-        return .success(chosen.map { SubClusterMember(peer: $0.peer, share: needed * $0.share / total) })
+        return .success(chosen.map { SubClusterMember(peer: $0.peer, share: target * $0.share / total) })
     }
 }
 

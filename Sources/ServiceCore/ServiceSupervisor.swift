@@ -147,7 +147,10 @@ public struct ServiceSupervisor: Sendable {
 
         // 1. Cover what is missing at the current level, survivors keeping their shares and
         //    offering only their extra room.
-        let deficit = Double(request.streams) - covered
+        //    With a reserve margin the survivors' shares include theirs, so what is missing is
+        //    counted against the margined demand (`choose` adds the margin to `needed` again).
+        let margin = 1 + configuration.formation.coverageMargin
+        let deficit = (Double(request.streams) * margin - covered) / margin
         let forDeficit = usable.map { offer -> PeerOffer in
             var offer = offer
             if let mine = held[offer.peer] {

@@ -41,9 +41,10 @@ struct ServiceHarness {
         return profile
     }
 
-    mutating func request(_ service: String, by requester: String, _ request: ServiceRequest) {
+    mutating func request(_ service: String, by requester: String, _ request: ServiceRequest, reserveMargin: Double = 0) {
         let id = ServiceID(service)
-        var supervisor = ServiceSupervisor(id: id, request: request)
+        var supervisor = ServiceSupervisor(
+            id: id, request: request, configuration: .init(formation: FormationConfiguration(coverageMargin: reserveMargin)))
         requesters[id] = Self.id(requester)
         let directives = supervisor.start()
         supervisors[id] = supervisor

@@ -77,6 +77,25 @@ import Testing
         #expect(lab.members[id("b")]!.ledger.reservations.count == 1)
     }
 
+    @Test func aReserveMargin_isReservedOnTopOfTheDemand_andKeptWhenAMemberIsReplaced() throws {
+        var lab = ServiceHarness()
+        for name in ["a", "b", "c"] { lab.addMember(name, cores: 0.6) }
+        let service = ServiceID("s1")
+        lab.request("s1", by: "a", hd, reserveMargin: 0.1)
+        lab.run()
+        let members = lab.supervisors[service]!.members
+        #expect(abs(members.map(\.share).reduce(0, +) - 1.1) < 1e-9, "\(members)")
+        #expect(abs(lab.reservedShare(of: service) - 1.1) < 1e-9)
+
+        lab.now = lab.now + .milliseconds(500)
+        let lost = try #require(["a", "b", "c"].first { id($0) == members[0].peer })
+        lab.fail(lost)
+        lab.run()
+        let rebuilt = lab.supervisors[service]!.members
+        #expect(!rebuilt.map(\.peer).contains(id(lost)) && lab.events[service]!.last.map { if case .rebuilt = $0 { true } else { false } } == true)
+        #expect(abs(rebuilt.map(\.share).reduce(0, +) - 1.1) < 1e-9, "the margin survives the rebuild: \(rebuilt)")
+    }
+
     @Test func aFailedMember_isReplaced_andSurvivorsKeepTheirReservations() throws {
         var lab = ServiceHarness()
         for name in ["a", "b", "c"] { lab.addMember(name, cores: 1.0) }

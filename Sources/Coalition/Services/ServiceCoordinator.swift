@@ -110,11 +110,16 @@ public actor ServiceCoordinator: Service {
     // MARK: - Requests from the control socket
 
     /// Starts forming a service; returns its id at once (watch its events for the outcome).
-    public func request(_ request: ServiceRequest) -> ServiceID {
+    ///
+    /// - Parameter reserveMargin: streams reserved above the demand, as a fraction of it (a live
+    ///   stream's members need slack to stay on time); nil takes the configured formation's.
+    public func request(_ request: ServiceRequest, reserveMargin: Double? = nil) -> ServiceID {
         let id = ServiceID("\(me.rawValue)/\(nextNumber)")
         nextNumber += 1
         requestedAt[id] = clock.now
-        var supervisor = ServiceSupervisor(id: id, request: request, configuration: configuration.supervisor)
+        var supervisorConfiguration = configuration.supervisor
+        if let reserveMargin { supervisorConfiguration.formation.coverageMargin = max(0, reserveMargin) }
+        var supervisor = ServiceSupervisor(id: id, request: request, configuration: supervisorConfiguration)
         let directives = supervisor.start()
         supervisors[id] = supervisor
         logger.info("service requested", metadata: ["service": "\(id)", "ladder": "\(request.ladder)", "streams": "\(request.streams)"])

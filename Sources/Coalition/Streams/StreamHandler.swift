@@ -28,6 +28,11 @@ struct StreamHandler: ControlHandler {
     /// that a user is told.
     static let unservedGrace: Duration = .seconds(10)
 
+    /// Streams reserved above a live stream's demand: 10%. A member held by its cgroup to
+    /// exactly its share decodes exactly at the stream's pace, so every delay (a throttled
+    /// period, a unit's fresh decoder) adds up and never drains; with 10% slack it does.
+    static let liveReserveMargin = 0.10
+
     func handle(_ parameters: StreamParameters, reply: ControlReply<StreamUpdate>) async throws {
         try validate(parameters)
         let source: DemuxSource
@@ -56,7 +61,7 @@ struct StreamHandler: ControlHandler {
         }
 
         let events = await coordinator.watch()
-        let id = await coordinator.request(request)
+        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin)
         var settled: ServiceEventRecord?
         for await event in events where event.service == id.rawValue && event.settles {
             settled = event
