@@ -93,37 +93,50 @@ struct StreamHandler: ControlHandler {
                 group.addTask { await runner.run() }
                 group.addTask { await follow(id, preferred: request.preferred, runner: runner) }
                 group.addTask { await feed(runner, from: source) }
-                for await output in runner.outputs {
-                    switch output {
-                    case .emitted(let unit):
-                        var lines: [String] = []
-                        if var writer = writers[unit.key.stream] {
-                            lines = unit.frames.map { String(writer.line($0).dropLast()) }
-                            writers[unit.key.stream] = writer
-                        }
-                        try await reply.send(.unit(StreamUnitOutput(
-                            stream: Int(unit.key.stream), sequence: unit.key.sequence, lines: lines, lostFrames: unit.lostFrames,
-                            skippedFrames: unit.skippedFrames, mediaSeconds: Double(unit.mediaDuration.components.seconds)
-                                + Double(unit.mediaDuration.components.attoseconds) / 1e18)))
-                    case .problem(let problem):
-                        try await reply.send(.problem("\(problem)"))
-                    case .inputFailed(let text):
-                        try await reply.send(StreamUpdate(kind: .inputFailed, problem: text))
-                    case .finished(let report):
-                        try await reply.send(.finished(report))
-                    }
+                do {
+                    try await forward(runner.outputs, writers: &writers, to: reply)
+                } catch {
+                    // The client left. The stream is given up first (which also frees a feed
+                    // held back by the window) and the worker stopped, so every task ends.
+                    await runner.abandon(reason: "the client left")
+                    await source.stop()
+                    group.cancelAll()
+                    throw error
                 }
                 group.cancelAll()
             }
         } catch {
-            // The client left: the stream is given up.
-            await runner.abandon(reason: "the client left")
-            await source.stop()
             try? await coordinator.release(id)
             throw error
         }
         await source.stop()
         try? await coordinator.release(id)
+    }
+
+    /// Every output of the stream to the client, as answer lines, until the stream finishes.
+    private func forward(
+        _ outputs: AsyncStream<StreamRunner.Output>, writers: inout [UInt8: FrameMD5.Writer], to reply: ControlReply<StreamUpdate>
+    ) async throws {
+        for await output in outputs {
+            switch output {
+            case .emitted(let unit):
+                var lines: [String] = []
+                if var writer = writers[unit.key.stream] {
+                    lines = unit.frames.map { String(writer.line($0).dropLast()) }
+                    writers[unit.key.stream] = writer
+                }
+                try await reply.send(.unit(StreamUnitOutput(
+                    stream: Int(unit.key.stream), sequence: unit.key.sequence, lines: lines, lostFrames: unit.lostFrames,
+                    skippedFrames: unit.skippedFrames, mediaSeconds: Double(unit.mediaDuration.components.seconds)
+                        + Double(unit.mediaDuration.components.attoseconds) / 1e18)))
+            case .problem(let problem):
+                try await reply.send(.problem("\(problem)"))
+            case .inputFailed(let text):
+                try await reply.send(StreamUpdate(kind: .inputFailed, problem: text))
+            case .finished(let report):
+                try await reply.send(.finished(report))
+            }
+        }
     }
 
     private func validate(_ parameters: StreamParameters) throws {
