@@ -52,7 +52,11 @@ struct StreamRun {
             }
         } catch let error as ControlError {
             FileHandle.standardError.write(Data("node request: \(error.message)\n".utf8))
-            return error.message.contains("cannot serve") ? .cannotServe : .inputFailed
+            switch error.code {
+            case .cannotServe: return .cannotServe
+            case .badInput: return .inputFailed
+            default: throw error
+            }
         } catch let error as ControlClientError {
             throw NodeNotRunning(path: socketPath, detail: error.reason)
         }

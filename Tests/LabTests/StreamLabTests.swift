@@ -123,7 +123,7 @@ struct StreamLabTests {
         let text = "\(lab.directory)/notes.txt"
         try Data("not a video at all\n".utf8).write(to: URL(fileURLWithPath: text))
         let refused = try request(lab, ["--input", text, "--batch"])
-        #expect(refused.status != 0)
+        #expect(refused.status == 4, "the input failed: \(refused)")
         #expect(refused.stderr.contains("notes.txt") && refused.stderr.contains("not media"), "\(refused)")
 
         // An MPEG-TS cut off and overwritten in its middle: what came before is delivered, the
@@ -137,6 +137,10 @@ struct StreamLabTests {
         let damaged = try request(lab, ["--input", ts, "--batch", "--output", "\(lab.directory)/damaged"])
         #expect(damaged.status != 0, "\(damaged)")
         #expect(damaged.combined.contains("damaged.ts"), "\(damaged)")
+
+        // More than the coalition can carry: said plainly, exit status 2, nothing decoded.
+        let tooMuch = try request(lab, ["--input", Self.clip, "--video", "FHD", "--batch"])
+        #expect(tooMuch.status == 2 && tooMuch.stderr.contains("cannot serve"), "\(tooMuch)")
 
         for host in 1...4 {
             #expect(Lab.nodeStatus(socket: "\(lab.host(host).directory)/node.sock") != nil, "board \(host)'s daemon died")

@@ -57,6 +57,10 @@ public struct ControlError: Error, Codable, Hashable, Sendable, CustomStringConv
         public static let badParams = Code(rawValue: "bad-params")
         /// The handler failed; the message says why.
         public static let failed = Code(rawValue: "failed")
+        /// `stream`: the coalition cannot serve the level asked for (or the input's) now.
+        public static let cannotServe = Code(rawValue: "cannot-serve")
+        /// `stream`: the input is not media a coalition decodes (its sentence names where).
+        public static let badInput = Code(rawValue: "bad-input")
     }
 
     public var code: Code

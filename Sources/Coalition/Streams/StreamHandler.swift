@@ -45,7 +45,7 @@ struct StreamHandler: ControlHandler {
         do {
             switch try await source.next() {
             case .streams(let found)?: streams = found
-            case .failure(_, let message)?: throw ControlError(.failed, message)
+            case .failure(_, let message)?: throw ControlError(.badInput, message)
             default: throw ControlError(.failed, "the demux worker did not describe the input")
             }
         } catch let error as ControlError {
@@ -57,7 +57,7 @@ struct StreamHandler: ControlHandler {
         }
         guard let request = parameters.request ?? InputLevel.level(for: streams).flatMap({ try? ServiceRequest(ladder: [$0]) }) else {
             await source.stop()
-            throw ControlError(.failed, "\(parameters.input) holds no stream a coalition decodes")
+            throw ControlError(.badInput, "\(parameters.input) holds no stream a coalition decodes")
         }
 
         let events = await coordinator.watch()
@@ -70,7 +70,7 @@ struct StreamHandler: ControlHandler {
         guard let settled, settled.kind != .unserved, let cluster = await coordinator.subCluster(of: id) else {
             try? await coordinator.release(id)
             await source.stop()
-            throw ControlError(.failed, "the coalition cannot serve \(request.preferred) now: \(settled?.reason ?? "no answer")")
+            throw ControlError(.cannotServe, "the coalition cannot serve \(request.preferred) now: \(settled?.reason ?? "no answer")")
         }
 
         let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
