@@ -1,4 +1,5 @@
 import CLibFuzzer
+import Glibc
 
 /// The entry point: `coalition-fuzz TARGET [libFuzzer flags] [corpus dirs]`, or `--list`.
 ///
@@ -18,11 +19,21 @@ public func coalitionFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeM
         for target in FuzzTargets.all { print("\(target.name)\t\(target.summary)") }
         return 0
     }
+    // libFuzzer's -jobs/-fork children are started with libFuzzer's argv only (no target
+    // name): they find the target in COALITION_FUZZ_TARGET, which the parent sets.
+    if !FuzzTargets.all.contains(where: { $0.name == arguments[1] }),
+        let name = getenv("COALITION_FUZZ_TARGET").map({ String(cString: $0) }),
+        let target = FuzzTargets.all.first(where: { $0.name == name })
+    {
+        Harness.select(target)
+        return coalition_fuzz_run(argc, argv) { data, size in Harness.runOne(data, size) }
+    }
     guard let target = FuzzTargets.all.first(where: { $0.name == arguments[1] }) else {
         print("coalition-fuzz: no target named '\(arguments[1])'; targets: \(FuzzTargets.all.map(\.name).joined(separator: ", "))")
         return 2
     }
     Harness.select(target)
+    setenv("COALITION_FUZZ_TARGET", target.name, 1)
     // libFuzzer sees the program's path, then its own flags and directories.
     argv[1] = argv[0]
     return coalition_fuzz_run(argc - 1, argv + 1) { data, size in
