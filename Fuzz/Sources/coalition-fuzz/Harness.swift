@@ -41,18 +41,20 @@ enum Fuzz {
     /// decode over budget is run again, up to 3 runs, and only the fastest counts: the first
     /// run of a code path pays one-time costs (lazy globals, type metadata, page faults of
     /// fresh memory: the "warm-up"), and on a shared 2-core machine any run can be preempted;
-    /// neither says the decoder is slow. A decode that needs over 1 ms three times in a row is.
+    /// neither says the decoder is slow. A decode that needs over 1 ms five times in a row,
+    /// 2 ms apart, is.
     /// `decode` may run up to three times: a stateful one must restart from saved state.
     static func timed<T>(_ what: @autoclosure () -> String, _ decode: () -> T) -> T {
         var (result, best) = runOnce(what(), decode)
         var runs = 1
-        while best > budgetNanoseconds, runs < 3 {
+        while best > budgetNanoseconds, runs < 5 {
+            usleep(2_000)  // let whoever preempted us run out its slice
             let (again, elapsed) = runOnce(what(), decode)
             result = again
             best = min(best, elapsed)
             runs += 1
         }
-        check(best <= budgetNanoseconds, "\(what()): took \(best) ns at best of 3 runs, over the budget of \(budgetNanoseconds) ns")
+        check(best <= budgetNanoseconds, "\(what()): took \(best) ns at best of 5 runs, over the budget of \(budgetNanoseconds) ns")
         return result
     }
 
