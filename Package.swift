@@ -142,3 +142,29 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The fuzz targets (issue 19, Fuzz/README.md): declared only when scripts/fuzz builds them
+// (COALITION_FUZZ=1, in their own scratch path, everything under -sanitize=address), so
+// `swift build` and `swift test` never see them. One libFuzzer executable hosts every target;
+// libFuzzer's coverage instrumentation goes to the modules that parse, not to their
+// dependencies (NIO, swift-crypto), whose counters would cost libFuzzer most of its time.
+// (As flags: a target's -sanitize=fuzzer would be replaced by the later -Xswiftc -sanitize=address.)
+if Context.environment["COALITION_FUZZ"] == "1" {
+    let coverage = "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp"
+    let parsers: Set = ["Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation", "ServiceCore"]
+    for target in package.targets where parsers.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags([coverage])]
+    }
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
+        .executableTarget(
+            name: "coalition-fuzz",
+            dependencies: [
+                "CLibFuzzer", "Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources/coalition-fuzz",
+            swiftSettings: [.unsafeFlags([coverage, "-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]),
+    ]
+}

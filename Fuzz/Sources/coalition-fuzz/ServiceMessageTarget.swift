@@ -1,0 +1,54 @@
+import Coalition
+import NIOCore
+
+/// The bodies of the query, reservation and work messages (`ServiceMessage.decode`), the frame
+/// taken as read: the first input byte picks the type (of the 10), the rest is the body.
+///
+/// Canonical (checked): a message that decodes re-encodes to exactly its body. (Its reasons are
+/// cut to 512 bytes when encoded and refused over 512 when decoded, so nothing is lost.)
+enum ServiceMessageTarget {
+    static let target = FuzzTarget(
+        name: "service-message",
+        summary: "ServiceMessage.decode: query, offer, reserve, renew, release, unit, unitAnswer and their answers"
+    ) { bytes in
+        guard let first = bytes.first else { return }
+        let type = WireFixtures.serviceTypes[Int(first) % WireFixtures.serviceTypes.count]
+        let body = ByteBuffer(bytes: bytes.dropFirst())
+        guard body.readableBytes <= type.maximumBodyLength else { return }
+        checkBody(WireFrame(type: type, body: body))
+    }
+
+    /// A service body decodes within its limits and re-encodes to the same bytes.
+    static func checkBody(_ frame: WireFrame) {
+        let result = Fuzz.timed("service-message decode \(frame.type)") { ServiceMessage.decode(frame) }
+        guard case .success(let message) = result else { return }
+        Fuzz.check(message.type == frame.type, "\(frame.type) decoded as \(message.type)")
+        checkLimits(message)
+        Fuzz.check(message.body() == frame.body, "\(frame.type) does not re-encode to its body")
+    }
+
+    static func checkLimits(_ message: ServiceMessage) {
+        switch message {
+        case .query(_, _, let service, let ladder):
+            Fuzz.check((1...ServiceMessage.maximumLadder).contains(ladder.count), "ladder of \(ladder.count) levels")
+            Fuzz.check(service.rawValue.utf8.count <= ServiceMessage.maximumServiceIDBytes, "service id over its limit")
+        case .offer(_, _, let shares, let reasons):
+            Fuzz.check(shares.count <= ServiceMessage.maximumLadder && shares.count == reasons.count, "offer of \(shares.count) shares")
+            Fuzz.check(reasons.allSatisfy { $0.utf8.count <= ServiceMessage.maximumReasonBytes }, "reason over its limit")
+            Fuzz.check(shares.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1024 }, "share out of range")
+        case .reserve(_, _, _, _, let share):
+            Fuzz.check(share.isFinite && share > 0 && share <= 64, "reserved share out of range")
+        case .reserveAnswer(_, _, let available, let reason):
+            Fuzz.check(available.isFinite && available >= 0, "available out of range")
+            Fuzz.check(reason.utf8.count <= ServiceMessage.maximumReasonBytes, "reason over its limit")
+        case .renew(_, _, let services), .renewAnswer(_, let services):
+            Fuzz.check(services.count <= ServiceMessage.maximumServices, "\(services.count) services")
+        case .unit(_, _, _, _, let unit):
+            Fuzz.check(unit.count <= ServiceMessage.maximumUnitBytes, "unit over its limit")
+        case .unitAnswer(_, .result(let result)):
+            Fuzz.check(result.count <= ServiceMessage.maximumUnitResultBytes, "unit result over its limit")
+        case .release, .releaseAnswer, .unitAnswer(_, .refused):
+            break
+        }
+    }
+}
