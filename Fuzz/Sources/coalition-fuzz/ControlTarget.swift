@@ -64,6 +64,7 @@ enum ControlTarget {
         case .request: roundTrip(RequestCall.self, line)
         case .release: roundTrip(ReleaseCall.self, line)
         case .watchServices: roundTrip(WatchServicesCall.self, line)
+        case .stream: roundTrip(StreamCall.self, line)
         case .ping: roundTrip(PingCall.self, line)
         case .status, .membership, .watchMembership, .services: roundTrip(StatusCall.self, line)
         }

@@ -145,14 +145,15 @@ enum FuzzSeeds {
             "request": try line(RequestCall.self, request),
             "release": try line(ReleaseCall.self, ServiceReleaseParameters(service: "31901bd4/1")),
             "watch-services": try line(WatchServicesCall.self, WatchServicesParameters(service: "31901bd4/1")),
+            "stream": try line(StreamCall.self, StreamParameters(input: "/media/talk.mp4", latencyMillis: 1500, unitSeconds: 0.5)),
             "status-ping-services": status + (try line(PingCall.self, Empty())) + (try line(ServicesCall.self, Empty())),
         ]
     }
 
     static func mediaSeeds() -> [String: [UInt8]] {
         let streams = DemuxMessage.streams([
-            InputStream(index: 0, parameters: MediaSeeds.videoUnit().parameters, startTime: 0, duration: 122_880),
-            InputStream(index: 1, parameters: MediaSeeds.audioUnit().parameters, startTime: -1024),
+            StreamDescription(index: 0, parameters: MediaSeeds.videoUnit().parameters, startTime: 0, duration: 122_880),
+            StreamDescription(index: 1, parameters: MediaSeeds.audioUnit().parameters, startTime: -1024),
         ])
         let unit = MediaUnitEncoding.encode(MediaSeeds.audioUnit())
         let result = MediaUnitEncoding.encode(MediaSeeds.result())
