@@ -35,8 +35,9 @@ public struct PeerOffer: Hashable, Sendable {
 
 /// Tunables of sub-cluster formation.
 public struct FormationConfiguration: Sendable, Equatable {
-    /// Extra streams reserved above the demand, as a fraction of it: the chosen members must
-    /// carry `needed × (1 + margin)` and reserve it all. Default 0: each peer's evaluation
+    /// Extra streams reserved above the demand, as a fraction of it: members are chosen to
+    /// carry `needed × (1 + margin)` and reserve it all, or as much of it as the capable peers
+    /// can when they carry at least `needed`. Default 0: each peer's evaluation
     /// already keeps its own headroom (25% by default). A live stream asks for some (its
     /// members must never fall behind its pace: see `StreamHandler`).
     public var coverageMargin: Double
@@ -102,10 +103,13 @@ public enum Formation {
             chosen.append(candidate)
             total += candidate.share
         }
-        guard total >= target - 1e-9, total > 0 else {
+        // The margin is reserved when it can be; a sub-cluster that carries the demand but not
+        // the margin still serves (a margin must never make a servable service unserved).
+        guard total >= needed - 1e-9, total > 0 else {
             return .failure(FormationShortfall(needed: needed, available: total, capablePeers: candidates.count))
         }
-        return .success(chosen.map { SubClusterMember(peer: $0.peer, share: target * $0.share / total) })
+        let reserved = min(total, target)
+        return .success(chosen.map { SubClusterMember(peer: $0.peer, share: reserved * $0.share / total) })
     }
 }
 

@@ -147,10 +147,13 @@ public struct ServiceSupervisor: Sendable {
 
         // 1. Cover what is missing at the current level, survivors keeping their shares and
         //    offering only their extra room.
-        //    With a reserve margin the survivors' shares include theirs, so what is missing is
-        //    counted against the margined demand (`choose` adds the margin to `needed` again).
-        let margin = 1 + configuration.formation.coverageMargin
-        let deficit = (Double(request.streams) * margin - covered) / margin
+        //    With a reserve margin the survivors' shares include theirs: what is missing is the
+        //    plain demand less what they hold, and what is reserved tops the sub-cluster up to
+        //    the margined demand when it can (`choose` reserves `deficit × (1 + margin)`).
+        let deficit = Double(request.streams) - covered
+        var deficitFormation = configuration.formation
+        let margined = Double(request.streams) * (1 + configuration.formation.coverageMargin) - covered
+        deficitFormation.coverageMargin = deficit > 0 ? max(0, margined / deficit - 1) : 0
         let forDeficit = usable.map { offer -> PeerOffer in
             var offer = offer
             if let mine = held[offer.peer] {
@@ -159,7 +162,7 @@ public struct ServiceSupervisor: Sendable {
             return offer
         }
         if case .success(let chosen) = Formation.choose(
-            needed: deficit, from: forDeficit, atLevel: levelIndex, configuration: configuration.formation)
+            needed: deficit, from: forDeficit, atLevel: levelIndex, configuration: deficitFormation)
         {
             return reserve(chosen.map { SubClusterMember(peer: $0.peer, share: $0.share + (held[$0.peer] ?? 0)) })
         }

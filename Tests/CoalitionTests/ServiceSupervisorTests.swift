@@ -96,6 +96,25 @@ import Testing
         #expect(abs(rebuilt.map(\.share).reduce(0, +) - 1.1) < 1e-9, "the margin survives the rebuild: \(rebuilt)")
     }
 
+    @Test func aReserveMarginTheSurvivorsCannotCarry_leavesTheServiceServedAtItsDemand() throws {
+        var lab = ServiceHarness()
+        // Three boards that each carry a bit more than half a stream: all three are needed for
+        // the margin, any two for the demand.
+        for name in ["a", "b", "c"] { lab.addMember(name, cores: 0.52) }
+        let service = ServiceID("s1")
+        lab.request("s1", by: "a", hd, reserveMargin: 0.1)
+        lab.run()
+        let members = lab.supervisors[service]!.members
+        try #require(lab.supervisors[service]!.phase == .serving, "\(lab.events[service] ?? [])")
+        let lost = try #require(["a", "b", "c"].first { id($0) == members[0].peer })
+        lab.now = lab.now + .milliseconds(500)
+        lab.fail(lost)
+        lab.run()
+        #expect(lab.supervisors[service]!.phase == .serving, "a margin must never leave a servable service unserved: \(lab.events[service] ?? [])")
+        let total = lab.supervisors[service]!.members.map(\.share).reduce(0, +)
+        #expect(total >= 1 - 1e-9 && total <= 1.1 + 1e-9, "\(lab.supervisors[service]!.members)")
+    }
+
     @Test func aFailedMember_isReplaced_andSurvivorsKeepTheirReservations() throws {
         var lab = ServiceHarness()
         for name in ["a", "b", "c"] { lab.addMember(name, cores: 1.0) }
