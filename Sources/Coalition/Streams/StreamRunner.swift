@@ -112,6 +112,8 @@ public actor StreamRunner {
         }
         let metadata = UnitMetadata(describing: unit)
         if case .live = configuration.session.pacing { await waitForRelease(of: unit) }
+        // A stream given up (or over) takes no more units: their bytes would never be forgotten.
+        guard !finished else { return }
         units[metadata.key] = bytes
         handle(.unitCut(metadata))
         while inputPaused && !finished {
