@@ -70,15 +70,8 @@ package enum MediaEncoder {
     package static func writeVideo(
         to path: String, _ encoding: VideoEncoding, draw: (Int, inout PlanarImage) -> Void
     ) throws(FFmpegError) {
-        try FFmpegLibrary.prepare()
-        guard let codec = ff.avcodec_find_encoder_by_name(encoding.encoder) else {
-            throw FFmpegError(
-                code: FFmpegError.encoderNotFound,
-                operation: "finding the \(encoding.encoder) encoder (is FFmpeg built with it?)", file: path)
-        }
-        let output = try OutputFormatContext(path: path, format: encoding.container)
+        let (codec, output, encoderContext) = try prepareEncoder(encoding.encoder, container: encoding.container, path: path)
         let format = output.pointer!
-        let encoderContext = try CodecContext(codec: codec, file: path)
         let context = encoderContext.pointer!
         context.pointee.width = Int32(encoding.width)
         context.pointee.height = Int32(encoding.height)
@@ -90,9 +83,6 @@ package enum MediaEncoder {
         context.pointee.thread_count = 0
         _ = ff.av_opt_set(  // an encoder without a "preset" option keeps its default
             context.pointee.priv_data, "preset", encoding.speedPreset, 0)
-        if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
-            context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
-        }
         let stream = try openEncoder(context, codec: codec, output: output)
 
         let frameHandle = try Frame(file: path)
@@ -121,24 +111,14 @@ package enum MediaEncoder {
     package static func writeAudio(
         to path: String, _ encoding: AudioEncoding, draw: (Int, inout [[Float]]) -> Void
     ) throws(FFmpegError) {
-        try FFmpegLibrary.prepare()
-        guard let codec = ff.avcodec_find_encoder_by_name(encoding.encoder) else {
-            throw FFmpegError(
-                code: FFmpegError.encoderNotFound,
-                operation: "finding the \(encoding.encoder) encoder (is FFmpeg built with it?)", file: path)
-        }
-        let output = try OutputFormatContext(path: path, format: encoding.container)
+        let (codec, output, encoderContext) = try prepareEncoder(encoding.encoder, container: encoding.container, path: path)
         let format = output.pointer!
-        let encoderContext = try CodecContext(codec: codec, file: path)
         let context = encoderContext.pointer!
         context.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
         context.pointee.sample_rate = Int32(encoding.sampleRate)
         context.pointee.bit_rate = Int64(encoding.bitRate)
         context.pointee.time_base = AVRational(num: 1, den: Int32(encoding.sampleRate))
         ff.av_channel_layout_default(&context.pointee.ch_layout, Int32(encoding.channels))
-        if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
-            context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
-        }
         let stream = try openEncoder(context, codec: codec, output: output)
 
         let frameSamples = context.pointee.frame_size > 0 ? Int(context.pointee.frame_size) : 1152
@@ -171,12 +151,31 @@ package enum MediaEncoder {
         try check(ff.av_write_trailer(format), "writing the container trailer", path)
     }
 
+    /// Loads FFmpeg, finds the encoder `name`, and makes the container and the codec context
+    /// for `path` (nothing is opened or written yet).
+    private static func prepareEncoder(
+        _ name: String, container: String, path: String
+    ) throws(FFmpegError) -> (UnsafePointer<AVCodec>, OutputFormatContext, CodecContext) {
+        try FFmpegLibrary.prepare()
+        guard let codec = ff.avcodec_find_encoder_by_name(name) else {
+            throw FFmpegError(
+                code: FFmpegError.encoderNotFound, operation: "finding the \(name) encoder (is FFmpeg built with it?)", file: path)
+        }
+        let output = try OutputFormatContext(path: path, format: container)
+        return (codec, output, try CodecContext(codec: codec, file: path))
+    }
+
+    /// Opens the configured encoder (with global headers when the container wants them), adds
+    /// its stream, creates the file and writes the container header.
     private static func openEncoder(
         _ context: UnsafeMutablePointer<AVCodecContext>, codec: UnsafePointer<AVCodec>, output: OutputFormatContext
     ) throws(FFmpegError) -> UnsafeMutablePointer<AVStream> {
         let path = output.path
         let format = output.pointer!
         let name = String(cString: codec.pointee.name)
+        if format.pointee.oformat.pointee.flags & CFFmpeg_AVFMT_GLOBALHEADER() != 0 {
+            context.pointee.flags |= CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER()
+        }
         try check(ff.avcodec_open2(context, codec, nil), "opening the \(name) encoder (avcodec_open2)", path)
         guard let stream = ff.avformat_new_stream(format, nil) else {
             throw FFmpegError(code: CFFmpeg_AVERROR(ENOMEM), operation: "adding a stream to the container", file: path)
