@@ -75,18 +75,17 @@ struct StreamHandler: ControlHandler {
 
         let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
         let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
-        await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+        await runner.membersChanged(runnerMembers(cluster.members))
         await registry.add(runner)
         defer { Task { await registry.remove(id) } }
-        var writers = Dictionary(uniqueKeysWithValues: streams.map {
-            ($0.index, FrameMD5.Writer(stream: FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime)))
-        })
+        let frameMD5Streams = streams.map { FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime) }
+        var writers = Dictionary(uniqueKeysWithValues: frameMD5Streams.map { (UInt8($0.index), FrameMD5.Writer(stream: $0)) })
         let summary = await coordinator.summary(of: id)
         do {
             try await reply.send(.started(StreamStarted(
                 service: id.rawValue, level: cluster.level.description, members: summary?.members ?? [],
                 inputStreams: streams.map(InputLevel.describe),
-                frameMD5Header: FrameMD5.header(streams.map { FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime) }),
+                frameMD5Header: FrameMD5.header(frameMD5Streams),
                 expectedSeconds: parameters.input == "testsrc" ? parameters.testsrcSeconds ?? 60 : 0)))
 
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -111,6 +110,11 @@ struct StreamHandler: ControlHandler {
         }
         await source.stop()
         try? await coordinator.release(id)
+    }
+
+    /// The coordinator's sub-cluster as the runner takes it.
+    private func runnerMembers(_ members: [(endpoint: ServiceEndpoint, share: Double)]) -> [StreamRunner.Member] {
+        members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) }
     }
 
     /// Every output of the stream to the client, as answer lines, until the stream finishes.
@@ -192,11 +196,11 @@ struct StreamHandler: ControlHandler {
             case .memberLost:
                 // The lost member is out of the sub-cluster already (and out of the live peers).
                 if let cluster = await coordinator.subCluster(of: id) {
-                    await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+                    await runner.membersChanged(runnerMembers(cluster.members))
                 }
             case .formed, .rebuilt, .restored, .degraded, .upgraded:
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }
-                await runner.membersChanged(cluster.members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) })
+                await runner.membersChanged(runnerMembers(cluster.members))
                 await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)
             case .unserved:
                 await runner.membersChanged([])
