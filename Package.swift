@@ -144,7 +144,10 @@ let package = Package(
         // The lab's questions for scripts (scripts/demo), over LabKit: no python in the scripts.
         .executableTarget(
             name: "coalition-lab",
-            dependencies: ["LabKit", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "LabKit", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "LabKitTests", dependencies: ["LabKit", "Coalition", "MediaCore"]),
         .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "QoSModel", "LabKit", "ChildProcess", "TestSupport"]),
     ],

@@ -93,3 +93,22 @@ import Testing
         #expect(throws: DecodingError.self) { try StatusQuestions.streamReport(json: Data(#"{"frames":{}}"#.utf8)) }
     }
 }
+
+/// The file the lab's plain UDP sender reads: length-prefixed datagrams.
+@Suite struct DatagramFileTests {
+    @Test func datagramsRoundTrip_emptyAndLargeOnesIncluded() throws {
+        let datagrams: [[UInt8]] = [[], [0xC0, 0xA1, 1], Array(repeating: 0xFF, count: 65_005), [7]]
+        let file = DatagramFile.encode(datagrams)
+        #expect(file.count == datagrams.reduce(0) { $0 + 4 + $1.count })
+        #expect(Array(file.prefix(8)) == [0, 0, 0, 0, 0, 0, 0, 3])
+        #expect(try DatagramFile.decode(Array(file)) == datagrams)
+    }
+
+    @Test func aFileCutShortIsAnErrorNamingTheByte() {
+        let file = Array(DatagramFile.encode([[1, 2, 3], [4, 5, 6, 7]]))
+        let datagramCut = #expect(throws: DatagramFileError.self) { try DatagramFile.decode(Array(file.dropLast())) }
+        #expect(datagramCut?.description == "a datagram of 4 bytes cut short at byte 11")
+        let lengthCut = #expect(throws: DatagramFileError.self) { try DatagramFile.decode(Array(file.prefix(9))) }
+        #expect(lengthCut?.description == "a length cut short at byte 7")
+    }
+}
