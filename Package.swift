@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "node", targets: ["node"]),
         .executable(name: "coalition-bench", targets: ["coalition-bench"]),
+        .executable(name: "coalition-lab", targets: ["coalition-lab"]),
         .library(name: "QoSModel", targets: ["QoSModel"]),
         .library(name: "Coalition", targets: ["Coalition"]),
         .library(name: "Allocation", targets: ["Allocation"]),
@@ -88,7 +89,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Control/PROTOCOL.md"]),
+            // The two protocols beside their code: the control socket's and the wire's.
+            exclude: ["Control/PROTOCOL.md", "Wire/PROTOCOL.md"]),
         .executableTarget(
             name: "node",
             dependencies: [
@@ -138,7 +140,15 @@ let package = Package(
         // Integration tests that run real processes in the lab (network namespaces; needs root).
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.
-        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess"]),
+        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess", "MediaCore"]),
+        // The lab's questions for scripts (scripts/demo), over LabKit: no python in the scripts.
+        .executableTarget(
+            name: "coalition-lab",
+            dependencies: [
+                "LabKit", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(name: "LabKitTests", dependencies: ["LabKit", "Coalition", "MediaCore"]),
         .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "QoSModel", "LabKit", "ChildProcess", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -113,12 +113,19 @@ public struct Lab: Sendable {
 
     /// The `node` executable built beside the running binary (`swift build --build-tests` builds
     /// it beside the test bundle, and `coalition-bench` beside itself), else `.build/debug/node`.
-    public static let nodeBinary: String = {
+    public static let nodeBinary: String = built("node")
+
+    /// The `coalition-lab` executable (the lab's questions and its plain UDP sender), found as
+    /// ``nodeBinary`` is.
+    public static let labToolBinary: String = built("coalition-lab")
+
+    /// An executable of this package beside the running binary, else in `.build/debug`.
+    private static func built(_ name: String) -> String {
         let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("node").path
+            .appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/node").path
-    }()
+        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
+    }
 
     /// `scripts/lab` run on this lab's directory.
     var driver: LabScript { LabScript(path: script, directory: directory) }

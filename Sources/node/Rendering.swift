@@ -6,13 +6,28 @@ import Foundation
 enum Rendering {
     // MARK: status
 
-    /// This node, its authentication and its peers (`node status`).
+    /// All of `node status`: this node, one row per peer (``PeerRow``), the membership socket's
+    /// traffic, then the services. `verbose` adds the two views the peer table merges: the DNS-SD
+    /// table and the membership table, as the daemon reports them.
+    static func status(_ document: StatusDocument, verbose: Bool) -> String {
+        var sections = [status(document.status)]
+        let rows = document.peerRows
+        if !rows.isEmpty { sections.append(peers(rows).joined(separator: "\n")) }
+        if let membership = document.membership {
+            sections.append(verbose ? self.membership(membership) : membershipSummary(membership))
+        }
+        if verbose { sections.append(discovery(document.status)) }
+        if let services = document.services { sections.append(self.services(services)) }
+        return sections.joined(separator: "\n\n")
+    }
+
+    /// This node and its authentication: the first lines of `node status`.
     static func status(_ report: StatusReport) -> String {
         let me = report.node
         var lines = [
             "node \(me.name) (\(me.id)), \(me.cores) cores, \(me.memoryMiB) MiB, profile \(me.profile); "
                 + "avahi \(report.avahi), \(me.published ? "published" : "not published"); "
-                + "\(report.peers.count) peer\(report.peers.count == 1 ? "" : "s")"
+                + "\(report.peers.count) peer\(report.peers.count == 1 ? "" : "s") announced"
         ]
         if let authentication = report.authentication {
             lines.append("authentication: \(authentication.summary)")
@@ -20,18 +35,41 @@ enum Rendering {
                 lines.append("  the last re-read of the key file failed (these keys stayed in force): \(failure)")
             }
         }
-        guard !report.peers.isEmpty else { return lines.joined(separator: "\n") }
-        lines.append("")
-        lines += table(
-            ["NAME", "ID", "ADDRESS", "CORES", "MEMORY", "LAST SEEN"],
-            report.peers.map { [$0.name, $0.id, $0.address, "\($0.cores)", "\($0.memoryMiB) MiB", ago($0.lastSeenSecondsAgo)] })
         return lines.joined(separator: "\n")
     }
 
-    /// `just now`, `12 s ago`, `3 min ago`, `2 h ago`.
+    /// The one peer table: a row per peer, DNS-SD and membership merged.
+    static func peers(_ rows: [PeerRow]) -> [String] {
+        table(
+            ["NAME", "ID", "ADDRESS", "STATE", "LAST HEARD", "SPARE CPU", "SPARE MEM", "PROFILE"],
+            rows.map { row -> [String] in
+                let heard: String = row.lastHeardSeconds.map(ago) ?? "never"
+                let cpu: String = row.spareCores.map { String(format: "%.2f cores", $0) } ?? "-"
+                let memory: String = row.spareMemoryMiB.map { "\($0) MiB" } ?? "-"
+                return [row.name ?? "-", row.id, row.address, row.state.description, heard, cpu, memory, row.profile ?? "-"]
+            })
+    }
+
+    /// The DNS-SD view (`--verbose`): every announced peer as its TXT record describes it.
+    static func discovery(_ report: StatusReport) -> String {
+        guard !report.peers.isEmpty else { return "dns-sd: no peer announced" }
+        return (["dns-sd:"]
+            + table(
+                ["NAME", "ID", "ADDRESS", "HOST", "CORES", "MEMORY", "PROFILE", "PORTS", "LAST SEEN"],
+                report.peers.map {
+                    [
+                        $0.name, $0.id, $0.address, $0.host, "\($0.cores)", "\($0.memoryMiB) MiB", $0.profile,
+                        "\($0.heartbeatPort)/\($0.queryPort)", ago($0.lastSeenSecondsAgo),
+                    ]
+                })).joined(separator: "\n")
+    }
+
+    /// `just now`, `12 s ago`, `3 min ago`, `2 h ago`; under 10 s with tenths (`0.4 s ago`), so a
+    /// heartbeat's age reads as one.
     static func ago(_ seconds: Double) -> String {
         switch seconds {
-        case ..<1: "just now"
+        case ..<0.05: "just now"
+        case ..<10: String(format: "%.1f s ago", seconds)
         case ..<120: "\(Int(seconds)) s ago"
         case ..<7200: "\(Int(seconds / 60)) min ago"
         default: "\(Int(seconds / 3600)) h ago"
@@ -40,14 +78,19 @@ enum Rendering {
 
     // MARK: membership
 
-    /// The membership summary line, then one line per peer.
-    static func membership(_ report: MembershipReport) -> String {
+    /// The membership summary line: our incarnation, our health, the socket's traffic and drops.
+    static func membershipSummary(_ report: MembershipReport) -> String {
         let health = report.healthScore == 0 ? "ok" : "late ticks (score \(report.healthScore)), accusing nobody"
         let drops = report.drops.isEmpty
             ? "" : ", dropped " + report.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        let summary = "membership: incarnation \(report.incarnation), health \(health), "
+        return "membership: incarnation \(report.incarnation), health \(health), "
             + "sent \(report.datagramsSent) datagrams / \(report.bytesSent) B, received \(report.datagramsReceived) / \(report.bytesReceived) B"
             + drops
+    }
+
+    /// The membership view (`--verbose`): the summary line, then one line per peer.
+    static func membership(_ report: MembershipReport) -> String {
+        let summary = membershipSummary(report)
         guard !report.peers.isEmpty else { return summary }
         let rows = report.peers.map { p in
             [

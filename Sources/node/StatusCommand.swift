@@ -13,8 +13,11 @@ struct StatusCommand: AsyncParsableCommand {
         valueName: "path"))
     var controlSocket: String?
 
-    @Flag(help: "Print the daemon's answer as JSON.")
+    @Flag(help: "Print the daemon's answer as JSON (every view: DNS-SD, membership, services).")
     var json = false
+
+    @Flag(name: .shortAndLong, help: "After the one peer table, show the two views it merges: the DNS-SD table and the membership table.")
+    var verbose = false
 
     @Flag(help: "Then keep running and print membership changes (alive, suspect, dead, rejoined, left) as they happen (with --json: JSON lines, the status first).")
     var watch = false
@@ -29,15 +32,14 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let membership = try? await ControlClient(path: path).call(MembershipCall.self)
         let services = try? await ControlClient(path: path).call(ServicesCall.self)
+        let document = StatusDocument(status: report, services: services, membership: membership)
         if json {
             let encoder = JSONEncoder()
             // With --watch the output is JSON lines: the status on one line, then one per change.
             encoder.outputFormatting = watch ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(StatusDocument(status: report, services: services, membership: membership)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
-            print(Rendering.status(report))
-            if let membership { print("\n" + Rendering.membership(membership)) }
-            if let services { print(Rendering.services(services)) }
+            print(Rendering.status(document, verbose: verbose))
         }
         if watch { try await MembershipWatch.run(path: path, json: json) }
     }

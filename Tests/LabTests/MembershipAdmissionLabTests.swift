@@ -34,22 +34,18 @@ struct MembershipAdmissionLabTests {
         }
         try #require(formed, "the coalition never formed: \(nodes.map { $0.describe() }.joined(separator: "\n"))")
 
-        // The stranger's datagrams, made from the members' real ids, replayed by a plain UDP sender.
+        // The stranger's datagrams, made from the members' real ids, replayed by a plain UDP sender
+        // (`coalition-lab send-datagrams`).
         let real = nodes.map(\.nodeID)
         var hostile = HostileDatagrams(seed: insecure ? 14 : 41, members: real.map { MemberID($0)! })
-        var payload = Data()
-        for _ in 0..<Self.datagrams {
-            let datagram = hostile.next()
-            withUnsafeBytes(of: UInt32(datagram.count).bigEndian) { payload.append(contentsOf: $0) }
-            payload.append(contentsOf: datagram)
-        }
+        let payload = DatagramFile.encode((0..<Self.datagrams).map { _ in hostile.next() })
         let directory = lab.host(Self.stranger).directory
         let payloadFile = "\(directory)/hostile.bin"
         try payload.write(to: URL(fileURLWithPath: payloadFile))
         let targets = (1...Self.members).map { "\(lab.address(host: $0)):7946" }.joined(separator: ",")
         let senderLog = "\(directory)/sender.log"
         let floodStart = Date()
-        try lab.spawn(host: Self.stranger, logFile: senderLog, ["python3", "-c", Self.sender, payloadFile, targets, String(Self.rate)])
+        try lab.spawn(host: Self.stranger, logFile: senderLog, [Lab.labToolBinary, "send-datagrams", payloadFile, "--to", targets, "--rate", String(Self.rate)])
 
         // A real cut in the middle of the flood is still seen by every other member.
         Thread.sleep(forTimeInterval: 3)
@@ -89,30 +85,4 @@ struct MembershipAdmissionLabTests {
         }
         #expect(drops.values.reduce(0, +) >= Self.datagrams * 3 / 5, "the four survivors (of five targets) counted only \(drops.values.reduce(0, +)) drops")
     }
-
-    /// A plain UDP sender: reads length-prefixed datagrams and sends them round-robin to the
-    /// targets at `rate` per second, then prints how many it sent.
-    static let sender = """
-        import socket, struct, sys, time
-        data = open(sys.argv[1], 'rb').read()
-        targets = [(t.rsplit(':', 1)[0], int(t.rsplit(':', 1)[1])) for t in sys.argv[2].split(',')]
-        rate = float(sys.argv[3])
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-        offset, sent, errors, start = 0, 0, 0, time.monotonic()
-        while offset < len(data):
-            (length,) = struct.unpack('>I', data[offset:offset + 4])
-            datagram = data[offset + 4:offset + 4 + length]
-            offset += 4 + length
-            try:
-                s.sendto(datagram, targets[sent % len(targets)])
-            except OSError:
-                errors += 1
-            sent += 1
-            if sent % 50 == 0:
-                delay = start + sent / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-        print('sent %d datagrams (%d send errors)' % (sent, errors), flush=True)
-        """
 }

@@ -41,6 +41,9 @@ import Testing
     @Test func statusReleaseAndKeygenParseTheirOptions() throws {
         let status = try #require(try NodeCommand.parseAsRoot(["status", "--json", "--watch", "--control-socket", "/tmp/n.sock"]) as? StatusCommand)
         #expect(status.json && status.watch && status.controlSocket == "/tmp/n.sock")
+        #expect(!status.verbose)
+        let verbose = try #require(try NodeCommand.parseAsRoot(["status", "-v"]) as? StatusCommand)
+        #expect(verbose.verbose && !verbose.json)
         let release = try #require(try NodeCommand.parseAsRoot(["release", "31901bd4/1", "--json"]) as? ReleaseCommand)
         #expect(release.service == "31901bd4/1" && release.json)
         #expect(try NodeCommand.parseAsRoot(["keygen", "/tmp/key", "--force"]) is KeygenCommand)

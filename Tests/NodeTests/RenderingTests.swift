@@ -108,3 +108,78 @@ import Testing
         #expect(read.status == status && read.membership == printed.membership && read.services == nil)
     }
 }
+
+/// `node status`: one table of peers (DNS-SD and membership merged), the two views under `--verbose`.
+@Suite struct StatusRenderingTests {
+    private let document: StatusDocument = {
+        func peer(_ name: String, _ id: String, _ address: String, lastSeen: Double) -> PeerSummary {
+            PeerSummary(
+                name: name, id: id, incarnation: 1, address: address, host: "\(name).local", cores: 4, memoryMiB: 3800,
+                profile: "pi4", protocolVersion: 1, heartbeatPort: 7946, queryPort: 7947, firstSeenSecondsAgo: 60,
+                lastSeenSecondsAgo: lastSeen)
+        }
+        let node = NodeSummary(
+            name: "board-1", id: "00000000000000a1", incarnation: 1, cores: 4, memoryMiB: 3800, profile: "pi4",
+            heartbeatPort: 7946, queryPort: 7947, published: true, uptimeSeconds: 60)
+        let status = StatusReport(
+            node: node, avahi: "running",
+            peers: [peer("board-2", "00000000000000b2", "10.0.0.2", lastSeen: 40), peer("board-3", "00000000000000c3", "10.0.0.3", lastSeen: 2.5)])
+        let membership = try! JSONDecoder().decode(MembershipReport.self, from: Data(#"""
+            {"id":"00000000000000a1","incarnation":1,"healthScore":0,"monitors":["00000000000000b2"],"subjects":["00000000000000b2"],
+             "peers":[{"id":"00000000000000b2","address":"10.0.0.2:7946","state":"alive","incarnation":3,"lastHeardMs":412,
+                       "inStateMs":9000,"spareCores":1.25,"memoryAvailableMiB":2100,"watched":true},
+                      {"id":"00000000000000d4","address":"10.0.0.4:7946","state":"dead","incarnation":2,"inStateMs":100,"watched":false}],
+             "datagramsSent":10,"bytesSent":900,"datagramsReceived":8,"bytesReceived":700,"drops":{}}
+            """#.utf8))
+        let services = try! JSONDecoder().decode(ServicesReport.self, from: Data(#"""
+            {"services":[],"reservations":[],"spareCores":0.5,"spareMemoryMiB":512,"queryDrops":{}}
+            """#.utf8))
+        return StatusDocument(status: status, services: services, membership: membership)
+    }()
+
+    @Test func statusIsOnePeerTable_thenTheMembershipLine_thenTheServices() {
+        #expect(Rendering.status(document, verbose: false) == """
+            node board-1 (00000000000000a1), 4 cores, 3800 MiB, profile pi4; avahi running, published; 2 peers announced
+
+            NAME     ID                ADDRESS        STATE       LAST HEARD  SPARE CPU   SPARE MEM  PROFILE
+            board-2  00000000000000b2  10.0.0.2:7946  alive       0.4 s ago   1.25 cores  2100 MiB   pi4
+            board-3  00000000000000c3  10.0.0.3:7946  discovered  2.5 s ago   -           -          pi4
+            -        00000000000000d4  10.0.0.4:7946  dead        never       -           -          -
+
+            membership: incarnation 1, health ok, sent 10 datagrams / 900 B, received 8 / 700 B
+
+            lending 0.50 cores, 512 MiB
+            no services requested here
+            """)
+    }
+
+    @Test func verboseAddsTheMembershipAndDNSSDViews() {
+        let verbose = Rendering.status(document, verbose: true)
+        #expect(verbose.hasPrefix(Rendering.status(document.status) + "\n\n" + Rendering.peers(document.peerRows).joined(separator: "\n")))
+        #expect(verbose.contains("""
+            membership: incarnation 1, health ok, sent 10 datagrams / 900 B, received 8 / 700 B
+            PEER              ADDRESS        STATE  LAST HEARD  SPARE CPU   MEM AVAILABLE  WATCHED
+            00000000000000b2  10.0.0.2:7946  alive  412 ms      1.25 cores  2100 MiB       yes
+            00000000000000d4  10.0.0.4:7946  dead   never       -           -
+            """))
+        #expect(verbose.contains("""
+            dns-sd:
+            NAME     ID                ADDRESS   HOST           CORES  MEMORY    PROFILE  PORTS      LAST SEEN
+            board-2  00000000000000b2  10.0.0.2  board-2.local  4      3800 MiB  pi4      7946/7947  40 s ago
+            board-3  00000000000000c3  10.0.0.3  board-3.local  4      3800 MiB  pi4      7946/7947  2.5 s ago
+            """))
+        #expect(verbose.hasSuffix("lending 0.50 cores, 512 MiB\nno services requested here"))
+    }
+
+    @Test func aNodeAloneShowsNoTable() {
+        let alone = StatusDocument(
+            status: StatusReport(node: document.status.node, avahi: "unavailable", peers: []), services: nil, membership: nil)
+        #expect(Rendering.status(alone, verbose: false)
+            == "node board-1 (00000000000000a1), 4 cores, 3800 MiB, profile pi4; avahi unavailable, published; 0 peers announced")
+        #expect(Rendering.status(alone, verbose: true).hasSuffix("\n\ndns-sd: no peer announced"))
+    }
+
+    @Test func agesReadAsHeartbeatsUnderTenSeconds() {
+        #expect([0.01, 0.412, 9.94, 12, 150, 9000].map(Rendering.ago) == ["just now", "0.4 s ago", "9.9 s ago", "12 s ago", "2 min ago", "2 h ago"])
+    }
+}

@@ -44,6 +44,12 @@ public struct WireMessageType: Hashable, Sendable, CustomStringConvertible {
     public static let serviceUnitAnswer = WireMessageType(rawValue: 18, name: "service-unit-answer", maximumBodyLength: 8192 * 36 + 1024)
     // 19 and up: the next subsystem's types, appended here.
 
+    /// Every type this build knows, by number (the table in `PROTOCOL.md` beside this file).
+    public static let all: [WireMessageType] = membership + [
+        .serviceQuery, .serviceOffer, .serviceReserve, .serviceReserveAnswer, .serviceRenew, .serviceRenewAnswer,
+        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer,
+    ]
+
     /// Every membership type, for the membership socket's codec.
     public static let membership: [WireMessageType] = [
         .heartbeat, .probe, .ack, .probeRequest, .indirectAck, .alive, .dead, .leave,
