@@ -230,7 +230,10 @@ struct JoinSettings: Sendable {
 
     /// The settings for `node join --help`: each flag with its value, default and help.
     static func helpText() -> String {
-        var lines = ["SETTINGS (each a flag, and a key of the configuration file):"]
+        var lines = [
+            "SETTINGS (each a flag, and a key of the configuration file; a boolean",
+            "flag alone means true, and --flag=false overrides a file's true):",
+        ]
         for definition in JoinKey.schema.definitions {
             var usage = "  " + definition.flag + (definition.valueName.map { " <\($0)>" } ?? "")
             if !definition.hasFlag { usage = "  \(definition.key) (configuration file only)" }
