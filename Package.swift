@@ -50,6 +50,9 @@ let package = Package(
         // Pure: the coalition's services and boards as allocation instances (level values,
         // demands and capacities from capability profiles). No I/O.
         .target(name: "ServicePlanning", dependencies: ["Allocation", "QoSModel"]),
+        // Pure: the configuration file (a strict TOML subset), setting flags, and the effective
+        // settings with where each value came from. No I/O, no C, no NIO.
+        .target(name: "NodeConfiguration"),
         // Pure: membership and failure detection as a state machine (events in, directives out).
         // No I/O, no clock, no NIO, no C: the dependency list is the rule.
         .target(name: "MembershipCore", dependencies: ["QoSModel"]),
@@ -95,7 +98,7 @@ let package = Package(
             name: "node",
             dependencies: [
                 "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "Media", "MediaCore", "ChildProcess",
-                "Allocation", "ServicePlanning",
+                "Allocation", "ServicePlanning", "NodeConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +116,7 @@ let package = Package(
 
         .testTarget(name: "CoalitionBenchTests", dependencies: ["coalition-bench", "Profiler", "QoSModel"]),
         .testTarget(name: "QoSModelTests", dependencies: ["QoSModel"]),
+        .testTarget(name: "NodeConfigurationTests", dependencies: ["NodeConfiguration"]),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation"]),
         .testTarget(name: "ServicePlanningTests", dependencies: ["ServicePlanning", "Allocation", "QoSModel"]),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MembershipCore", "TestSupport"]),
@@ -136,7 +140,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["node", "Coalition", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["node", "Coalition", "NodeConfiguration", "ChildProcess", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Integration tests that run real processes in the lab (network namespaces; needs root).
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.

@@ -3,6 +3,7 @@ import Coalition
 import Discovery
 import Foundation
 import Logging
+import NodeConfiguration
 import NIOCore
 import Profiler
 import QoSModel
@@ -15,127 +16,79 @@ struct JoinCommand: AsyncParsableCommand {
             Runs in the foreground until SIGTERM or SIGINT, then withdraws its mDNS record (peers \
             see the goodbye at once) and exits 0. Needs a running avahi-daemon; without one it \
             says so and keeps retrying.
-            """
+            """ + "\n\n" + JoinSettings.helpText()
     )
 
-    @Option(help: "The name peers see (a DNS-SD instance name, 1-63 bytes). Default: the host name.")
-    var name: String?
-
-    @Option(name: .customLong("node-id"), help: "This node's id, 16 hex digits. Default: the one kept in --state-dir (random the first time).")
-    var nodeID: String?
-
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp(
-        "Where the node id is kept across restarts (locked while the daemon runs). Default: /var/lib/coalition as root, else $XDG_STATE_HOME/coalition.",
-        valueName: "directory"))
-    var stateDirectory: String?
-
-    @Option(help: ArgumentHelp("Bind and announce only on the interface that has this IPv4 address.", valueName: "address"))
-    var bind: String?
-
-    @Option(name: .customLong("heartbeat-port"), help: "UDP port of the heartbeat socket (announced).")
-    var heartbeatPort: Int = 7946
-
-    @Option(name: .customLong("query-port"), help: "TCP port of the query listener (announced).")
-    var queryPort: Int = 7947
-
-    @Option(name: .customLong("control-socket"), help: ArgumentHelp(
-        "The local control socket `node status` talks to. Default: /run/coalition/node.sock as root, else under $XDG_RUNTIME_DIR.",
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "The configuration file: `key = value` lines, one key per setting in SETTINGS; flags override it. Default: /etc/coalition/node.toml when it exists.",
         valueName: "path"))
-    var controlSocket: String?
+    var configFile: String?
 
-    @Option(help: ArgumentHelp(
-        "The capability profile (written by `node profile`) to load and announce. Default: this device's file in --profiles-dir, measured first when missing.",
-        valueName: "path"))
-    var profile: String?
+    @Flag(name: .customLong("no-config"), help: "Read no configuration file: only the flags and the defaults.")
+    var noConfig = false
 
-    @Option(name: .customLong("profiles-dir"), help: ArgumentHelp(
-        "Where this device's profile is looked for, and written when it has to be measured.", valueName: "directory"))
-    var profilesDirectory: String = "profiles"
+    @Flag(name: .customLong("print-config"), help: "Print the effective configuration, with where each value came from, and exit.")
+    var printConfig = false
 
-    @Flag(name: .customLong("skip-profiling"), help: "Do not measure a missing profile: announce none and answer every QoS query with share 0.")
-    var skipProfiling = false
-
-    @Flag(name: .customLong("quick-profile"), help: "When a profile must be measured, use 2 s clips (`node profile --quick`): faster, rougher.")
-    var quickProfile = false
-
-    @Option(help: "CPU cores to announce. Default: the cores this process may use.")
-    var cores: Int?
-
-    @Option(name: .customLong("memory-mib"), help: "Memory to announce, MiB. Default: the machine's physical memory.")
-    var memoryMiB: Int?
-
-    @Option(name: .customLong("lend-cores"), help: "The most CPU cores this node lends to services, whatever is idle. Default: all idle CPU.")
-    var lendCores: Double?
-
-    @Option(name: .customLong("lend-memory-mib"), help: "The most memory this node lends, MiB. Default: all of MemAvailable.")
-    var lendMemoryMiB: Int?
-
-    @Option(name: .customLong("emulate-idle-cores"), help: ArgumentHelp(
-        "Treat this many cores as idle instead of measuring them: for a lab of emulated boards sharing one machine.",
-        valueName: "cores"))
-    var emulateIdleCores: Double?
-
-    @Option(name: .customLong("key-file"), help: ArgumentHelp(
-        "The coalition key file (`node keygen FILE`): every message is tagged with HMAC-SHA256 and peers without the key are ignored. It may hold a second line, the previous key, still accepted during a rotation; SIGHUP re-reads it.",
-        valueName: "path"))
-    var keyFile: String?
-
-    @Flag(help: "Run without a coalition key: any device on the LAN can then join, and feed data into this board's decoders.")
-    var insecure = false
+    /// Every setting flag, parsed against `JoinKey`'s table (not by ArgumentParser, so that the
+    /// flags and the configuration file's keys are one list).
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The settings, --key value each (see SETTINGS).", valueName: "setting"))
+    var settingArguments: [String] = []
 
     /// What `node join` says when it is given neither a key nor --insecure.
     static let missingKeyAdvice = """
         node join needs a coalition key: make one with `node keygen /etc/coalition/key`, copy that file \
-        to every board and pass `--key-file /etc/coalition/key` to each, or run an unauthenticated \
-        coalition with --insecure
+        to every board and pass `--key-file /etc/coalition/key` to each (or `key-file = "/etc/coalition/key"` \
+        in /etc/coalition/node.toml), or run an unauthenticated coalition with --insecure
         """
 
-    @Flag(name: .customLong("unenforced-work"), help: "When service cgroups cannot be made (not root, no Delegate=yes), decode units for others without CPU or memory limits instead of refusing them.")
-    var unenforcedWork = false
+    /// The configuration file choice the flags make.
+    var configChoice: JoinSettings.ConfigChoice {
+        if noConfig { return .none }
+        return configFile.map { .file($0) } ?? .defaultIfPresent
+    }
 
-    @Option(name: .customLong("heartbeat-interval"), help: ArgumentHelp(
-        "Milliseconds between heartbeats; every failure-detection timeout scales with it (detection takes about 6.5 intervals).",
-        valueName: "ms"))
-    var heartbeatIntervalMs: Int = 100
+    /// The effective settings: defaults, the configuration file, the flags.
+    func settings() throws -> JoinSettings {
+        do {
+            return try JoinSettings.resolve(arguments: settingArguments, config: configChoice, readFile: Self.readFile)
+        } catch let error as ConfigurationError {
+            throw ValidationError("\(error)")
+        }
+    }
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    /// A file's text, nil when there is no such file.
+    static func readFile(_ path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
 
     func validate() throws {
-        switch (keyFile, insecure) {
-        case (nil, false):
-            throw ValidationError(Self.missingKeyAdvice)
-        case (_?, true):
-            throw ValidationError("--key-file and --insecure contradict each other: give the key file, or --insecure to run without authentication, not both")
-        case (nil, true), (_?, false):
-            break
+        if noConfig, let configFile {
+            throw ValidationError("--config \(configFile) and --no-config contradict each other")
         }
-        if let nodeID, NodeID(hex: nodeID) == nil {
-            throw ValidationError("--node-id must be exactly 16 hex digits, not \"\(nodeID)\"")
-        }
-        if !(10...10_000).contains(heartbeatIntervalMs) {
-            throw ValidationError("--heartbeat-interval must be 10...10000 ms, not \(heartbeatIntervalMs)")
-        }
-        if Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        for (option, port) in [("--heartbeat-port", heartbeatPort), ("--query-port", queryPort)] where !(1...65535).contains(port) {
-            throw ValidationError("\(option) must be in 1...65535, not \(port)")
-        }
-        if let lendCores, !(lendCores >= 0 && lendCores <= 1024) {
-            throw ValidationError("--lend-cores must be in 0...1024, not \(lendCores)")
-        }
-        if let emulateIdleCores, !(emulateIdleCores >= 0 && emulateIdleCores <= 1024) {
-            throw ValidationError("--emulate-idle-cores must be in 0...1024, not \(emulateIdleCores)")
-        }
-        if let lendMemoryMiB, lendMemoryMiB < 0 {
-            throw ValidationError("--lend-memory-mib must not be negative")
+        let settings = try settings()
+        if printConfig { return }
+        do {
+            try settings.validateForJoining()
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 
     func run() async throws {
+        let settings = try settings()
+        if printConfig {
+            print(settings.rendered(), terminator: "")
+            return
+        }
         var logger = Logger(label: "node")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = settings.string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let nodeID = settings.string(.nodeID), stateDirectory = settings.string(.stateDirectory)
+        let name = settings.string(.name), bind = settings.string(.bind)
+        let heartbeatPort = settings.integer(.heartbeatPort)!, queryPort = settings.integer(.queryPort)!
+        let cores = settings.integer(.cores), memoryMiB = settings.integer(.memoryMiB)
+        let keyFile = settings.string(.keyFile)
 
         // Held (and locked) until the daemon stops.
         var state: StateDirectory?
@@ -151,7 +104,7 @@ struct JoinCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        let capabilities = try capabilityProfile(logger: logger)
+        let capabilities = try capabilityProfile(settings: settings, logger: logger)
         let announcement = Announcement(
             nodeID: identity,
             incarnation: UInt64(Date().timeIntervalSince1970 * 1000),
@@ -167,14 +120,14 @@ struct JoinCommand: AsyncParsableCommand {
         }
 
         var configuration = NodeDaemon.Configuration(announcement: announcement)
-        configuration.control.path = controlSocket ?? ControlProtocol.defaultSocketPath()
+        configuration.control.path = settings.string(.controlSocket) ?? ControlProtocol.defaultSocketPath()
         configuration.bindAddress = bind
-        configuration.membership = .lan(heartbeatInterval: .milliseconds(heartbeatIntervalMs))
+        configuration.membership = .lan(heartbeatInterval: .milliseconds(settings.integer(.heartbeatInterval)!))
         configuration.profile = capabilities
-        configuration.capacity.lendCores = lendCores
-        configuration.capacity.emulatedIdleCores = emulateIdleCores
-        configuration.capacity.lendMemoryBytes = lendMemoryMiB.map { UInt64($0) << 20 }
-        configuration.work.allowUnenforced = unenforcedWork
+        configuration.capacity.lendCores = settings.float(.lendCores)
+        configuration.capacity.emulatedIdleCores = settings.float(.emulateIdleCores)
+        configuration.capacity.lendMemoryBytes = settings.integer(.lendMemoryMiB).map { UInt64($0) << 20 }
+        configuration.work.allowUnenforced = settings.boolean(.unenforcedWork)
         if let keyFile {
             do {
                 configuration.keyring = try WireKeyring(keyFile: keyFile)
@@ -209,14 +162,14 @@ struct JoinCommand: AsyncParsableCommand {
     /// Profiles or loads: the plan of `CapabilityPlan`, carried out. A profile named with
     /// `--profile` must load; a measurement that fails leaves the node without one (it still
     /// takes part, answering every QoS query with share 0), and says why.
-    private func capabilityProfile(logger: Logger) throws -> CapabilityProfile? {
+    private func capabilityProfile(settings: JoinSettings, logger: Logger) throws -> CapabilityProfile? {
         let plan = try CapabilityPlan.decide(
-            explicitPath: profile, directory: profilesDirectory,
+            explicitPath: settings.string(.profile), directory: settings.string(.profilesDirectory)!,
             deviceID: {
                 let device = try DeviceProbe.current(isBuildMachine: false)
                 return ProfileNaming.id(model: device.model, hostname: device.hostname)
             },
-            skipProfiling: skipProfiling, fileExists: { FileManager.default.isReadableFile(atPath: $0) })
+            skipProfiling: settings.boolean(.skipProfiling), fileExists: { FileManager.default.isReadableFile(atPath: $0) })
         switch plan {
         case .load(let path):
             do {
@@ -229,7 +182,7 @@ struct JoinCommand: AsyncParsableCommand {
                 "no capability profile for this device: measuring one with `node profile` (a few minutes on a small board)",
                 metadata: ["profile": "\(path)"])
             do {
-                try ProfileMeasurement.run(directory: directory, quick: quickProfile)
+                try ProfileMeasurement.run(directory: directory, quick: settings.boolean(.quickProfile))
                 let measured = try CapabilityProfile.load(from: URL(fileURLWithPath: path))
                 logger.notice("measured and loaded the capability profile", metadata: ["profile": "\(path)"])
                 return measured

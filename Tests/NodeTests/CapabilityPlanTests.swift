@@ -42,9 +42,11 @@ import Testing
     }
 
     @Test func joinParsesTheProfilingOptions() throws {
-        let command = try NodeCommand.parseAsRoot(["join", "--key-file", "/etc/coalition/key", "--profiles-dir", "/var/lib/coalition", "--skip-profiling", "--quick-profile"])
-        let join = try #require(command as? JoinCommand)
-        #expect(join.profilesDirectory == "/var/lib/coalition")
-        #expect(join.skipProfiling && join.quickProfile)
+        let command = try NodeCommand.parseAsRoot([
+            "join", "--no-config", "--key-file", "/etc/coalition/key", "--profiles-dir", "/var/lib/coalition", "--skip-profiling", "--quick-profile",
+        ])
+        let settings = try #require(command as? JoinCommand).settings()
+        #expect(settings.string(.profilesDirectory) == "/var/lib/coalition")
+        #expect(settings.boolean(.skipProfiling) && settings.boolean(.quickProfile))
     }
 }

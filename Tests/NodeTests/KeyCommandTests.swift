@@ -53,7 +53,7 @@ import Testing
 
     @Test func joinWithoutAKey_refusesSayingHowToMakeAndPassOne() {
         do {
-            _ = try NodeCommand.parseAsRoot(["join"])
+            _ = try NodeCommand.parseAsRoot(["join", "--no-config"])
             Issue.record("node join started without a key or --insecure")
         } catch {
             let message = NodeCommand.message(for: error)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func joinWithBothAKeyAndInsecure_isAValidationError() {
         do {
-            _ = try NodeCommand.parseAsRoot(["join", "--key-file", "/etc/coalition/key", "--insecure"])
+            _ = try NodeCommand.parseAsRoot(["join", "--no-config", "--key-file", "/etc/coalition/key", "--insecure"])
             Issue.record("accepted --key-file with --insecure")
         } catch {
             #expect(NodeCommand.message(for: error).contains("--key-file and --insecure contradict each other"))
@@ -74,10 +74,10 @@ import Testing
     }
 
     @Test func joinWithAKeyFileOrInsecure_parses() throws {
-        let keyed = try #require(try NodeCommand.parseAsRoot(["join", "--key-file", "/etc/coalition/key"]) as? JoinCommand)
-        #expect(keyed.keyFile == "/etc/coalition/key" && !keyed.insecure)
-        let open = try #require(try NodeCommand.parseAsRoot(["join", "--insecure"]) as? JoinCommand)
-        #expect(open.insecure && open.keyFile == nil)
+        let keyed = try #require(try NodeCommand.parseAsRoot(["join", "--no-config", "--key-file", "/etc/coalition/key"]) as? JoinCommand).settings()
+        #expect(keyed.string(.keyFile) == "/etc/coalition/key" && !keyed.boolean(.insecure))
+        let open = try #require(try NodeCommand.parseAsRoot(["join", "--no-config", "--insecure"]) as? JoinCommand).settings()
+        #expect(open.boolean(.insecure) && open.string(.keyFile) == nil)
     }
 
     @Test func statusSaysPlainlyWhetherTheCoalitionIsAuthenticated() throws {

@@ -156,8 +156,26 @@ procs_record() {
   ) 8>>"$file.lock"
 }
 
+# without_installed_config CMD...: sets COMMAND to CMD, with --no-config after the `join` of a
+# `node join` (also behind a wrapper such as `timeout`) unless it names --config or --no-config
+# itself: a lab node never reads the machine's installed /etc/coalition/node.toml.
+without_installed_config() {
+  COMMAND=("$@")
+  local k arg
+  for arg in "$@"; do
+    case "$arg" in --config | --config=* | --no-config) return ;; esac
+  done
+  for ((k = 0; k + 1 < ${#COMMAND[@]}; k++)); do
+    if [ "$(basename -- "${COMMAND[k]}")" = node ] && [ "${COMMAND[k + 1]}" = join ]; then
+      COMMAND=("${COMMAND[@]:0:k+2}" --no-config "${COMMAND[@]:k+2}")
+      return
+    fi
+  done
+}
+
 # proc_enter I CMD...: becomes CMD in host I: records this pid, joins the host's cgroup, and
 # execs into the namespace with the host's bus. The pid stays the same through every exec.
+# A `node join` gets --no-config (without_installed_config).
 # nsenter, not `ip netns exec`: the latter mounts a fresh /sys without /sys/fs/cgroup, and the
 # program could then not see the CPU quota `lab cpu` gives its host (a node would lend CPU it
 # does not have).
@@ -167,7 +185,8 @@ proc_enter() {
   dir=$(host_dir "$i")
   cgroup_join "$i"
   procs_record "$i" $$
-  exec nsenter --net="/run/netns/$(ns_host "$i")" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "$@"
+  without_installed_config "$@"
+  exec nsenter --net="/run/netns/$(ns_host "$i")" env DBUS_SYSTEM_BUS_ADDRESS="$(host_bus "$i")" "${COMMAND[@]}"
 }
 
 # proc_spawn I LOGFILE CMD...: starts CMD in host I in the background, in a session of its own,
