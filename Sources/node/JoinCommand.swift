@@ -4,8 +4,10 @@ import Discovery
 import Foundation
 import Logging
 import NIOCore
+import Observability
 import Profiler
 import QoSModel
+import ServiceLifecycle
 
 struct JoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -101,6 +103,11 @@ struct JoinCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("metrics-address"), help: ArgumentHelp(
+        "Serve Prometheus metrics (/metrics) and the live page (/) on this address, such as 0.0.0.0:9464 or [::1]:9464. Default: off.",
+        valueName: "address:port"))
+    var metricsAddress: String?
+
     func validate() throws {
         switch (keyFile, insecure) {
         case (nil, false):
@@ -115,6 +122,13 @@ struct JoinCommand: AsyncParsableCommand {
         }
         if !(10...10_000).contains(heartbeatIntervalMs) {
             throw ValidationError("--heartbeat-interval must be 10...10000 ms, not \(heartbeatIntervalMs)")
+        }
+        if let metricsAddress {
+            do {
+                _ = try ListenAddress(parsing: metricsAddress)
+            } catch {
+                throw ValidationError("--metrics-address: \(error)")
+            }
         }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -175,6 +189,7 @@ struct JoinCommand: AsyncParsableCommand {
         configuration.capacity.emulatedIdleCores = emulateIdleCores
         configuration.capacity.lendMemoryBytes = lendMemoryMiB.map { UInt64($0) << 20 }
         configuration.work.allowUnenforced = unenforcedWork
+        configuration.metricsAddress = try metricsAddress.map { try ListenAddress(parsing: $0) }
         if let keyFile {
             do {
                 configuration.keyring = try WireKeyring(keyFile: keyFile)
@@ -201,9 +216,18 @@ struct JoinCommand: AsyncParsableCommand {
                 "bind": "\(bind ?? "*")", "control": "\(configuration.control.path)",
                 "authentication": "\(configuration.keyring.map { AuthenticationStatus(keyring: $0) }?.summary ?? AuthenticationStatus.insecure.summary)",
             ])
-        try await NodeDaemon(configuration: configuration, logger: logger).run()
+        let daemon = NodeDaemon(configuration: configuration, logger: logger)
+        try await daemon.run(adding: Self.metricsServer(for: daemon, logger: logger))
         withExtendedLifetime(state) {}
         logger.info("stopped")
+    }
+
+    /// The metrics server of `--metrics-address`, as a part of the daemon's group; none without it.
+    static func metricsServer(for daemon: NodeDaemon, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let address = daemon.configuration.metricsAddress else { return [] }
+        let server = ObservabilityServer(
+            configuration: .init(address: address), observe: { try await daemon.observation() }, logger: logger)
+        return [.init(service: server, serviceName: "metrics")]
     }
 
     /// Profiles or loads: the plan of `CapabilityPlan`, carried out. A profile named with
