@@ -47,7 +47,9 @@ public final class HeadlessBrowser: @unchecked Sendable {
         // so a shell moves our stdin and stdout pipes there and closes them on 0 and 1.
         let script = #"exec "$0" "$@" 3<&0 4>&1 1>/dev/null 0</dev/null"#
         let command = prefix + ["/bin/sh", "-c", script, chromium] + flags
-        process = ChildProcess.prepare(command[0], Array(command.dropFirst()))
+        // The prefix names its program (`ip`) without a path: found on PATH.
+        let executable = command[0].contains("/") ? command[0] : (Executables.find(command[0]) ?? command[0])
+        process = ChildProcess.prepare(executable, Array(command.dropFirst()))
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input
