@@ -29,6 +29,9 @@ struct ObservabilityLabTests {
             logFile: "\(lab.host(1).directory)/chromium.log")
         defer { browser.close() }
         try browser.open(url)
+        // The browser's namespace reaches the lab and nothing else: no default route out.
+        let routes = try lab.run(host: 1, ["ip", "route", "show", "default"])
+        #expect(routes.succeeded && routes.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "host 1 has a route out: \(routes)")
 
         // Every peer listed, alive, by name.
         let listed = Lab.poll(within: 20, every: 0.1) {
@@ -78,6 +81,20 @@ struct ObservabilityLabTests {
         let lint = try lab.run(host: 1, timeout: 10, ["sh", "-c", "curl -sf \"$0\" | promtool check metrics", url])
         #expect(lint.succeeded, "promtool check metrics: \(lint)")
         #expect(body.contains("coalition_heartbeats_received_total"))
+
+        // Bad requests get their status; the daemon keeps serving and stays in the coalition.
+        let root = "http://\(lab.address(host: 1)):\(Self.port)"
+        for (arguments, status) in [
+            (["-X", "POST", "\(root)/"], "405"), (["\(root)/nope"], "404"),
+            (["\(root)/" + String(repeating: "x", count: 4000)], "414"),
+            (["-H", "X-Big: " + String(repeating: "y", count: 9000), "\(root)/"], "431"),
+        ] {
+            let answer = try lab.run(host: 1, timeout: 5, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments)
+            #expect(answer.stdout == status, "curl \(arguments.first ?? ""): \(answer)")
+        }
+        let after = try lab.run(host: 1, timeout: 5, ["curl", "-sf", url]).stdout
+        #expect(after.contains(#"coalition_members{state="alive"} 1"#), "after bad requests: \(after.prefix(400))")
+        #expect(after.contains(#"coalition_http_responses_total{code="405"} 1"#))
     }
 
     // MARK: Helpers
