@@ -94,14 +94,28 @@ let package = Package(
             ],
             // The two protocols beside their code: the control socket's and the wire's.
             exclude: ["Control/PROTOCOL.md", "Wire/PROTOCOL.md"]),
+        // `/metrics` (Prometheus text format) and the live page, over NIO's HTTP/1 codec: NIO is
+        // already linked into the daemon, so this costs one small module on a board, where
+        // hummingbird would add its router, its middleware and their dependencies for three routes.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Coalition", "MembershipCore", "ServiceCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "node",
             dependencies: [
-                "QoSModel", "Profiler", "Discovery", "Coalition", "SystemCalls", "Media", "MediaCore", "ChildProcess",
+                "QoSModel", "Profiler", "Discovery", "Coalition", "Observability", "SystemCalls", "Media", "MediaCore", "ChildProcess",
                 "Allocation", "ServicePlanning", "NodeConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", "ChildProcess"]),
@@ -126,6 +140,14 @@ let package = Package(
         .testTarget(name: "SystemSamplingTests", dependencies: ["SystemSampling"]),
         .testTarget(name: "ResourceControlTests", dependencies: ["ResourceControl", "SystemCalls"]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
+        // The exposition format, promtool on real output, and the HTTP server over a loopback socket.
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "Observability", "Coalition", "MembershipCore", "ServiceCore", "ChildProcess",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Seeded randomness and hostile traffic shared by the unit and the lab tests.
         .target(
             name: "TestSupport",

@@ -17,6 +17,7 @@ extension MembershipInstance {
         let sender = message.sender
         switch message.body {
         case .heartbeat(let sequence, let capacity):
+            counters.heartbeatsReceived += 1
             let cap = configuration.suspicionTimeoutCeiling
             update(sender) { peer in
                 let isNewer = peer.lastSequence.map { sequence != $0 && sequence &- $0 < 1 << 31 } ?? true
@@ -69,6 +70,7 @@ extension MembershipInstance {
                 subjectIncarnation >= peer.incarnation
             else { break }
             update(subject) { $0.incarnation = subjectIncarnation }
+            counters.deathsLearned += 1
             transition(subject, to: .dead, now: now, reason: "declared dead by \(sender)", &out)
         case .leave:
             transition(sender, to: .left, now: now, reason: "left", &out)
@@ -80,6 +82,7 @@ extension MembershipInstance {
     private mutating func refute(_ declared: UInt64, _ out: inout [MembershipDirective]) {
         guard declared >= incarnation, declared < MembershipMessage.maximumIncarnation else { return }
         incarnation = declared &+ 1
+        counters.refutations += 1
         broadcast(.alive, &out)
     }
 

@@ -63,13 +63,17 @@ extension MembershipInstance {
         sequence &+= 1
         let heartbeat = message(.heartbeat(sequence: sequence, capacity: capacity))
         for id in monitors {
-            if let address = peers[id]?.address { out.append(.send(heartbeat, to: address)) }
+            if let address = peers[id]?.address {
+                out.append(.send(heartbeat, to: address))
+                counters.heartbeatsSent += 1
+            }
         }
         for (id, expiry) in requestedMonitors.sorted(by: { $0.key < $1.key }) {
             if expiry <= now {
                 requestedMonitors[id] = nil
             } else if let address = peers[id]?.address {
                 out.append(.send(heartbeat, to: address))
+                counters.heartbeatsSent += 1
             }
         }
     }
@@ -103,6 +107,8 @@ extension MembershipInstance {
         guard let peer = peers[id], peer.state == .suspect else { return }
         let confirmation = configuration.confirmationTimeout * health.timeoutMultiplier
         if mayAccuse, now - peer.stateSince >= confirmation {
+            counters.deathsDeclared += 1
+            counters.detection.observe(now - (peer.lastHeard ?? peer.stateSince))
             transition(
                 id, to: .dead, now: now,
                 reason: "no answer to direct or indirect probes for \(Int((now - peer.stateSince).milliseconds)) ms",

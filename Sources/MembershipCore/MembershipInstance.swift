@@ -43,6 +43,8 @@ public struct MembershipInstance: Sendable {
     /// Probes we send on behalf of a suspecting monitor, by our nonce.
     var relays: [UInt32: Relay] = [:]
     var broadcasts: [Broadcast] = []
+    /// What the instance did since it started (heartbeats, suspicions, deaths), for the metrics.
+    public internal(set) var counters = MembershipCounters()
 
     /// A probe we send for a member that suspects `target`; its answer is relayed back.
     struct Relay: Hashable, Sendable {
@@ -197,6 +199,8 @@ public struct MembershipInstance: Sendable {
                 peer.lastHeartbeat = nil
             }
         }
+        if state == .suspect { counters.suspicions += 1 }
+        if previous == .suspect, state == .alive { counters.suspicionsRefuted += 1 }
         if state == .suspect { suspects.insert(id) } else { suspects.remove(id) }
         if state == .dead { dead.insert(id) } else { dead.remove(id) }
         if (previous == .alive || previous == .suspect) != (state == .alive || state == .suspect) {

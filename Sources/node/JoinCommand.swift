@@ -5,8 +5,10 @@ import Foundation
 import Logging
 import NodeConfiguration
 import NIOCore
+import Observability
 import Profiler
 import QoSModel
+import ServiceLifecycle
 
 struct JoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -128,6 +130,11 @@ struct JoinCommand: AsyncParsableCommand {
         configuration.capacity.emulatedIdleCores = settings.float(.emulateIdleCores)
         configuration.capacity.lendMemoryBytes = settings.integer(.lendMemoryMiB).map { UInt64($0) << 20 }
         configuration.work.allowUnenforced = settings.boolean(.unenforcedWork)
+        do {
+            configuration.metricsAddress = try settings.string(.metricsAddress).map { try ListenAddress(parsing: $0) }
+        } catch {
+            throw ValidationError("metrics-address: \(error)")
+        }
         if let keyFile {
             do {
                 configuration.keyring = try WireKeyring(keyFile: keyFile)
@@ -154,9 +161,18 @@ struct JoinCommand: AsyncParsableCommand {
                 "bind": "\(bind ?? "*")", "control": "\(configuration.control.path)",
                 "authentication": "\(configuration.keyring.map { AuthenticationStatus(keyring: $0) }?.summary ?? AuthenticationStatus.insecure.summary)",
             ])
-        try await NodeDaemon(configuration: configuration, logger: logger).run()
+        let daemon = NodeDaemon(configuration: configuration, logger: logger)
+        try await daemon.run(adding: Self.metricsServer(for: daemon, logger: logger))
         withExtendedLifetime(state) {}
         logger.info("stopped")
+    }
+
+    /// The metrics server of `metrics-address`, as a part of the daemon's group; none without it.
+    static func metricsServer(for daemon: NodeDaemon, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        guard let address = daemon.configuration.metricsAddress else { return [] }
+        let server = ObservabilityServer(
+            configuration: .init(address: address), observe: { try await daemon.observation() }, logger: logger)
+        return [.init(service: server, serviceName: "metrics")]
     }
 
     /// Profiles or loads: the plan of `CapabilityPlan`, carried out. A profile named with

@@ -1,3 +1,4 @@
+import Coalition
 import Discovery
 import NodeConfiguration
 
@@ -129,13 +130,19 @@ enum JoinKey: String, CaseIterable, Sendable {
                 help: "trace, debug, info, notice, warning, error or critical.", valueName: "level",
                 check: SettingDefinition.oneOf(["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         case .metricsAddress:
-            // TODO(lead, issue 18 item 3): the metrics helper adds `node join --metrics-address`;
-            // wiring it means hasFlag: true here (and dropping its own @Option) and reading
-            // `settings.string(.metricsAddress)` where JoinCommand builds the daemon's configuration.
             SettingDefinition(
-                key: rawValue, type: .string, defaultDescription: "no metrics served",
-                help: "Serve Prometheus metrics and the live page on this ADDRESS:PORT.", valueName: "address:port",
-                hasFlag: false)
+                key: rawValue, type: .string, defaultDescription: "off",
+                help: "Serve Prometheus metrics (/metrics) and the live page (/) on this address, such as 0.0.0.0:9464 or [::1]:9464.",
+                valueName: "address:port",
+                check: { value in
+                    guard case .string(let text) = value else { return nil }
+                    do {
+                        _ = try ListenAddress(parsing: text)
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                })
         }
     }
 

@@ -38,6 +38,10 @@ public struct NodeDaemon: Sendable {
         public var membership: MembershipConfiguration = .lan
         /// The decode workers of services held here and their cgroups.
         public var work: MemberWork.Configuration = .init()
+        /// Where `/metrics` and the live page are served (`--metrics-address`); nil serves
+        /// nothing. Default nil. The server itself is the caller's (see ``run(adding:)``), so the
+        /// daemon never links an HTTP stack it does not use.
+        public var metricsAddress: ListenAddress? = nil
 
         public init(announcement: Announcement) { self.announcement = announcement }
     }
@@ -62,6 +66,8 @@ public struct NodeDaemon: Sendable {
     public let membership: MembershipService
     /// The units this node decodes for others, in their services' cgroups.
     public let work: MemberWork
+    /// Recent membership and service events, for the live page.
+    public let journal = EventJournal()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -94,6 +100,36 @@ public struct NodeDaemon: Sendable {
                 port: configuration.announcement.heartbeatPort, keyring: configuration.keyring),
             spareCapacity: { capacity.spare }, logger: logger)
         self.work = MemberWork(configuration: configuration.work, host: host, me: me, logger: logger)
+    }
+
+    /// What `node status --json` would print now (the `status`, `services` and `membership`
+    /// results together).
+    public func statusDocument() async throws -> StatusDocument {
+        var report = await state.statusReport()
+        report.authentication = configuration.keyring.map { AuthenticationStatus(keyring: $0) } ?? .insecure
+        let spare = capacity.spare
+        let services = ServicesReport(
+            services: await coordinator.summaries(), reservations: await host.reservations.map(HeldReservationRecord.init),
+            spareCores: spare.cores, spareMemoryMiB: spare.memoryAvailableBytes >> 20,
+            queryDrops: Dictionary(uniqueKeysWithValues: queryDrops.snapshot.counts.map { ($0.key.rawValue, $0.value) }),
+            work: await work.report(),
+            streams: await streams.statuses())
+        let membershipReport = MembershipReport(
+            snapshot: try await membership.snapshot(), statistics: try await membership.statistics())
+        return StatusDocument(status: report, services: services, membership: membershipReport)
+    }
+
+    /// The status document with the counters and timings it does not carry, and the recent
+    /// events: what the metrics endpoint and the live page read.
+    public func observation() async throws -> DaemonObservation {
+        DaemonObservation(
+            status: try await statusDocument(), membershipCounters: await membership.counters(),
+            serviceTimings: await coordinator.serviceTimings(), events: journal.recent)
+    }
+
+    /// Service events into the journal, until shutdown.
+    private func followServices() async {
+        for await record in await coordinator.watch() { journal.append(record) }
     }
 
     /// The control ops this daemon answers. Append new handlers here.
@@ -149,6 +185,7 @@ public struct NodeDaemon: Sendable {
     /// back with a new incarnation is queried again.
     private func followMembership() async {
         for await change in membership.changes() {
+            journal.append(change)
             let event = change.event
             switch event.kind {
             case .dead, .left:
@@ -195,6 +232,7 @@ public struct NodeDaemon: Sendable {
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),
             .init(service: MembershipFollower(follow: { await self.followMembership() }), serviceName: "membership-to-services"),
+            .init(service: MembershipFollower(follow: { await self.followServices() }), serviceName: "service-events-to-journal"),
             .init(
                 service: DiscoveryService(agent: agent, state: state, onEvent: { event in await self.discoveryChanged(event) }),
                 serviceName: "discovery"),
@@ -203,7 +241,11 @@ public struct NodeDaemon: Sendable {
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully (withdrawing our record) and
     /// returns; throws if a part fails.
-    public func run() async throws {
+    /// - Parameter additional: more parts to run beside the daemon's own (the metrics server,
+    ///   made by the caller from ``configuration``'s `metricsAddress` and ``observation()``);
+    ///   they start just before Discovery and stop just after it, while every part they read
+    ///   still runs.
+    public func run(adding additional: [ServiceGroupConfiguration.ServiceConfiguration] = []) async throws {
         await coordinator.peerUp(ownEndpoint)
         // SIGHUP is trapped before anything runs: from now on it re-reads the key file, never
         // ends the daemon.
@@ -212,6 +254,7 @@ public struct NodeDaemon: Sendable {
         services.insert(
             .init(service: KeyReloader(keyring: configuration.keyring, hangups: hangups, logger: logger), serviceName: "key-reloader"),
             at: 1)
+        services.insert(contentsOf: additional, at: services.count - 1)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -73,6 +73,9 @@ final class MembershipDriver {
 
     func snapshot() -> MembershipSnapshot { instance.snapshot(now: Self.now) }
 
+    /// What the instance counted (heartbeats, suspicions, deaths, detection times).
+    var counters: MembershipCounters { instance.counters }
+
     func leave() {
         perform(instance.leave())
     }

@@ -121,6 +121,11 @@ public final class MembershipService: Service, Sendable {
         await loop.value { $0.snapshot() }
     }
 
+    /// Heartbeats, suspicions, refutations, deaths and detection times since the start.
+    public func counters() async -> MembershipCounters {
+        await loop.value { $0.counters }
+    }
+
     /// Traffic and per-reason drops since the socket was bound.
     public func statistics() async throws -> MembershipStatistics {
         await loop.value { $0.statistics }

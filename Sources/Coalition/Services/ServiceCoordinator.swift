@@ -46,6 +46,8 @@ public actor ServiceCoordinator: Service {
     private var lostAt: [ServiceID: ContinuousClock.Instant] = [:]
     /// When each service still forming for the first time was requested.
     private var requestedAt: [ServiceID: ContinuousClock.Instant] = [:]
+    /// Formation and rebuild times of the services requested here, for the metrics.
+    private var timings = ServiceTimings()
     private var watchers: [UUID: AsyncStream<ServiceEventRecord>.Continuation] = [:]
     private var nextNumber = 1
     private let work: AsyncStream<@Sendable () async -> Void>
@@ -152,6 +154,9 @@ public actor ServiceCoordinator: Service {
         watchers[UUID()] = continuation
         return stream
     }
+
+    /// Formation and rebuild times, and events by kind, since the start.
+    public func serviceTimings() -> ServiceTimings { timings }
 
     public func summaries() -> [ServiceSummary] {
         supervisors.keys.sorted().map { ServiceSummary(supervisors[$0]!, lastEvent: history[$0]?.last) }
@@ -317,9 +322,12 @@ public actor ServiceCoordinator: Service {
             if let start = lostAt.removeValue(forKey: id) { recovery = millis(since: start) }
         default: break
         }
+        if let recovery { timings.rebuild.observe(seconds: recovery / 1000) }
+        timings.events[event.kind, default: 0] += 1
         var record = ServiceEventRecord(service: id, event: event, at: Date(), recoveryMillis: recovery)
         if record.settles, let start = requestedAt.removeValue(forKey: id) {
             record.formationMillis = millis(since: start)
+            timings.formation.observe(seconds: record.formationMillis! / 1000)
         }
         history[id, default: []].append(record)
         if history[id]!.count > configuration.historyLength { history[id]!.removeFirst() }
