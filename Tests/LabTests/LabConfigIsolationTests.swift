@@ -11,8 +11,9 @@ struct LabConfigIsolationTests {
         let lab = try Lab.up(hosts: 1, name: "noconfig")
         defer { lab.down() }
         // A stand-in named `node` that prints the arguments it was given.
-        let bin = "\(lab.directory)/bin"
+        let bin = "\(lab.directory)-bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bin) }
         let standIn = "\(bin)/node"
         try "#!/bin/sh\necho \"$@\"\n".write(toFile: standIn, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: standIn)
