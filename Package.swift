@@ -56,7 +56,8 @@ let package = Package(
         // the state machines that cut, dispatch and account for them. No I/O, no clock, no C.
         // MemberID from MembershipCore names the members work is dispatched to.
         .target(name: "MediaCore", dependencies: ["MembershipCore"]),
-        // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
+        // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor,
+        // weighted reclaim (the exact solver of Allocation on the member's own ledger).
         .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore", "Allocation", "ServicePlanning"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
         .target(name: "SystemSampling", dependencies: ["CProc2"]),
