@@ -161,7 +161,7 @@ if Context.environment["COALITION_FUZZ"] == "1" {
         .executableTarget(
             name: "coalition-fuzz",
             dependencies: [
-                "CLibFuzzer", "Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation",
+                "CLibFuzzer", "Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation", "ServiceCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/Sources/coalition-fuzz",

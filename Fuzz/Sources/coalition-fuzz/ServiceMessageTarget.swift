@@ -1,5 +1,6 @@
 import Coalition
 import NIOCore
+import ServiceCore
 
 /// The bodies of the query, reservation and work messages (`ServiceMessage.decode`), the frame
 /// taken as read: the first input byte picks the type (of the 10), the rest is the body.
