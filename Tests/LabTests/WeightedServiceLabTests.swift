@@ -56,6 +56,10 @@ struct WeightedServiceLabTests {
             try request(lab, ["--video", "HD", "--accept", "SD", "--weight", "1"]),
         ]
         for service in light { try #require(service.phase == .serving && service.level == "HD", "\(service)") }
+        // As before weights: a third HD service of the same weight takes nothing from them.
+        let equal = try request(lab, ["--video", "HD"])
+        #expect(equal.phase == .unserved, "an equal weight must not take capacity: \(equal)")
+        _ = try node(lab, ["release", equal.id])
         let heavy = try request(lab, ["--video", "HD", "--weight", "5"])
         #expect(heavy.phase == .serving && heavy.level == "HD", "the weight-5 service must get HD: \(heavy)\n\(log(lab, host: 2))")
         let formedAt = try #require(heavy.lastEvent?.atMillis)
