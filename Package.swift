@@ -60,8 +60,9 @@ let package = Package(
         // the state machines that cut, dispatch and account for them. No I/O, no clock, no C.
         // MemberID from MembershipCore names the members work is dispatched to.
         .target(name: "MediaCore", dependencies: ["MembershipCore"]),
-        // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor.
-        .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore"]),
+        // Pure: formation (Algorithm 1), the reservation ledger (Algorithm 2), the supervisor,
+        // weighted reclaim (the exact solver of Allocation on the member's own ledger).
+        .target(name: "ServiceCore", dependencies: ["QoSModel", "MembershipCore", "Allocation", "ServicePlanning"]),
         // This machine's spare CPU and memory: libproc2 and the cgroup CPU quota. No FFmpeg.
         .target(name: "SystemSampling", dependencies: ["CProc2"]),
         // Enforcement (issue 16): a cgroup per service whose CPU and memory limits are what this board lent.
@@ -156,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "CoalitionTests",
             dependencies: [
-                "Coalition", "MembershipCore", "ServiceCore", "MediaCore", "QoSModel", "Discovery", "TestSupport", "ResourceControl",
+                "Coalition", "MembershipCore", "ServiceCore", "ServicePlanning", "MediaCore", "QoSModel", "Discovery", "TestSupport", "ResourceControl",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -197,7 +198,7 @@ if Context.environment["COALITION_FUZZ"] == "1" {
         .executableTarget(
             name: "coalition-fuzz",
             dependencies: [
-                "CLibFuzzer", "Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation",
+                "CLibFuzzer", "Coalition", "MembershipCore", "MediaCore", "QoSModel", "Discovery", "Allocation", "ServiceCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Fuzz/Sources/coalition-fuzz",

@@ -64,28 +64,71 @@ public actor ServiceHost {
         return profile.evaluate(level, spare: spare(), reserved: held, configuration: configuration.evaluation)
     }
 
-    /// Answers a QoS query: the share of each ladder level this node can carry for `service`,
-    /// counting what it holds for other services but not what it holds for this one.
-    public func offer(for service: ServiceID, ladder: [QoSLevel], me: MemberID) -> PeerOffer {
-        expire()
-        let held = ledger.heldDemands(excluding: service)
-        let evaluations = ladder.map { evaluate($0, held: held) }
-        return PeerOffer(peer: me, shares: evaluations.map(\.share), reasons: evaluations.map(\.reason))
-    }
-
-    public func reserve(service: ServiceID, requester: MemberID, level: QoSLevel, share: Double) -> ReservationDecision {
-        expire()
-        let now = now()
-        return ledger.reserve(service: service, requester: requester, level: level, share: share, now: now) { held in
-            evaluate(level, held: held)
+    /// What this node lends and what levels cost on it, for weighted reclaim; nil without a
+    /// profile.
+    private func pricing() -> ReservationLedger.Pricing? {
+        guard let profile else { return nil }
+        let spare = spare()
+        let configuration = configuration.evaluation
+        let usable = spare.memoryAvailableBytes > configuration.memoryReserveBytes
+            ? spare.memoryAvailableBytes - configuration.memoryReserveBytes : 0
+        return ReservationLedger.Pricing(capacity: [spare.cores, Double(usable) / 1_048_576]) { level, share in
+            let evaluation = profile.evaluate(level, spare: spare, reserved: [], configuration: configuration)
+            guard evaluation.limitedBy != .notProfiled else { return nil }
+            return evaluation.reservationPerStream.scaled(toShare: share)
         }
     }
 
-    /// Renews leases; returns the services this node does not hold for `requester`.
-    public func renew(_ services: [ServiceID], for requester: MemberID) -> [ServiceID] {
+    /// Answers a QoS query: the share of each ladder level this node can carry for `service`,
+    /// counting what it holds for other services but not what it holds for this one. With a
+    /// weight above the weights of services it holds, a share counts what they would give up
+    /// (``WeightedReclaim``).
+    public func offer(for service: ServiceID, ladder: [QoSLevel], weight: Double = 1, me: MemberID) -> PeerOffer {
+        expire()
+        let held = ledger.heldDemands(excluding: service)
+        var evaluations = ladder.map { evaluate($0, held: held) }
+        if let pricing = pricing() {
+            let claim = ReservationClaim(weight: weight, ladder: ladder)
+            let now = now()
+            for (index, level) in ladder.enumerated() {
+                let ceiling = evaluate(level, held: []).share
+                let share = ledger.offeredShare(
+                    for: service, claim: claim, level: level, plain: evaluations[index].share, ceiling: ceiling, pricing: pricing,
+                    now: now)
+                if share > evaluations[index].share {
+                    evaluations[index].share = share
+                    evaluations[index].reason = "counting what services of lower weight would give up"
+                }
+            }
+        }
+        return PeerOffer(peer: me, shares: evaluations.map(\.share), reasons: evaluations.map(\.reason))
+    }
+
+    /// Reserves `share` streams of `level` for `service`; with a `claim`, services of lower
+    /// weight may step down for it (their requesters learn it at their next renewal).
+    public func reserve(
+        service: ServiceID, requester: MemberID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil
+    ) -> ReservationDecision {
         expire()
         let now = now()
-        return ledger.renew(services, for: requester, now: now)
+        let decision = ledger.reserve(
+            service: service, requester: requester, level: level, share: share, claim: claim, pricing: pricing(), now: now
+        ) { held in
+            evaluate(level, held: held)
+        }
+        for reservation in ledger.takeReclaimed() { endings.yield(LeaseEnding(reservation: reservation, reason: .reclaimed)) }
+        return decision
+    }
+
+    /// Renews leases; answers the services this node does not hold for `requester` and those
+    /// it stepped down since the last renewal.
+    public func renew(_ services: [ServiceID], for requester: MemberID) -> RenewAnswer {
+        expire()
+        let now = now()
+        let unknown = ledger.renew(services, for: requester, now: now)
+        let stepDowns = ledger.takeStepDowns(services, for: requester)
+        let told = Set(stepDowns.filter { $0.level == nil }.map(\.service))
+        return RenewAnswer(unknown: unknown.filter { !told.contains($0) }, stepDowns: stepDowns)
     }
 
     public func release(_ service: ServiceID, for requester: MemberID) {
@@ -99,6 +142,7 @@ public actor ServiceHost {
 
     /// Membership declared `requester` dead: nothing stays reserved for it.
     public func requesterDied(_ requester: MemberID) -> [Reservation] {
+        ledger.failureHappened()
         let ended = ledger.releaseAll(of: requester)
         for reservation in ended { endings.yield(LeaseEnding(reservation: reservation, reason: .requesterDied)) }
         return ended
@@ -124,6 +168,8 @@ public struct LeaseEnding: Hashable, Sendable {
         case expired
         /// Membership declared its requester dead (or it withdrew its record).
         case requesterDied
+        /// Taken back entirely for a service of higher weight (``WeightedReclaim``).
+        case reclaimed
     }
 
     public var reservation: Reservation

@@ -20,6 +20,10 @@ public enum ServiceEvent: Hashable, Sendable {
     case restored(level: QoSLevel, members: [SubClusterMember])
     /// The user released the service.
     case released
+    /// A member took capacity back for a service of higher weight: the service now runs at
+    /// `to`, lower on the user's ladder (nil: the member let go of it entirely, and the service
+    /// is re-formed, as after a loss). `reason` is the member's.
+    case steppedDown(from: QoSLevel, to: QoSLevel?, reason: String)
 }
 
 /// What the shell must do for a service next.
@@ -276,6 +280,44 @@ public struct ServiceSupervisor: Sendable {
         }
         // While forming or rebuilding, the round under way ends in a new query anyway.
         return directives
+    }
+
+    /// MUST be called when a renewal says `peer` stepped this service down to `level` (nil:
+    /// took it back entirely) for a service of higher weight.
+    ///
+    /// The service steps down its ladder to that level: the peer already holds it, at the same
+    /// share, so nothing is asked again (other members keep what they hold for the level above,
+    /// which covers the lower one); below the preferred level it keeps probing for room to go
+    /// back up, as after a degradation. Taken back entirely, the peer counts as lost and the
+    /// service is rebuilt, at its level or further down the ladder.
+    public mutating func onSteppedDown(_ peer: MemberID, to level: QoSLevel?, reason: String) -> [ServiceDirective] {
+        guard phase != .released, upgrade == nil, held[peer] != nil || pending[peer] != nil else {
+            // During an upgrade the attempt settles it: the member's answer to the better level
+            // replaces what was stepped down, or the fallback is rebuilt when it is lost.
+            return upgrade != nil && level == nil ? loseDuringUpgrade(peer, reason: reason) : []
+        }
+        let from = self.level
+        guard let level, let index = request.ladder.indices.first(where: { $0 >= levelIndex && request.ladder[$0] == level }),
+            pending.isEmpty, phase == .serving
+        else {
+            var directives: [ServiceDirective] = [.emit(.steppedDown(from: from, to: nil, reason: reason))]
+            if pending.removeValue(forKey: peer) != nil {
+                refused.insert(peer)
+                if pending.isEmpty { directives += isCovered ? completeFormation() : newQuery() }
+                return directives
+            }
+            held.removeValue(forKey: peer)
+            if phase == .serving {
+                phase = .rebuilding
+                directives += newQuery()
+            }
+            return directives
+        }
+        guard index != levelIndex else { return [] }
+        levelIndex = index
+        servedLevel = index
+        return [.emit(.steppedDown(from: from, to: level, reason: reason))]
+            + scheduleRetry(after: configuration.upgradeInterval)
     }
 
     /// A peer is lost while an upgrade is under way: it leaves both the sub-cluster served now

@@ -26,6 +26,11 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(help: "How many concurrent streams of that level (1...64).")
     var streams: Int = 1
 
+    @Option(help: ArgumentHelp(
+        "How much this service matters against others (> 0, default 1): members may step services of lower weight down their ladders for it.",
+        valueName: "W"))
+    var weight: Double?
+
     @Option(
         help: "Lower video levels you accept if the requested one cannot be served, best first (e.g. HD,SD).",
         transform: { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } })
@@ -66,6 +71,15 @@ struct RequestCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let weight {
+            guard weight.isFinite, weight > 0, weight <= 1_000_000 else {
+                throw ValidationError("--weight must be above 0 and at most 1000000, got \(weight)")
+            }
+            guard input == nil else {
+                throw ValidationError(
+                    "--weight cannot be used with --input: a stream is not weighed yet (it counts as weight 1, and a heavier service may step it down to reference frames only)")
+            }
+        }
         if input == nil {
             for (given, name) in [(output != nil, "--output"), (batch, "--batch")] where given {
                 throw ValidationError("\(name) needs --input")
@@ -115,7 +129,7 @@ struct RequestCommand: AsyncParsableCommand {
             return
         }
         let parameters = ServiceRequestParameters(
-            try serviceRequest(), watch: watch, waitMillis: Int((waitSeconds * 1000).rounded()))
+            try serviceRequest(), watch: watch, waitMillis: Int((waitSeconds * 1000).rounded()), weight: weight ?? 1)
         let json = self.json
         let watch = self.watch
         let outcome = RequestOutcome()

@@ -77,6 +77,24 @@ import Testing
         #expect(parsed.streams == 2)
     }
 
+    @Test func aRequestTakesAWeight_aboveZero_andNotWithAnInput() throws {
+        let weighted = try #require(try NodeCommand.parseAsRoot(["request", "--video", "HD", "--weight", "5"]) as? RequestCommand)
+        #expect(weighted.weight == 5)
+        #expect((try NodeCommand.parseAsRoot(["request", "--video", "HD"]) as? RequestCommand)?.weight == nil, "no weight is the default, 1")
+        for (arguments, says) in [
+            (["request", "--video", "HD", "--weight", "0"], "--weight must be above 0"),
+            (["request", "--video", "HD", "--weight=-1"], "--weight must be above 0"),
+            (["request", "--input", "testsrc", "--weight", "5"], "--weight cannot be used with --input"),
+        ] {
+            do {
+                _ = try NodeCommand.parseAsRoot(arguments)
+                Issue.record("accepted \(arguments)")
+            } catch {
+                #expect(NodeCommand.message(for: error).contains(says), "\(NodeCommand.message(for: error))")
+            }
+        }
+    }
+
     @Test func aRequestWithNothingToDeliver_isRefused() {
         do {
             _ = try NodeCommand.parseAsRoot(["request"])

@@ -1,5 +1,6 @@
 import Coalition
 import NIOCore
+import ServiceCore
 
 /// The bodies of the query, reservation and work messages (`ServiceMessage.decode`), the frame
 /// taken as read: the first input byte picks the type (of the 10), the rest is the body.
@@ -29,20 +30,29 @@ enum ServiceMessageTarget {
 
     static func checkLimits(_ message: ServiceMessage) {
         switch message {
-        case .query(_, _, let service, let ladder):
+        case .query(_, _, let service, let ladder, let weight):
             Fuzz.check((1...ServiceMessage.maximumLadder).contains(ladder.count), "ladder of \(ladder.count) levels")
             Fuzz.check(service.rawValue.utf8.count <= ServiceMessage.maximumServiceIDBytes, "service id over its limit")
+            Fuzz.check(weight.map { $0.isFinite && $0 > 0 && $0 <= ReservationClaim.maximumWeight } ?? true, "weight out of range")
         case .offer(_, _, let shares, let reasons):
             Fuzz.check(shares.count <= ServiceMessage.maximumLadder && shares.count == reasons.count, "offer of \(shares.count) shares")
             Fuzz.check(reasons.allSatisfy { $0.utf8.count <= ServiceMessage.maximumReasonBytes }, "reason over its limit")
             Fuzz.check(shares.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1024 }, "share out of range")
-        case .reserve(_, _, _, _, let share):
+        case .reserve(_, _, _, _, let share, let claim):
             Fuzz.check(share.isFinite && share > 0 && share <= 64, "reserved share out of range")
+            if let claim {
+                Fuzz.check(claim.weight.isFinite && claim.weight > 0 && claim.weight <= ReservationClaim.maximumWeight, "weight out of range")
+                Fuzz.check((1...ServiceMessage.maximumLadder).contains(claim.ladder.count), "claim ladder of \(claim.ladder.count) levels")
+            }
         case .reserveAnswer(_, _, let available, let reason):
             Fuzz.check(available.isFinite && available >= 0, "available out of range")
             Fuzz.check(reason.utf8.count <= ServiceMessage.maximumReasonBytes, "reason over its limit")
-        case .renew(_, _, let services), .renewAnswer(_, let services):
+        case .renew(_, _, let services):
             Fuzz.check(services.count <= ServiceMessage.maximumServices, "\(services.count) services")
+        case .renewAnswer(_, let services, let stepDowns):
+            Fuzz.check(services.count <= ServiceMessage.maximumServices, "\(services.count) services")
+            Fuzz.check(stepDowns.count <= ServiceMessage.maximumServices, "\(stepDowns.count) step-downs")
+            Fuzz.check(stepDowns.allSatisfy { $0.reason.utf8.count <= ServiceMessage.maximumReasonBytes }, "reason over its limit")
         case .unit(_, _, _, _, let unit):
             Fuzz.check(unit.count <= ServiceMessage.maximumUnitBytes, "unit over its limit")
         case .unitAnswer(_, .result(let result)):

@@ -1,4 +1,5 @@
 import QoSModel
+import ServiceCore
 
 /// The fields of op `request`: the service request itself, parsed once by the client
 /// (`node request` builds it from its options) and decoded as the same `ServiceRequest` here.
@@ -17,14 +18,26 @@ public struct ServiceRequestParameters: Codable, Sendable, Equatable {
     /// How long the daemon waits for the first outcome before answering with the service
     /// still forming, in milliseconds; the daemon holds it to 0...60 000. Default 5000.
     public var waitMillis: Int
+    /// How much the service matters against others, > 0 (at most 1e6); members may step
+    /// services of lower weight down for it. Left out of the line when 1. Default 1.
+    public var weight: Double
 
-    public init(_ request: ServiceRequest, watch: Bool = false, waitMillis: Int = 5000) {
+    public init(_ request: ServiceRequest, watch: Bool = false, waitMillis: Int = 5000, weight: Double = 1) {
         self.request = request
         self.watch = watch
         self.waitMillis = waitMillis
+        self.weight = weight
     }
 
-    private enum CodingKeys: String, CodingKey { case request, watch, waitMillis }
+    private enum CodingKeys: String, CodingKey { case request, watch, waitMillis, weight }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(request, forKey: .request)
+        try container.encode(watch, forKey: .watch)
+        try container.encode(waitMillis, forKey: .waitMillis)
+        if weight != 1 { try container.encode(weight, forKey: .weight) }
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -40,6 +53,11 @@ public struct ServiceRequestParameters: Codable, Sendable, Equatable {
         }
         watch = try container.decodeIfPresent(Bool.self, forKey: .watch) ?? false
         waitMillis = try container.decodeIfPresent(Int.self, forKey: .waitMillis) ?? 5000
+        weight = try container.decodeIfPresent(Double.self, forKey: .weight) ?? 1
+        guard weight.isFinite, weight > 0, weight <= ReservationClaim.maximumWeight else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .weight, in: container, debugDescription: "a weight must be above 0 and at most 1000000, got \(weight)")
+        }
     }
 }
 

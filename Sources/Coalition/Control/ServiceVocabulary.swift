@@ -14,11 +14,12 @@ extension ServiceEvent {
         case unserved
         case restored
         case released
+        case steppedDown = "stepped-down"
 
         public var description: String { rawValue }
 
         /// True for the kinds that end a formation attempt (served, or cannot be).
-        public var settles: Bool { self != .memberLost }
+        public var settles: Bool { self != .memberLost && self != .steppedDown }
     }
 
     /// This event's kind.
@@ -32,6 +33,7 @@ extension ServiceEvent {
         case .unserved: .unserved
         case .restored: .restored
         case .released: .released
+        case .steppedDown: .steppedDown
         }
     }
 }

@@ -11,7 +11,7 @@ struct RequestHandler: ControlHandler {
 
     func handle(_ parameters: ServiceRequestParameters, reply: ControlReply<ServiceRequestUpdate>) async throws {
         let events = await coordinator.watch()
-        let id = await coordinator.request(parameters.request)
+        let id = await coordinator.request(parameters.request, weight: parameters.weight)
         let wait = Duration.milliseconds(min(max(parameters.waitMillis, 0), 60_000))
         let settled = try? await withDeadline(wait, operation: "formation") {
             for await event in events where event.service == id.rawValue && event.settles { return event }

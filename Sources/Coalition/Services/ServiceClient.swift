@@ -40,8 +40,10 @@ public actor ServiceClient: ServiceTransport {
         self.configuration = configuration
     }
 
-    public func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel]) async throws -> PeerOffer {
-        let answer = try await send(.query(request: number(), sender: me, service: service, ladder: ladder), to: peer)
+    public func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double = 1) async throws -> PeerOffer {
+        // The default weight is left out, so a query reads as before to a member that predates weights.
+        let message = ServiceMessage.query(request: number(), sender: me, service: service, ladder: ladder, weight: weight == 1 ? nil : weight)
+        let answer = try await send(message, to: peer)
         guard case .offer(_, let responder, let shares, let reasons) = answer, shares.count == ladder.count else {
             throw ServiceClientError(peer: peer, reason: "answered a query with \(answer.type)")
         }
@@ -51,20 +53,23 @@ public actor ServiceClient: ServiceTransport {
         return PeerOffer(peer: peer.id, shares: shares, reasons: reasons)
     }
 
-    public func reserve(_ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double) async throws -> ReserveAnswer {
-        let answer = try await send(.reserve(request: number(), sender: me, service: service, level: level, share: share), to: peer)
+    public func reserve(
+        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil
+    ) async throws -> ReserveAnswer {
+        let answer = try await send(
+            .reserve(request: number(), sender: me, service: service, level: level, share: share, claim: claim), to: peer)
         guard case .reserveAnswer(_, let accepted, let available, let reason) = answer else {
             throw ServiceClientError(peer: peer, reason: "answered a reservation with \(answer.type)")
         }
         return ReserveAnswer(accepted: accepted, reason: reason, available: available)
     }
 
-    public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> [ServiceID] {
+    public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer {
         let answer = try await send(.renew(request: number(), sender: me, services: services), to: peer)
-        guard case .renewAnswer(_, let unknown) = answer else {
+        guard case .renewAnswer(_, let unknown, let stepDowns) = answer else {
             throw ServiceClientError(peer: peer, reason: "answered a renewal with \(answer.type)")
         }
-        return unknown
+        return RenewAnswer(unknown: unknown, stepDowns: stepDowns)
     }
 
     public func release(_ peer: ServiceEndpoint, service: ServiceID) async throws {

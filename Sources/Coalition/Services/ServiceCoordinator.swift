@@ -39,6 +39,8 @@ public actor ServiceCoordinator: Service {
     private let transport: any ServiceTransport
     private let logger: Logger
     private var supervisors: [ServiceID: ServiceSupervisor] = [:]
+    /// Each service's weight (1 when the user gave none).
+    private var weights: [ServiceID: Double] = [:]
     private var live: [MemberID: ServiceEndpoint] = [:]
     /// Peers declared dead, kept so a rejoin (a new incarnation) makes them queryable again.
     private var dormant: [MemberID: ServiceEndpoint] = [:]
@@ -113,18 +115,25 @@ public actor ServiceCoordinator: Service {
 
     /// Starts forming a service; returns its id at once (watch its events for the outcome).
     ///
-    /// - Parameter reserveMargin: streams reserved above the demand, as a fraction of it (a live
-    ///   stream's members need slack to stay on time); nil takes the configured formation's.
-    public func request(_ request: ServiceRequest, reserveMargin: Double? = nil) -> ServiceID {
+    /// - Parameters:
+    ///   - reserveMargin: streams reserved above the demand, as a fraction of it (a live
+    ///     stream's members need slack to stay on time); nil takes the configured formation's.
+    ///   - weight: how much the service matters against others (> 0; default 1): members may
+    ///     step services of lower weight down for it (``WeightedReclaim``).
+    public func request(_ request: ServiceRequest, reserveMargin: Double? = nil, weight: Double = 1) -> ServiceID {
+        precondition(weight.isFinite && weight > 0, "a weight is > 0")
         let id = ServiceID("\(me.rawValue)/\(nextNumber)")
         nextNumber += 1
+        weights[id] = weight
         requestedAt[id] = clock.now
         var supervisorConfiguration = configuration.supervisor
         if let reserveMargin { supervisorConfiguration.formation.coverageMargin = max(0, reserveMargin) }
         var supervisor = ServiceSupervisor(id: id, request: request, configuration: supervisorConfiguration)
         let directives = supervisor.start()
         supervisors[id] = supervisor
-        logger.info("service requested", metadata: ["service": "\(id)", "ladder": "\(request.ladder)", "streams": "\(request.streams)"])
+        logger.info(
+            "service requested",
+            metadata: ["service": "\(id)", "ladder": "\(request.ladder)", "streams": "\(request.streams)", "weight": "\(weight)"])
         execute(id, directives)
         return id
     }
@@ -236,12 +245,13 @@ public actor ServiceCoordinator: Service {
             case .query(let round):
                 let peers = livePeers
                 let ladder = supervisors[id]!.request.ladder
+                let weight = weights[id] ?? 1
                 submit { [transport, configuration] in
                     let offers = await withTaskGroup(of: PeerOffer?.self) { group in
                         for peer in peers {
                             group.addTask {
                                 try? await withDeadline(configuration.queryDeadline, operation: "query") {
-                                    try await transport.query(peer, service: id, ladder: ladder)
+                                    try await transport.query(peer, service: id, ladder: ladder, weight: weight)
                                 }
                             }
                         }
@@ -256,11 +266,12 @@ public actor ServiceCoordinator: Service {
                     execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: false, reason: "not live") })
                     continue
                 }
+                let claim = ReservationClaim(weight: weights[id] ?? 1, ladder: supervisors[id]!.request.ladder)
                 submit { [transport, configuration] in
                     let answer: ReserveAnswer
                     do {
                         answer = try await withDeadline(configuration.reserveDeadline, operation: "reserve") {
-                            try await transport.reserve(endpoint, service: id, level: level, share: share)
+                            try await transport.reserve(endpoint, service: id, level: level, share: share, claim: claim)
                         }
                     } catch {
                         answer = ReserveAnswer(accepted: false, reason: "\(error)")
@@ -348,13 +359,23 @@ public actor ServiceCoordinator: Service {
             guard let endpoint = live[peer] else { continue }
             submit { [transport, configuration] in
                 guard
-                    let gone = try? await withDeadline(configuration.reserveDeadline, operation: "renew", {
+                    let answer = try? await withDeadline(configuration.reserveDeadline, operation: "renew", {
                         try await transport.renew(endpoint, services: services)
                     })
                 else { return }
-                for id in gone { await self.reservationGone(id, peer: peer) }
+                for stepDown in answer.stepDowns { await self.steppedDown(stepDown, peer: peer) }
+                for id in answer.unknown { await self.reservationGone(id, peer: peer) }
             }
         }
+    }
+
+    /// A member stepped one of our services down for a service of higher weight.
+    private func steppedDown(_ stepDown: StepDown, peer: MemberID) {
+        let id = stepDown.service
+        guard let supervisor = supervisors[id] else { return }
+        let wasServing = supervisor.phase == .serving
+        execute(id, mutate(id) { $0.onSteppedDown(peer, to: stepDown.level, reason: stepDown.reason) })
+        if wasServing, supervisors[id]?.phase == .rebuilding { lostAt[id] = clock.now }
     }
 
     private func reservationGone(_ id: ServiceID, peer: MemberID) {

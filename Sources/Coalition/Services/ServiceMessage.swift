@@ -12,18 +12,27 @@ import ServiceCore
 /// (video 0 none, 1 SD, 2 HD, 3 FHD; audio 0 none, 1 low, 2 medium, 3 high); a share is a
 /// Float64's bits. Counts and lengths are checked against the limits below before anything is
 /// read, and a body with bytes left over is malformed.
+///
+/// Fields added later are optional and trailing, so earlier bodies still decode (and a body
+/// without them re-encodes to itself): a query's weight (a Float64, present when not the
+/// default 1), a reservation's claim (weight, then ladder as in a query) and a renewal answer's
+/// step-downs (a UInt16 count, 1 or more, of: service id, a flag byte 0 = taken back entirely or
+/// 1 followed by the level, a reason).
 public enum ServiceMessage: Hashable, Sendable {
     /// "What share of each of these levels can you carry for `service`?"
-    case query(request: UInt32, sender: MemberID, service: ServiceID, ladder: [QoSLevel])
+    /// `weight` (> 0) is how much the service matters; nil is the default, 1.
+    case query(request: UInt32, sender: MemberID, service: ServiceID, ladder: [QoSLevel], weight: Double? = nil)
     /// The answer: one share and reason per ladder level.
     case offer(request: UInt32, responder: MemberID, shares: [Double], reasons: [String])
     /// "Reserve `share` streams of `level` for `service`."
-    case reserve(request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double)
+    /// `claim` (weight and ladder) lets the member step services of lower weight down for it;
+    /// nil: weight 1, only `level`.
+    case reserve(request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil)
     case reserveAnswer(request: UInt32, accepted: Bool, available: Double, reason: String)
     /// "Extend the leases of these services."
     case renew(request: UInt32, sender: MemberID, services: [ServiceID])
-    /// The services of a renewal the member does not hold.
-    case renewAnswer(request: UInt32, unknown: [ServiceID])
+    /// The services of a renewal the member does not hold, and those it stepped down since.
+    case renewAnswer(request: UInt32, unknown: [ServiceID], stepDowns: [StepDown] = [])
     case release(request: UInt32, sender: MemberID, service: ServiceID)
     case releaseAnswer(request: UInt32)
     /// "Decode this unit of `service` as `plan` says": a unit in `MediaUnitEncoding`'s form,
@@ -47,8 +56,8 @@ public enum ServiceMessage: Hashable, Sendable {
 
     public var request: UInt32 {
         switch self {
-        case .query(let r, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _), .reserveAnswer(let r, _, _, _),
-            .renew(let r, _, _), .renewAnswer(let r, _), .release(let r, _, _), .releaseAnswer(let r),
+        case .query(let r, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _), .reserveAnswer(let r, _, _, _),
+            .renew(let r, _, _), .renewAnswer(let r, _, _), .release(let r, _, _), .releaseAnswer(let r),
             .unit(let r, _, _, _, _), .unitAnswer(let r, _):
             r
         }
@@ -57,7 +66,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The sender a request names (nil for answers).
     public var sender: MemberID? {
         switch self {
-        case .query(_, let s, _, _), .reserve(_, let s, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
+        case .query(_, let s, _, _, _), .reserve(_, let s, _, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
         default: nil
         }
     }
@@ -85,11 +94,11 @@ public enum ServiceMessage: Hashable, Sendable {
         var buffer = allocator.buffer(capacity: capacity)
         buffer.writeInteger(request)
         switch self {
-        case .query(_, let sender, let service, let ladder):
+        case .query(_, let sender, let service, let ladder, let weight):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
-            buffer.writeInteger(UInt8(ladder.count))
-            for level in ladder { buffer.writeLevel(level) }
+            buffer.writeLadder(ladder)
+            if let weight { buffer.writeInteger(weight.bitPattern) }
         case .offer(_, let responder, let shares, let reasons):
             buffer.writeShortString(responder.rawValue)
             buffer.writeInteger(UInt8(shares.count))
@@ -97,11 +106,15 @@ public enum ServiceMessage: Hashable, Sendable {
                 buffer.writeInteger(share.bitPattern)
                 buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
             }
-        case .reserve(_, let sender, let service, let level, let share):
+        case .reserve(_, let sender, let service, let level, let share, let claim):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
             buffer.writeLevel(level)
             buffer.writeInteger(share.bitPattern)
+            if let claim {
+                buffer.writeInteger(claim.weight.bitPattern)
+                buffer.writeLadder(claim.ladder)
+            }
         case .reserveAnswer(_, let accepted, let available, let reason):
             buffer.writeInteger(UInt8(accepted ? 1 : 0))
             buffer.writeInteger(available.bitPattern)
@@ -110,9 +123,22 @@ public enum ServiceMessage: Hashable, Sendable {
             buffer.writeShortString(sender.rawValue)
             buffer.writeInteger(UInt16(services.count))
             for service in services { buffer.writeShortString(service.rawValue) }
-        case .renewAnswer(_, let unknown):
+        case .renewAnswer(_, let unknown, let stepDowns):
             buffer.writeInteger(UInt16(unknown.count))
             for service in unknown { buffer.writeShortString(service.rawValue) }
+            if !stepDowns.isEmpty {
+                buffer.writeInteger(UInt16(stepDowns.count))
+                for stepDown in stepDowns {
+                    buffer.writeShortString(stepDown.service.rawValue)
+                    if let level = stepDown.level {
+                        buffer.writeInteger(UInt8(1))
+                        buffer.writeLevel(level)
+                    } else {
+                        buffer.writeInteger(UInt8(0))
+                    }
+                    buffer.writeText(stepDown.reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
+                }
+            }
         case .release(_, let sender, let service):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
@@ -147,15 +173,14 @@ public enum ServiceMessage: Hashable, Sendable {
         guard let request = body.readInteger(as: UInt32.self) else { return nil }
         switch type {
         case .serviceQuery:
-            guard let sender = body.readMemberID(), let service = body.readServiceID(),
-                let count = body.readInteger(as: UInt8.self), (1...maximumLadder).contains(Int(count))
+            guard let sender = body.readMemberID(), let service = body.readServiceID(), let ladder = body.readLadder()
             else { return nil }
-            var ladder: [QoSLevel] = []
-            for _ in 0..<count {
-                guard let level = body.readLevel() else { return nil }
-                ladder.append(level)
+            var weight: Double?
+            if body.readableBytes > 0 {
+                guard let read = body.readWeight() else { return nil }
+                weight = read
             }
-            return .query(request: request, sender: sender, service: service, ladder: ladder)
+            return .query(request: request, sender: sender, service: service, ladder: ladder, weight: weight)
         case .serviceOffer:
             guard let responder = body.readMemberID(), let count = body.readInteger(as: UInt8.self),
                 Int(count) <= maximumLadder
@@ -177,7 +202,12 @@ public enum ServiceMessage: Hashable, Sendable {
             else { return nil }
             let share = Double(bitPattern: bits)
             guard share.isFinite, share > 0, share <= 64 else { return nil }
-            return .reserve(request: request, sender: sender, service: service, level: level, share: share)
+            var claim: ReservationClaim?
+            if body.readableBytes > 0 {
+                guard let weight = body.readWeight(), let ladder = body.readLadder() else { return nil }
+                claim = ReservationClaim(weight: weight, ladder: ladder)
+            }
+            return .reserve(request: request, sender: sender, service: service, level: level, share: share, claim: claim)
         case .serviceReserveAnswer:
             guard let accepted = body.readInteger(as: UInt8.self), accepted <= 1, let bits = body.readInteger(as: UInt64.self),
                 let reason = body.readText(limit: maximumReasonBytes)
@@ -198,7 +228,22 @@ public enum ServiceMessage: Hashable, Sendable {
                 services.append(service)
             }
             if let sender { return .renew(request: request, sender: sender, services: services) }
-            return .renewAnswer(request: request, unknown: services)
+            var stepDowns: [StepDown] = []
+            if body.readableBytes > 0 {
+                // Present only when there is at least one, so each answer has one encoding.
+                guard let count = body.readInteger(as: UInt16.self), (1...maximumServices).contains(Int(count)) else { return nil }
+                for _ in 0..<count {
+                    guard let service = body.readServiceID(), let flag = body.readInteger(as: UInt8.self), flag <= 1 else { return nil }
+                    var level: QoSLevel?
+                    if flag == 1 {
+                        guard let read = body.readLevel() else { return nil }
+                        level = read
+                    }
+                    guard let reason = body.readText(limit: maximumReasonBytes) else { return nil }
+                    stepDowns.append(StepDown(service: service, level: level, reason: reason))
+                }
+            }
+            return .renewAnswer(request: request, unknown: services, stepDowns: stepDowns)
         case .serviceRelease:
             guard let sender = body.readMemberID(), let service = body.readServiceID() else { return nil }
             return .release(request: request, sender: sender, service: service)
@@ -267,6 +312,30 @@ extension ByteBuffer {
         guard let text = try? readShortString(maximumBytes: ServiceMessage.maximumServiceIDBytes), !text.isEmpty
         else { return nil }
         return ServiceID(text)
+    }
+
+    fileprivate mutating func writeLadder(_ ladder: [QoSLevel]) {
+        writeInteger(UInt8(ladder.count))
+        for level in ladder { writeLevel(level) }
+    }
+
+    /// A ladder of 1 to `maximumLadder` levels after a UInt8 count.
+    fileprivate mutating func readLadder() -> [QoSLevel]? {
+        guard let count = readInteger(as: UInt8.self), (1...ServiceMessage.maximumLadder).contains(Int(count)) else { return nil }
+        var ladder: [QoSLevel] = []
+        for _ in 0..<count {
+            guard let level = readLevel() else { return nil }
+            ladder.append(level)
+        }
+        return ladder
+    }
+
+    /// A weight: a Float64's bits, finite, above 0, at most `ReservationClaim.maximumWeight`.
+    fileprivate mutating func readWeight() -> Double? {
+        guard let bits = readInteger(as: UInt64.self) else { return nil }
+        let weight = Double(bitPattern: bits)
+        guard weight.isFinite, weight > 0, weight <= ReservationClaim.maximumWeight else { return nil }
+        return weight
     }
 
     fileprivate mutating func writeLevel(_ level: QoSLevel) {

@@ -64,6 +64,9 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         case .released:
             (kind, level, from, members, reason) = (.released, nil, nil, [], nil)
             message = "released"
+        case .steppedDown(let old, let level, let why):
+            (kind, self.level, from, members, reason) = (.steppedDown, level?.description, old.description, [], why)
+            message = level.map { "stepped down from \(old) to \($0): \(why)" } ?? "taken back at \(old), re-forming: \(why)"
         }
     }
 

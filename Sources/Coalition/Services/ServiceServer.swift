@@ -177,11 +177,11 @@ public struct ServiceServer: Service {
     func answer(_ message: ServiceMessage) async -> ServiceMessage? {
         if let sender = message.sender { onRequest(sender) }
         switch message {
-        case .query(let request, _, let service, let ladder):
-            let offer = await host.offer(for: service, ladder: ladder, me: me)
+        case .query(let request, _, let service, let ladder, let weight):
+            let offer = await host.offer(for: service, ladder: ladder, weight: weight ?? 1, me: me)
             return .offer(request: request, responder: me, shares: offer.shares, reasons: offer.reasons)
-        case .reserve(let request, let sender, let service, let level, let share):
-            switch await host.reserve(service: service, requester: sender, level: level, share: share) {
+        case .reserve(let request, let sender, let service, let level, let share, let claim):
+            switch await host.reserve(service: service, requester: sender, level: level, share: share, claim: claim) {
             case .accepted:
                 logger.info("reserved", metadata: ["service": "\(service)", "requester": "\(sender)", "level": "\(level)", "share": "\(share)"])
                 return .reserveAnswer(request: request, accepted: true, available: share, reason: "")
@@ -189,7 +189,13 @@ public struct ServiceServer: Service {
                 return .reserveAnswer(request: request, accepted: false, available: available, reason: reason)
             }
         case .renew(let request, let sender, let services):
-            return .renewAnswer(request: request, unknown: await host.renew(services, for: sender))
+            let answer = await host.renew(services, for: sender)
+            for stepDown in answer.stepDowns {
+                logger.info(
+                    "told a requester its service stepped down",
+                    metadata: ["service": "\(stepDown.service)", "requester": "\(sender)", "level": "\(stepDown.level?.description ?? "none")"])
+            }
+            return .renewAnswer(request: request, unknown: answer.unknown, stepDowns: answer.stepDowns)
         case .release(let request, let sender, let service):
             await host.release(service, for: sender)
             return .releaseAnswer(request: request)

@@ -37,10 +37,15 @@ public struct ReserveAnswer: Hashable, Sendable {
 /// How a requester talks to members. The daemon's implementation speaks the wire protocol over
 /// TCP; every call may throw (peer unreachable, malformed answer, authentication failure).
 public protocol ServiceTransport: Sendable {
-    func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel]) async throws -> PeerOffer
-    func reserve(_ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double) async throws -> ReserveAnswer
-    /// Returns the services the peer does not hold for us any more.
-    func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> [ServiceID]
+    /// Asks what share of each level `peer` can carry for a service of `weight` (1 = default).
+    func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double) async throws -> PeerOffer
+    /// Asks `peer` to reserve; `claim` (the service's weight and ladder) lets it step services of
+    /// lower weight down for this one (nil: weight 1, only `level`).
+    func reserve(
+        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim?
+    ) async throws -> ReserveAnswer
+    /// Returns the services the peer does not hold for us any more, and those it stepped down.
+    func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer
     func release(_ peer: ServiceEndpoint, service: ServiceID) async throws
 }
 

@@ -198,7 +198,9 @@ struct StreamHandler: ControlHandler {
                 if let cluster = await coordinator.subCluster(of: id) {
                     await runner.membersChanged(runnerMembers(cluster.members))
                 }
-            case .formed, .rebuilt, .restored, .degraded, .upgraded:
+            case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown:
+                // A step-down for a heavier service is a degradation: below the preferred level
+                // the members decode reference frames only.
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }
                 await runner.membersChanged(runnerMembers(cluster.members))
                 await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)

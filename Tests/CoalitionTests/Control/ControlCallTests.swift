@@ -32,10 +32,10 @@ import Testing
 
     @Test func theEventKindsAndPhasesKeepTheirWireNames() {
         #expect(ServiceEvent.Kind.allCases.map(\.rawValue) == [
-            "formed", "member-lost", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released",
+            "formed", "member-lost", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released", "stepped-down",
         ])
         #expect(ServicePhase.Name.allCases.map(\.rawValue) == ["forming", "serving", "rebuilding", "unserved", "released"])
-        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost])
+        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost, .steppedDown])
     }
 
     @Test func aRequestLineCarriesVersionOpAndTheTypedRequest() throws {
@@ -43,6 +43,16 @@ import Testing
             {"op":"request","request":{"ladder":[{"audio":"high","video":"HD"},{"audio":"high","video":"SD"}],"streams":1},"v":2,"waitMillis":5000,"watch":true}
 
             """#)
+    }
+
+    @Test func aWeightIsSentOnlyWhenNotTheDefault_andDecodesBack() throws {
+        #expect(try line(RequestCall.self, ServiceRequestParameters(hdThenSD, watch: true, weight: 5)) == #"""
+            {"op":"request","request":{"ladder":[{"audio":"high","video":"HD"},{"audio":"high","video":"SD"}],"streams":1},"v":2,"waitMillis":5000,"watch":true,"weight":5}
+
+            """#)
+        let sent = ServiceRequestParameters(hdThenSD, weight: 2.5)
+        let decoded = try JSONDecoder().decode(ControlRequestLine<RequestCall>.self, from: try ControlProtocol.line(ControlRequestLine<RequestCall>(sent)))
+        #expect(decoded.parameters == sent)
     }
 
     @Test func aCallWithoutParametersIsVersionAndOpOnly() throws {
@@ -68,6 +78,9 @@ import Testing
         (#"{"request":{"ladder":[{"video":"SD"},{"video":"HD"}],"streams":1}}"#, "must go down in quality"),
         (#"{"request":{"ladder":[{}],"streams":1}}"#, "needs a video or an audio level"),
         (#"{"request":{"ladder":[{"video":"UHD"}],"streams":1}}"#, "UHD"),
+        (#"{"request":{"ladder":[{"video":"SD"}],"streams":1},"weight":0}"#, "a weight must be above 0"),
+        (#"{"request":{"ladder":[{"video":"SD"}],"streams":1},"weight":-2}"#, "a weight must be above 0"),
+        (#"{"request":{"ladder":[{"video":"SD"}],"streams":1},"weight":2e9}"#, "at most 1000000"),
     ])
     func anInvalidRequestIsRefusedWhenDecoded(json: String, reason: String) {
         let error = #expect(throws: DecodingError.self) {

@@ -114,6 +114,16 @@ enum FuzzSeeds {
             ("service-unit", .unit(request: 5, sender: sender, service: service, plan: .full, unit: unit)),
             ("service-unit-answer", .unitAnswer(request: 5, outcome: .result(result))),
             ("service-unit-refused", .unitAnswer(request: 6, outcome: .refused(.busy))),
+            // The trailing fields of weighted reclaim (issue 17).
+            ("service-query-weighted", .query(request: 7, sender: sender, service: service, ladder: [hd, sd], weight: 5)),
+            ("service-reserve-claim", .reserve(
+                request: 8, sender: sender, service: service, level: hd, share: 1, claim: ReservationClaim(weight: 5, ladder: [hd, sd]))),
+            ("service-renew-answer-step-downs", .renewAnswer(
+                request: 9, unknown: [],
+                stepDowns: [
+                    StepDown(service: service, level: sd, reason: "stepped down for a service of weight 5 (this one weighs 1)"),
+                    StepDown(service: ServiceID("3a5f09c21e7d4b68/2"), level: nil, reason: "taken back"),
+                ])),
         ]
     }
 
