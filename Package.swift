@@ -176,7 +176,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "LabKitTests", dependencies: ["LabKit", "Coalition", "MediaCore"]),
-        .testTarget(name: "LabTests", dependencies: ["Coalition", "MembershipCore", "QoSModel", "LabKit", "ChildProcess", "TestSupport"]),
+        .testTarget(
+            name: "LabTests",
+            dependencies: [
+                "Coalition", "MembershipCore", "QoSModel", "ServiceCore", "LabKit", "ChildProcess", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

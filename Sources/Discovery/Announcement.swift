@@ -41,6 +41,10 @@ public struct Announcement: Hashable, Sendable {
 
     /// The protocol version this build speaks.
     public static let currentProtocolVersion = 1
+    /// The protocol versions this build accepts from others (`pv`); a node announcing another
+    /// is refused by Discovery. The daemon sets ``DiscoveryAgent/Configuration/acceptedProtocolVersions``
+    /// from the wire codec's accepted versions, so the two never disagree.
+    public static let acceptedProtocolVersions: ClosedRange<Int> = currentProtocolVersion...currentProtocolVersion
     /// The profile id announced by a node that loaded no capability profile.
     public static let noProfile = "none"
 }

@@ -161,7 +161,9 @@ final class AvahiSession: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.emit = emit
-        self.table = PeerTable(ownNodeID: announcement.nodeID, timing: configuration.resolveTiming)
+        self.table = PeerTable(
+            ownNodeID: announcement.nodeID, timing: configuration.resolveTiming,
+            acceptedProtocolVersions: configuration.acceptedProtocolVersions)
         self.backoff = configuration.backoff
         self.poll = try ThreadedPollHandle()
     }

@@ -22,6 +22,11 @@ extension DiscoveryAgent {
         /// resolutions `DiscoveryAgent.resolveAgain` starts for one service (10 s).
         public var resolveTiming = PeerTable.Timing()
 
+        /// The protocol versions (`pv`) a peer may announce to be admitted; a record announcing
+        /// another is refused (`unsupported-pv`), logged once per record and counted. Default
+        /// ``Announcement/acceptedProtocolVersions`` (1...1).
+        public var acceptedProtocolVersions: ClosedRange<Int> = Announcement.acceptedProtocolVersions
+
         public init() {}
 
         var backoff: Backoff { Backoff(initial: retryInitial, maximum: retryMaximum, multiplier: retryMultiplier) }

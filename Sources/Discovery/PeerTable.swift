@@ -70,10 +70,18 @@ public struct PeerTable: Sendable {
     private var resolvedAgainAt: [Key: ContinuousClock.Instant] = [:]
     /// Retry and rate-limit delays.
     public let timing: Timing
+    /// The protocol versions a peer may announce (`pv`); a record with another is refused
+    /// (`unsupported-pv`) like an invalid one, so its node is never admitted.
+    public let acceptedProtocolVersions: ClosedRange<Int>
 
-    public init(ownNodeID: NodeID, timing: Timing = Timing()) {
+    /// - Parameter acceptedProtocolVersions: default ``Announcement/acceptedProtocolVersions``.
+    public init(
+        ownNodeID: NodeID, timing: Timing = Timing(),
+        acceptedProtocolVersions: ClosedRange<Int> = Announcement.acceptedProtocolVersions
+    ) {
         self.ownNodeID = ownNodeID
         self.timing = timing
+        self.acceptedProtocolVersions = acceptedProtocolVersions
     }
 
     /// The keys whose resolver is running: the shell holds one open resolver for each, and no
@@ -179,7 +187,18 @@ public struct PeerTable: Sendable {
         guard browsed.contains(key) else { return [] }
         resolving.remove(key)
         failureBackoff[key] = nil
-        let decoded = Result { () throws(TXTRecordError) in try TXTRecord.decode(txt) }
+        let versions = acceptedProtocolVersions
+        let decoded = Result { () throws(TXTRecordError) in
+            let announcement = try TXTRecord.decode(txt)
+            guard versions.contains(announcement.protocolVersion) else {
+                throw TXTRecordError(
+                    .unsupportedProtocolVersion, key: "pv",
+                    reason: "node \(announcement.nodeID) speaks protocol version \(announcement.protocolVersion); this node speaks "
+                        + (versions.count == 1 ? "only \(versions.lowerBound)" : "\(versions.lowerBound)...\(versions.upperBound)")
+                        + ", so it is not admitted")
+            }
+            return announcement
+        }
         return apply(key, hostName: hostName, address: address, port: port, decoded: decoded)
     }
 

@@ -208,6 +208,9 @@ public struct TXTRecordError: Error, Hashable, Sendable, CustomStringConvertible
         public static let outOfRange = Code(name: "out-of-range")
         /// The whole record is larger than `TXTRecord.maximumWireBytes`.
         public static let tooLarge = Code(name: "too-large")
+        /// A valid record announcing a protocol version (`pv`) this build does not speak: its
+        /// node is not admitted (``PeerTable``), rather than admitted and then unable to talk.
+        public static let unsupportedProtocolVersion = Code(name: "unsupported-pv")
     }
 
     public let code: Code

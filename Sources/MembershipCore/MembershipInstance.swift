@@ -150,6 +150,9 @@ public struct MembershipInstance: Sendable {
     /// The state of `id` in our view, nil when unknown.
     public func state(of id: MemberID) -> MemberState? { peers[id]?.state }
 
+    /// The address `id` is known by (its frames must come from there), nil when unknown.
+    public func address(of id: MemberID) -> PeerAddress? { peers[id]?.address }
+
     /// The ids of every member we know, in any state.
     public var knownMembers: [MemberID] { Array(peers.keys) }
 

@@ -11,7 +11,7 @@ struct CoalitionLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coalition-lab",
         abstract: "Questions the lab scripts ask of running nodes and of a stream's report.",
-        subcommands: [WaitPeers.self, MemberBoard.self, StreamSummary.self, SendDatagrams.self])
+        subcommands: [WaitPeers.self, MemberBoard.self, StreamSummary.self, SendDatagrams.self, SendStream.self])
 }
 
 /// The `node` the questions are asked through: beside this binary unless given.

@@ -35,6 +35,11 @@ enum Rendering {
                 lines.append("  the last re-read of the key file failed (these keys stayed in force): \(failure)")
             }
         }
+        if let refused = report.refusedRecords, !refused.isEmpty {
+            lines.append(
+                "dns-sd: refused records (not admitted): "
+                    + refused.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n")
     }
 

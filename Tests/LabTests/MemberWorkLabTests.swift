@@ -81,6 +81,14 @@ struct MemberWorkLabTests {
             "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "0.5",
             "--key-file", lab.keyFile,
         ])
+        // The requester's host runs a node too: a member serves only members, from their own address.
+        let requesterDirectory = lab.host(2).directory
+        let requesterSocket = "\(requesterDirectory)/node.sock"
+        try lab.spawn(host: 2, logFile: "\(requesterDirectory)/node.log", [
+            Lab.nodeBinary, "join", "--name", "board-2", "--bind", lab.address(host: 2), "--control-socket", requesterSocket,
+            "--state-dir", "\(requesterDirectory)/state", "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "0",
+            "--key-file", lab.keyFile,
+        ])
         func log() -> String { (try? String(contentsOfFile: "\(directory)/node.log", encoding: .utf8)) ?? "" }
         func work() -> MemberWorkReport? { Lab.nodeStatus(socket: socket)?.services?.work }
         var enforcement: WorkEnforcement?
@@ -89,13 +97,16 @@ struct MemberWorkLabTests {
             return enforcement != nil
         }, "the member never answered: \(log())")
         try #require(enforcement?.enabled == true, "enforcement is off: \(String(describing: enforcement))")
+        try #require(Lab.poll(within: 15, every: 0.1) {
+            Lab.nodeStatus(socket: socket).map { StatusQuestions.alivePeers($0) == 1 } ?? false
+        }, "the member never admitted the requester's node: \(log())")
 
         // Phase 1: the whole clip at one HD stream's share; phase 2: the first two units again at
         // a quarter of it (the lease resized), slow enough to kill the worker mid-unit.
         let output = "\(lab.host(2).directory)/units.json"
         let client = lab.process(host: 2, [
             Self.bench, "member-units", "--address", lab.address(host: 1), "--control-socket", socket, "--key-file", lab.keyFile,
-            "--input", clip, "--phases", "1:all,0.25:2", "--output", output, "--no-release",
+            "--requester-control-socket", requesterSocket, "--input", clip, "--phases", "1:all,0.25:2", "--output", output, "--no-release",
         ])
         let clientLog = scratch.appendingPathComponent("client.log")
         FileManager.default.createFile(atPath: clientLog.path, contents: nil)
@@ -175,7 +186,7 @@ struct MemberWorkLabTests {
         let again = "\(lab.host(2).directory)/units-again.json"
         let run = try lab.run(host: 2, timeout: 60, [
             Self.bench, "member-units", "--address", lab.address(host: 1), "--control-socket", socket, "--key-file", lab.keyFile,
-            "--input", clip, "--phases", "1:1", "--output", again, "--no-release",
+            "--requester-control-socket", requesterSocket, "--input", clip, "--phases", "1:1", "--output", again, "--no-release",
         ])
         try #require(run.succeeded, "\(run)")
         let held2 = try #require(try JSONDecoder().decode(Figures.self, from: Data(contentsOf: URL(fileURLWithPath: again))).phases.first?.after?.cgroup)

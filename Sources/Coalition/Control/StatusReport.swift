@@ -12,17 +12,24 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Whether the coalition's frames are authenticated here, and under which keys; nil from a
     /// daemon that does not say.
     public var authentication: AuthenticationStatus?
+    /// DNS-SD records refused, per reason (e.g. `"unsupported-pv": 1` for a board announcing a
+    /// protocol version this build does not speak, which is not admitted); nil when none was.
+    public var refusedRecords: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case node = "self"
-        case avahi, peers, authentication
+        case avahi, peers, authentication, refusedRecords
     }
 
-    public init(node: NodeSummary, avahi: String, peers: [PeerSummary], authentication: AuthenticationStatus? = nil) {
+    public init(
+        node: NodeSummary, avahi: String, peers: [PeerSummary], authentication: AuthenticationStatus? = nil,
+        refusedRecords: [String: Int]? = nil
+    ) {
         self.node = node
         self.avahi = avahi
         self.peers = peers
         self.authentication = authentication
+        self.refusedRecords = refusedRecords
     }
 }
 

@@ -73,8 +73,11 @@ public struct NodeDaemon: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.state = NodeState(announcement: configuration.announcement)
+        // A peer is admitted only if it speaks a version the wire codec accepts.
+        var discovery = configuration.discovery
+        discovery.acceptedProtocolVersions = Int(WireFormat.acceptedVersions.lowerBound)...Int(WireFormat.acceptedVersions.upperBound)
         self.agent = DiscoveryAgent(
-            announcement: configuration.announcement, configuration: configuration.discovery, logger: logger)
+            announcement: configuration.announcement, configuration: discovery, logger: logger)
         let me = MemberID(configuration.announcement.nodeID.description)!
         self.me = me
         let capacity = CapacityMonitor(configuration: configuration.capacity, logger: logger)
@@ -213,7 +216,12 @@ public struct NodeDaemon: Sendable {
 
     /// The daemon's services in start order; shutdown runs in reverse.
     public func services() -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        [
+        // The query port serves members only, each from its own address; our own coordinator
+        // reaches it over loopback or the bind address.
+        let admission = RequesterAdmission(me: me, ownHosts: Set([configuration.bindAddress].compactMap { $0 }))
+        let me = self.me
+        let membership = self.membership
+        return [
             .init(
                 service: ControlServer(
                     configuration: configuration.control, router: ControlRouter(controlHandlers()), logger: logger),
@@ -227,7 +235,11 @@ public struct NodeDaemon: Sendable {
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
                         keyring: configuration.keyring),
-                    host: host, units: work.pool, me: me, drops: queryDrops, logger: logger),
+                    host: host, units: work.pool, me: me, drops: queryDrops, logger: logger,
+                    admit: { sender, source in
+                        let known = sender == me ? nil : await membership.known(sender)
+                        return admission.refusal(of: sender, from: source, known: known)
+                    }),
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),

@@ -40,6 +40,8 @@ public actor NodeState {
         case false?: "unavailable"
         case nil: "starting"
         }
-        return StatusReport(node: node, avahi: avahi, peers: directory.summaries(now: now))
+        return StatusReport(
+            node: node, avahi: avahi, peers: directory.summaries(now: now),
+            refusedRecords: directory.refusedRecords.isEmpty ? nil : directory.refusedRecords)
     }
 }

@@ -16,6 +16,9 @@ public struct PeerDirectory: Sendable {
     public private(set) var published = false
     /// Whether avahi-daemon answered; nil before the first answer.
     public private(set) var avahiRunning: Bool?
+    /// Records Discovery refused, per reason (`TXTRecordError.Code`'s name, e.g. `unsupported-pv`):
+    /// each refused record is counted once per distinct reason (Discovery reports a repeat once).
+    public private(set) var refusedRecords: [String: Int] = [:]
 
     public init() {}
 
@@ -28,8 +31,8 @@ public struct PeerDirectory: Sendable {
             avahiRunning = true
         case .vanished(let peer):
             entries[peer.nodeID] = nil
-        case .rejected:
-            break
+        case .rejected(_, let reason):
+            refusedRecords[reason.code.description, default: 0] += 1
         case .published(let name):
             publishedName = name
             published = true

@@ -73,6 +73,12 @@ final class MembershipDriver {
 
     func snapshot() -> MembershipSnapshot { instance.snapshot(now: Self.now) }
 
+    /// `id`'s state and address in our table, nil when it is not there.
+    func known(_ id: MemberID) -> RequesterAdmission.KnownMember? {
+        guard let state = instance.state(of: id), let address = instance.address(of: id) else { return nil }
+        return RequesterAdmission.KnownMember(state: state, address: address)
+    }
+
     /// What the instance counted (heartbeats, suspicions, deaths, detection times).
     var counters: MembershipCounters { instance.counters }
 

@@ -121,6 +121,12 @@ public final class MembershipService: Service, Sendable {
         await loop.value { $0.snapshot() }
     }
 
+    /// `id`'s state and the address it is known by, nil when it is not in our table (the query
+    /// port serves only members, from their own address: ``RequesterAdmission``).
+    public func known(_ id: MemberID) async -> RequesterAdmission.KnownMember? {
+        await loop.value { $0.known(id) }
+    }
+
     /// Heartbeats, suspicions, refutations, deaths and detection times since the start.
     public func counters() async -> MembershipCounters {
         await loop.value { $0.counters }

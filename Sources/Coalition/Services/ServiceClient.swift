@@ -34,6 +34,8 @@ public actor ServiceClient: ServiceTransport {
     public let configuration: Configuration
     private var connections: [ServiceEndpoint: EventLoopFuture<Channel>] = [:]
     private var nextRequest: UInt32 = 1
+    /// One replay memory for the answers on every connection.
+    private let replay = SharedReplayGuard()
 
     public init(me: MemberID, configuration: Configuration = .init()) {
         self.me = me
@@ -131,13 +133,14 @@ public actor ServiceClient: ServiceTransport {
     private func connection(to peer: ServiceEndpoint) -> EventLoopFuture<Channel> {
         if let existing = connections[peer] { return existing }
         let keyring = configuration.keyring
+        let replay = self.replay
         let future = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.answerTypes, keyring: keyring)))
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.answerTypes, keyring: keyring, replay: replay)))
                     try channel.pipeline.syncOperations.addHandler(ServiceClientHandler(keyring: keyring))
                 }
             }

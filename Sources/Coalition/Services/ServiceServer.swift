@@ -8,8 +8,12 @@ import ServiceLifecycle
 import Synchronization
 
 /// Listens for queries and reservations on the query port (TCP) and answers them from the
-/// `ServiceHost`. A peer that sends a malformed, oversized, unknown-version or badly tagged
-/// frame is counted and disconnected; nothing it sends disturbs the daemon.
+/// `ServiceHost`. A peer that sends a malformed, oversized, unknown-version, badly tagged or
+/// replayed frame, or a request in the name of a sender `admit` refuses, is counted and
+/// disconnected; nothing it sends disturbs the daemon.
+///
+/// Every connection shares one replay memory (``SharedReplayGuard``): a tagged request captured
+/// on one connection is `replayed` on any other within the window.
 public struct ServiceServer: Service {
     public struct Configuration: Sendable {
         /// The address to bind; tests and the lab give the host's own address. Default 0.0.0.0.
@@ -38,15 +42,20 @@ public struct ServiceServer: Service {
     private let me: MemberID
     private let logger: Logger
     private let drops: ServiceDropCounter
-    /// Reports requesters heard from (for membership).
-    private let onRequest: @Sendable (MemberID) -> Void
+    /// Decides per request whether its sender is served from the connection's source address
+    /// (an IP literal; nil if unknown): nil serves it, a reason drops it and closes the
+    /// connection. The daemon asks its membership (``RequesterAdmission``).
+    private let admit: @Sendable (_ sender: MemberID, _ source: String?) async -> WireDropReason?
+    /// The replay memory of every connection.
+    private let replay: SharedReplayGuard
     /// Told the port once listening.
     private let onListening: @Sendable (Int) -> Void
 
     public init(
         configuration: Configuration, host: ServiceHost, units: (any UnitExecutor)? = nil, me: MemberID,
         drops: ServiceDropCounter = .init(), logger: Logger,
-        onRequest: @escaping @Sendable (MemberID) -> Void = { _ in },
+        replay: SharedReplayGuard = SharedReplayGuard(),
+        admit: @escaping @Sendable (_ sender: MemberID, _ source: String?) async -> WireDropReason? = { _, _ in nil },
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.onListening = onListening
@@ -56,18 +65,20 @@ public struct ServiceServer: Service {
         self.me = me
         self.drops = drops
         self.logger = logger
-        self.onRequest = onRequest
+        self.admit = admit
+        self.replay = replay
     }
 
     public func run() async throws {
         let keyring = configuration.keyring
+        let replay = self.replay
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.requestTypes, keyring: keyring)))
+                        ByteToMessageHandler(WireStreamDecoder(accepting: ServiceMessage.requestTypes, keyring: keyring, replay: replay)))
                     return try NIOAsyncChannel<WireStreamEvent, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -85,6 +96,7 @@ public struct ServiceServer: Service {
     /// requester matches them by request number). One writer task sends every answer.
     private func serve(_ connection: NIOAsyncChannel<WireStreamEvent, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "?"
+        let source = connection.channel.remoteAddress?.ipAddress
         let encoder = WireFrameEncoder(keyring: configuration.keyring)
         let allocator = connection.channel.allocator
         do {
@@ -102,7 +114,7 @@ public struct ServiceServer: Service {
                         }
                     }
                     await withTaskGroup(of: Void.self) { running in
-                        await readRequests(inbound, peer: peer, answer: answer, running: &running)
+                        await readRequests(inbound, peer: peer, source: source, answer: answer, running: &running)
                     }
                     answer.finish()
                     try await writer.waitForAll()
@@ -116,7 +128,7 @@ public struct ServiceServer: Service {
     /// Reads requests until the peer closes or sends something to drop (then units in flight
     /// are cancelled and the connection closes).
     private func readRequests(
-        _ inbound: NIOAsyncChannelInboundStream<WireStreamEvent>, peer: String,
+        _ inbound: NIOAsyncChannelInboundStream<WireStreamEvent>, peer: String, source: String?,
         answer: AsyncStream<ServiceMessage>.Continuation, running: inout TaskGroup<Void>
     ) async {
         let inFlight = UnitsInFlight()
@@ -140,8 +152,15 @@ public struct ServiceServer: Service {
                         message = decoded
                     }
                 }
+                if let sender = message.sender, let refusal = await admit(sender, source) {
+                    drops.record(refusal)
+                    logger.warning(
+                        "refused a request from a sender that is not a member at that address, and disconnected",
+                        metadata: ["peer": "\(peer)", "sender": "\(sender)", "reason": "\(refusal)", "type": "\(message.type)"])
+                    running.cancelAll()
+                    return
+                }
                 if case .unit(let request, let sender, let service, let plan, let unit) = message {
-                    onRequest(sender)
                     guard inFlight.enter(limit: configuration.maximumUnitsInFlight) else {
                         answer.yield(.unitAnswer(request: request, outcome: .refused(.busy)))
                         continue
@@ -175,7 +194,6 @@ public struct ServiceServer: Service {
 
     /// The answer to a request; nil for a message that is not a request.
     func answer(_ message: ServiceMessage) async -> ServiceMessage? {
-        if let sender = message.sender { onRequest(sender) }
         switch message {
         case .query(let request, _, let service, let ladder, let weight):
             let offer = await host.offer(for: service, ladder: ladder, weight: weight ?? 1, me: me)

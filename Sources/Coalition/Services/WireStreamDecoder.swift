@@ -15,8 +15,10 @@ struct WireStreamDecoder: ByteToMessageDecoder {
     private var decoder: WireFrameDecoder
     private var failed = false
 
-    init(accepting types: [WireMessageType], keyring: WireKeyring?) {
-        decoder = WireFrameDecoder(accepting: types, keyring: keyring)
+    /// - Parameter replay: the replay memory shared by every connection of the listener or
+    ///   client, so a frame captured on one connection is refused on another.
+    init(accepting types: [WireMessageType], keyring: WireKeyring?, replay: SharedReplayGuard) {
+        decoder = WireFrameDecoder(accepting: types, keyring: keyring, sharedReplayGuard: replay)
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// The coalition keys and what they do: tags frames with HMAC-SHA256 (truncated to 128 bits,
 /// as RFC 4868 allows) under the current key, and checks tags against every accepted key (the
@@ -97,9 +98,15 @@ public struct WireKeyError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Refuses a tagged frame whose timestamp is outside ±`window` of our clock, or whose
-/// (timestamp, nonce) was already seen within the window. Memory is bounded by `capacity`;
-/// when full, the oldest entries go first (a replay older than them is still refused by the
-/// timestamp check once the window has passed them).
+/// (timestamp, nonce) was already seen within the window. Pure: the clock is passed in.
+///
+/// Memory is bounded by `capacity`, and an entry leaves it only once its timestamp has left the
+/// window (at most 2 × `window` after it was accepted), never to make room: a memory full of
+/// frames still inside the window refuses the next frame (`replayMemoryFull`) instead of
+/// forgetting one, so nobody can flush it with a burst of fresh frames and then replay a
+/// forgotten one. The default bound (16 384 in any 10 s, about 1 600 frames a second) is far
+/// above what a board receives; only a key holder can fill it (a frame is remembered only once
+/// its tag verified).
 public struct ReplayGuard: Sendable {
     public let window: Duration
     public let capacity: Int
@@ -114,12 +121,15 @@ public struct ReplayGuard: Sendable {
 
     /// - Parameters:
     ///   - window: how far a sender's clock may be from ours. Default 5 s.
-    ///   - capacity: how many recent frames are remembered. Default 16 384 (about 4 minutes of
-    ///     membership traffic; far more than the window holds).
+    ///   - capacity: how many frames accepted within the window are remembered. Default 16 384
+    ///     (about 1 600 frames a second; a board receives a few dozen).
     public init(window: Duration = .seconds(5), capacity: Int = 16_384) {
         self.window = window
         self.capacity = max(1, capacity)
     }
+
+    /// How many frames are remembered now.
+    public var count: Int { seen.count }
 
     /// Checks and remembers a frame; nil if acceptable, else why not.
     public mutating func admit(timestamp: UInt64, nonce: UInt64, nowMilliseconds: UInt64) -> WireDropReason? {
@@ -128,8 +138,18 @@ public struct ReplayGuard: Sendable {
         guard distance <= windowMilliseconds else { return .staleTimestamp }
         let entry = Entry(timestamp: timestamp, nonce: nonce)
         guard !seen.contains(entry) else { return .replayed }
-        // Drop entries that left the window, then the oldest if still full.
-        while head < order.count, order[head].timestamp &+ windowMilliseconds < nowMilliseconds || order.count - head >= capacity {
+        forgetExpired(nowMilliseconds: nowMilliseconds, windowMilliseconds: windowMilliseconds)
+        guard seen.count < capacity else { return .replayMemoryFull }
+        seen.insert(entry)
+        order.append(entry)
+        return nil
+    }
+
+    /// Forgets the entries whose timestamp left the window: a replay of them is refused by the
+    /// timestamp check from now on. Entries leave in the order they came; one still inside the
+    /// window holds back those after it, which are at most 2 × `window` old.
+    private mutating func forgetExpired(nowMilliseconds: UInt64, windowMilliseconds: UInt64) {
+        while head < order.count, order[head].timestamp &+ windowMilliseconds < nowMilliseconds {
             seen.remove(order[head])
             head += 1
         }
@@ -137,8 +157,28 @@ public struct ReplayGuard: Sendable {
             order.removeFirst(head)
             head = 0
         }
-        seen.insert(entry)
-        order.append(entry)
-        return nil
+    }
+}
+
+/// One ``ReplayGuard`` shared by every connection of a listener (or a client), so a frame
+/// captured on one TCP connection is refused on every other one within the window, not only on
+/// its own. Thread-safe: connections decode on several event loops.
+public final class SharedReplayGuard: Sendable {
+    private let memory: Mutex<ReplayGuard>
+
+    /// - Parameter replayGuard: the window and the bound (default ``ReplayGuard/init(window:capacity:)``'s).
+    public init(_ replayGuard: ReplayGuard = ReplayGuard()) {
+        memory = Mutex(replayGuard)
+    }
+
+    /// The window and bound in force.
+    public var window: Duration { memory.withLock { $0.window } }
+    public var capacity: Int { memory.withLock { $0.capacity } }
+    /// How many frames are remembered now.
+    public var count: Int { memory.withLock { $0.count } }
+
+    /// ``ReplayGuard/admit(timestamp:nonce:nowMilliseconds:)`` under the lock.
+    public func admit(timestamp: UInt64, nonce: UInt64, nowMilliseconds: UInt64) -> WireDropReason? {
+        memory.withLock { $0.admit(timestamp: timestamp, nonce: nonce, nowMilliseconds: nowMilliseconds) }
     }
 }

@@ -60,9 +60,14 @@ public enum WireDropReason: String, Error, Hashable, Sendable, CaseIterable, Cod
     case staleTimestamp
     /// The same timestamp and nonce were seen within the replay window.
     case replayed
-    /// Membership admission refused it (`MembershipRefusal`): the sender is no member.
+    /// The replay memory is full of frames still inside the window (``ReplayGuard``): the frame
+    /// is refused rather than another forgotten.
+    case replayMemoryFull
+    /// Membership admission refused it (`MembershipRefusal`): the sender is no member. On the
+    /// query port: the request's sender is not a live (alive or suspect) member.
     case unknownSender
-    /// Membership admission refused it: a member's id from another address than its own.
+    /// Membership admission refused it: a member's id from another address than its own. On the
+    /// query port: a request in a member's name from another address than the member's.
     case unexpectedAddress
     /// Membership admission refused it: the member table is at its bound.
     case memberTableFull

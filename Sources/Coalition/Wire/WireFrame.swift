@@ -77,16 +77,27 @@ public struct WireFrameDecoder: Sendable {
     /// The keys tags are checked against, read once per frame (a reload applies to the next
     /// frame); nil accepts untagged frames only.
     public let keyring: WireKeyring?
+    /// This decoder's own replay memory, used when ``sharedReplayGuard`` is nil.
     public var replayGuard: ReplayGuard
+    /// A replay memory shared with other decoders (every connection of a listener); nil keeps
+    /// ``replayGuard``, this decoder's own (one socket).
+    public let sharedReplayGuard: SharedReplayGuard?
 
     /// - Parameters:
     ///   - accepting: the message types this socket accepts; any other number is `unknownType`.
     ///   - keyring: with keys, untagged frames are `missingTag` and a tag must verify under one
     ///     of the keys in force; without, tagged frames are `unexpectedTag`.
-    public init(accepting types: [WireMessageType], keyring: WireKeyring?, replayGuard: ReplayGuard = ReplayGuard()) {
+    ///   - replayGuard: the decoder's own replay memory (one socket).
+    ///   - sharedReplayGuard: a memory shared by every connection of a listener, used instead of
+    ///     `replayGuard`, so a frame seen on one connection is a replay on every other.
+    public init(
+        accepting types: [WireMessageType], keyring: WireKeyring?, replayGuard: ReplayGuard = ReplayGuard(),
+        sharedReplayGuard: SharedReplayGuard? = nil
+    ) {
         for type in types { self.types[type.rawValue] = type }
         self.keyring = keyring
         self.replayGuard = replayGuard
+        self.sharedReplayGuard = sharedReplayGuard
     }
 
     /// Checks tags against fixed keys; nil (the default) accepts untagged frames only.
@@ -148,7 +159,9 @@ public struct WireFrameDecoder: Sendable {
                 buffer.moveReaderIndex(forwardBy: frameLength)
                 return .drop(.badTag)
             }
-            if let reason = replayGuard.admit(timestamp: timestamp, nonce: nonce, nowMilliseconds: nowMilliseconds) {
+            let replay = sharedReplayGuard.map { $0.admit(timestamp: timestamp, nonce: nonce, nowMilliseconds: nowMilliseconds) }
+                ?? replayGuard.admit(timestamp: timestamp, nonce: nonce, nowMilliseconds: nowMilliseconds)
+            if let reason = replay {
                 buffer.moveReaderIndex(forwardBy: frameLength)
                 return .drop(reason)
             }

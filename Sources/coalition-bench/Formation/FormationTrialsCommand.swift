@@ -47,8 +47,9 @@ struct FormationTrialsCommand: AsyncParsableCommand {
         let status = try await control.call(StatusCall.self)
         let request = try ServiceRequest.parse(video: video, audio: nil)
         let keyring = try keyFile.map { path throws(WireKeyError) in try WireKeyring(keyFile: path) }
-        // The requester's own id: 16 hex digits no daemon of the lab has.
-        let me = MemberID(String(format: "%016x", 0xbe9c_0000_0000 + Int(getpid())))!
+        // The daemon's own id, from the daemon's host: a member serves only members, each from its
+        // own address (`RequesterAdmission`). The services are named apart from the daemon's.
+        guard let me = MemberID(status.node.id) else { throw BenchFailure("the daemon reports a malformed id \(status.node.id)") }
         let client = ServiceClient(me: me, configuration: .init(keyring: keyring))
         let endpoints = try ([(status.node.id, address, status.node.queryPort)] + status.peers.map { ($0.id, $0.address, $0.queryPort) })
             .map { id, host, port in
@@ -59,7 +60,7 @@ struct FormationTrialsCommand: AsyncParsableCommand {
         var figures = FormationFigures(peers: status.peers.count + 1, trials: trials)
         for trial in 0..<(warmup + trials) {
             let parallelMillis = try await formThroughTheDaemon(control, request, trial: trial)
-            let outcome = try await sequential.form(request, id: ServiceID("\(me)/\(trial + 1)"))
+            let outcome = try await sequential.form(request, id: ServiceID("\(me)/sequential-\(getpid())-\(trial + 1)"))
             guard outcome.event.settlesServed else {
                 throw BenchFailure("trial \(trial): the sequential formation did not serve: \(outcome.event)")
             }

@@ -15,7 +15,10 @@ import ServiceCore
 /// member's `services` report from its control socket, so the figures carry the service
 /// cgroup's CPU and throttling. A unit answered `workerDied` is sent once more.
 ///
-/// The lab test `MemberWorkLabTests` runs it in a lab host against a `node join` in another.
+/// A member serves only members, each from its own address (`RequesterAdmission`), so it speaks
+/// in the id of the `node join` running beside it (`--requester-control-socket`), from that
+/// node's host. The lab test `MemberWorkLabTests` runs it in a lab host, beside a `node join`,
+/// against a `node join` in another.
 struct MemberUnitsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member-units",
@@ -34,6 +37,11 @@ struct MemberUnitsCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("key-file"), help: "The coalition key file (none: an --insecure member).")
     var keyFile: String?
+
+    @Option(
+        name: .customLong("requester-control-socket"),
+        help: "The control socket of the `node join` on this host: requests go in its id (a member serves only members, from their own address).")
+    var requesterControlSocket: String
 
     @Option(help: "The input media file.")
     var input: String
@@ -82,8 +90,9 @@ struct MemberUnitsCommand: AsyncParsableCommand {
         let member = ServiceEndpoint(id: memberID, host: address, port: UInt16(port))
         let keyring = try keyFile.map { path throws(WireKeyError) in try WireKeyring(keyFile: path) }
         guard let level = VideoLevel(rawValue: video) else { throw ValidationError("--video must be SD, HD or FHD") }
-        let me = MemberID(String(format: "%016x", 0xbe9d_0000_0000 + Int(getpid())))!
-        let service = ServiceID("\(me.rawValue)/1")
+        let requester = try await ControlClient(path: requesterControlSocket).call(StatusCall.self)
+        guard let me = MemberID(requester.node.id) else { throw BenchFailure("the requester's node reports a malformed id \(requester.node.id)") }
+        let service = ServiceID("\(me.rawValue)/bench-\(getpid())")
         let client = ServiceClient(me: me, configuration: .init(requestTimeout: .seconds(60), keyring: keyring))
 
         let demuxer = try Demuxer(MediaInput(argument: input))
