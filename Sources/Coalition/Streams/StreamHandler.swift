@@ -61,7 +61,9 @@ struct StreamHandler: ControlHandler {
         }
 
         let events = await coordinator.watch()
-        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin)
+        // Members price the input itself (its size and frame rate) rather than its level's preset.
+        let input = InputLevel.description(of: streams)
+        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin, input: input)
         var settled: ServiceEventRecord?
         for await event in events where event.service == id.rawValue && event.settles {
             settled = event
@@ -75,7 +77,7 @@ struct StreamHandler: ControlHandler {
 
         let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
         let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
-        await runner.membersChanged(runnerMembers(cluster.members))
+        await runner.membersChanged(await runnerMembers(id, cluster.members))
         await registry.add(runner)
         defer { Task { await registry.remove(id) } }
         let frameMD5Streams = streams.map { FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime) }
@@ -112,9 +114,15 @@ struct StreamHandler: ControlHandler {
         try? await coordinator.release(id)
     }
 
-    /// The coordinator's sub-cluster as the runner takes it.
-    private func runnerMembers(_ members: [(endpoint: ServiceEndpoint, share: Double)]) -> [StreamRunner.Member] {
-        members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) }
+    /// The coordinator's sub-cluster as the runner takes it, with what each member estimated
+    /// the input costs it (for report.json, beside what it measured).
+    private func runnerMembers(_ id: ServiceID, _ members: [(endpoint: ServiceEndpoint, share: Double)]) async -> [StreamRunner.Member] {
+        var result: [StreamRunner.Member] = []
+        for member in members {
+            let estimate = await coordinator.estimatedDemand(of: id, at: member.endpoint.id)
+            result.append(StreamRunner.Member(endpoint: member.endpoint, share: member.share, cpuPerMediaSecond: estimate?.cpuCores))
+        }
+        return result
     }
 
     /// Every output of the stream to the client, as answer lines, until the stream finishes.
@@ -196,13 +204,13 @@ struct StreamHandler: ControlHandler {
             case .memberLost:
                 // The lost member is out of the sub-cluster already (and out of the live peers).
                 if let cluster = await coordinator.subCluster(of: id) {
-                    await runner.membersChanged(runnerMembers(cluster.members))
+                    await runner.membersChanged(await runnerMembers(id, cluster.members))
                 }
             case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown:
                 // A step-down for a heavier service is a degradation: below the preferred level
                 // the members decode reference frames only.
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }
-                await runner.membersChanged(runnerMembers(cluster.members))
+                await runner.membersChanged(await runnerMembers(id, cluster.members))
                 await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)
             case .unserved:
                 await runner.membersChanged([])

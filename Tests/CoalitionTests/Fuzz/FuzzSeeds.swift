@@ -118,6 +118,15 @@ enum FuzzSeeds {
             ("service-query-weighted", .query(request: 7, sender: sender, service: service, ladder: [hd, sd], weight: 5)),
             ("service-reserve-claim", .reserve(
                 request: 8, sender: sender, service: service, level: hd, share: 1, claim: ReservationClaim(weight: 5, ladder: [hd, sd]))),
+            // The trailing input of `node request --input` and the demand a member estimated for it.
+            ("service-query-input", .query(
+                request: 10, sender: sender, service: service, ladder: [hd], weight: 1,
+                input: InputDescription(codec: .h264, width: 960, height: 540, frameRateNumerator: 30, frameRateDenominator: 1))),
+            ("service-reserve-input", .reserve(
+                request: 11, sender: sender, service: service, level: hd, share: 0.5, claim: ReservationClaim(ladder: [hd]),
+                input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 30000, frameRateDenominator: 1001))),
+            ("service-reserve-answer-demand", .reserveAnswer(
+                request: 11, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.0755, memoryBytes: 12_202_496))),
             ("service-renew-answer-step-downs", .renewAnswer(
                 request: 9, unknown: [],
                 stepDowns: [
