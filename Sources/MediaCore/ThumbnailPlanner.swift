@@ -34,6 +34,11 @@ public struct ThumbnailRequest: Sendable, Hashable {
 /// A thumbnail a member made: which one (its index `k`: the picture shown at `origin + k x
 /// interval`), the frame it shows, and its pixels as RGB (8 bits each, rows packed).
 public struct Thumbnail: Sendable, Hashable {
+    /// Most thumbnails in one unit's result.
+    public static let maximumPerResult = 64
+    /// Bytes a result's thumbnail section takes beyond the pixels: version and count, and per
+    /// thumbnail its index, pts, width and height.
+    public static let sectionOverheadBytes = 3 + maximumPerResult * 16
     public var index: UInt32
     /// The presentation time of the frame it shows, in the stream's time base.
     public var pts: Int64
@@ -68,20 +73,31 @@ public enum ThumbnailPlanner {
         guard let first = frames.first, let last = frames.last else { return [] }
         let end = emit.end ?? (last.pts + max(1, last.duration))
         guard end > emit.start else { return [] }
-        // The first k with origin + k x interval >= emit.start (k >= 0).
-        let fromStart = emit.start - request.origin
-        var k = fromStart <= 0 ? 0 : (fromStart + request.interval - 1) / request.interval
+        var k = firstIndex(request, atOrAfter: emit.start)
         var picks: [(index: UInt32, pts: Int64)] = []
         var frame = 0
-        while k <= Int64(UInt32.max) {
-            let (product, overflow) = k.multipliedReportingOverflow(by: request.interval)
-            guard !overflow else { break }
-            let t = request.origin + product
-            guard t < end else { break }
+        while let t = time(request, k), t < end {
             while frame + 1 < frames.count && frames[frame + 1].pts <= t { frame += 1 }
             picks.append((UInt32(k), frames[frame].pts <= t ? frames[frame].pts : first.pts))
             k += 1
         }
         return picks
+    }
+
+    /// The first index whose time is at or after `start` (0 when `start` is before the origin).
+    public static func firstIndex(_ request: ThumbnailRequest, atOrAfter start: Int64) -> Int64 {
+        let (fromStart, overflow) = start.subtractingReportingOverflow(request.origin)
+        guard !overflow else { return start > request.origin ? Int64(UInt32.max) + 1 : 0 }
+        return fromStart <= 0 ? 0 : fromStart / request.interval + (fromStart % request.interval == 0 ? 0 : 1)
+    }
+
+    /// When thumbnail `index` is due, in the stream's time base; nil past the last index a
+    /// result can carry (UInt32) or where the time does not fit.
+    public static func time(_ request: ThumbnailRequest, _ index: Int64) -> Int64? {
+        guard (0...Int64(UInt32.max)).contains(index) else { return nil }
+        let (product, overflow) = index.multipliedReportingOverflow(by: request.interval)
+        guard !overflow else { return nil }
+        let (t, overflowed) = request.origin.addingReportingOverflow(product)
+        return overflowed ? nil : t
     }
 }

@@ -70,6 +70,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// Largest unit and unit result carried, in bytes (`MediaUnitLimits`' defaults).
     public static let maximumUnitBytes = MediaUnitLimits.standard.maximumUnitBytes
     public static let maximumUnitResultBytes = MediaUnitLimits.standard.maximumFrames * 36 + 64
+        + Thumbnail.sectionOverheadBytes + MediaUnitLimits.standard.maximumThumbnailBytes
 
     public var request: UInt32 {
         switch self {

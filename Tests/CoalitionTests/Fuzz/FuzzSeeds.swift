@@ -181,6 +181,15 @@ enum FuzzSeeds {
             "unit-audio": [0] + unit,
             "result": [1] + result,
             "result-failed": [1] + MediaUnitEncoding.encode(UnitResult(sequence: 3, stream: 1, frames: [], failure: .invalidData, cpuNanoseconds: 5)),
+            // The optional thumbnail sections of contact sheets.
+            "unit-video-thumbnails": [0] + MediaUnitEncoding.appending(
+                ThumbnailRequest(interval: 24_576, origin: 0, tileWidth: 4, tileHeight: 2), toUnit: MediaUnitEncoding.encode(MediaSeeds.videoUnit())),
+            "result-thumbnails": [1] + MediaUnitEncoding.encode(UnitResult(
+                sequence: 7, stream: 0, frames: MediaSeeds.result().frames, cpuNanoseconds: 9,
+                thumbnails: [
+                    Thumbnail(index: 1, pts: 24_576, width: 2, height: 2, rgb: (0..<12).map { UInt8($0 * 20) }),
+                    Thumbnail(index: 2, pts: 49_152, width: 2, height: 2, rgb: [UInt8](repeating: 128, count: 12)),
+                ])),
             "demux-streams": [2] + streams.encoded(),
             "demux-unit": [2] + DemuxMessage.unit(unit).encoded(),
             "demux-end": [2] + DemuxMessage.end(packets: 1234).encoded(),
