@@ -65,11 +65,12 @@ public actor ServiceHost {
             level, input: Self.input(input, pricing: level), spare: spare(), reserved: held, configuration: configuration.evaluation)
     }
 
-    /// The input a ladder level is priced for: the input itself for a level at or above the one
-    /// it calls for (members decode the input as it is), nil below (a degraded delivery, priced
-    /// by its preset).
+    /// The input a ladder level is priced for: the input itself for the level it calls for
+    /// (members decode the input as it is); nil for any other level, priced by its preset as
+    /// before: below it a degraded delivery decodes less, and above it the requester asked for
+    /// more than the input holds (a request the preset's price keeps honest).
     static func input(_ input: InputDescription?, pricing level: QoSLevel) -> InputDescription? {
-        guard let input, let video = level.video, video >= input.level else { return nil }
+        guard let input, level.video == input.level else { return nil }
         return input
     }
 
@@ -99,8 +100,7 @@ public actor ServiceHost {
     /// weight above the weights of services it holds, a share counts what they would give up
     /// (``WeightedReclaim``).
     ///
-    /// With an `input`, the levels at or above the one it calls for are priced for the input
-    /// itself (``CapabilityProfile/estimateDemand(for:)``) rather than their presets.
+    /// With an `input`, the level it calls for is priced for the input itself (``CapabilityProfile/estimateDemand(for:)``) rather than their presets.
     public func offer(
         for service: ServiceID, ladder: [QoSLevel], weight: Double = 1, input: InputDescription? = nil, me: MemberID
     ) -> PeerOffer {

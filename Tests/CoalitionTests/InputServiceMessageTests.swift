@@ -113,14 +113,16 @@ import Testing
             now: { MembershipInstant(nanoseconds: 0) })
     }
 
-    @Test func anOffer_pricesTheInputAtItsLevel_andThePresetBelowIt() async throws {
+    @Test func anOffer_pricesTheInputAtItsLevel_andThePresetsOfOtherLevels() async throws {
         let profile = makeBoardProfile()
         let estimate = try #require(profile.estimateDemand(for: qhd))
         #expect(estimate.cpuSecondsPerMediaSecond < 0.80, "between SD (0.30) and HD (0.80)")
         let offer = await host().offer(
-            for: ServiceID("a/1"), ladder: [QoSLevel(video: .hd), QoSLevel(video: .sd)], input: qhd, me: MemberID.named("m"))
-        #expect(abs(offer.shares[0] - 1 / (estimate.cpuSecondsPerMediaSecond * 1.25)) < 1e-9)
-        #expect(abs(offer.shares[1] - 1 / (0.30 * 1.25)) < 1e-9, "SD is below the input's level: its preset")
+            for: ServiceID("a/1"), ladder: [QoSLevel(video: .fhd), QoSLevel(video: .hd), QoSLevel(video: .sd)], input: qhd,
+            me: MemberID.named("m"))
+        #expect(abs(offer.shares[0] - 1 / (1.90 * 1.25)) < 1e-9, "FHD is more than the input holds: its preset")
+        #expect(abs(offer.shares[1] - 1 / (estimate.cpuSecondsPerMediaSecond * 1.25)) < 1e-9)
+        #expect(abs(offer.shares[2] - 1 / (0.30 * 1.25)) < 1e-9, "SD is below the input's level: its preset")
         let plain = await host().offer(for: ServiceID("a/1"), ladder: [QoSLevel(video: .hd)], me: MemberID.named("m"))
         #expect(abs(plain.shares[0] - 1 / (0.80 * 1.25)) < 1e-9)
     }
