@@ -106,6 +106,45 @@ package enum MediaEncoder {
         try check(ff.av_write_trailer(format), "writing the container trailer", path)
     }
 
+    /// A PNG of an RGB picture (`width x height x 3` bytes, rows packed), by libavcodec's PNG
+    /// encoder; `path` only names the picture in errors (the caller writes the bytes).
+    package static func png(rgb: [UInt8], width: Int, height: Int, path: String) throws(FFmpegError) -> [UInt8] {
+        precondition(width > 0 && height > 0 && rgb.count == width * height * 3, "an RGB picture is width x height x 3 bytes")
+        try FFmpegLibrary.prepare()
+        guard let codec = ff.avcodec_find_encoder_by_name("png") else {
+            throw FFmpegError(code: FFmpegError.encoderNotFound, operation: "finding the PNG encoder", file: path)
+        }
+        let encoderContext = try CodecContext(codec: codec, file: path)
+        let context = encoderContext.pointer!
+        context.pointee.width = Int32(width)
+        context.pointee.height = Int32(height)
+        context.pointee.pix_fmt = AV_PIX_FMT_RGB24
+        context.pointee.time_base = AVRational(num: 1, den: 1)
+        try check(ff.avcodec_open2(context, codec, nil), "opening the PNG encoder (avcodec_open2)", path)
+        let frameHandle = try Frame(file: path)
+        let frame = frameHandle.pointer!
+        frame.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        frame.pointee.width = Int32(width)
+        frame.pointee.height = Int32(height)
+        try check(ff.av_frame_get_buffer(frame, 0), "allocating the picture", path)
+        copy(rgb, width: width * 3, height: height, to: frame.pointee.data.0, stride: frame.pointee.linesize.0)
+        frame.pointee.pts = 0
+        try check(ff.avcodec_send_frame(context, frame), "encoding the picture (avcodec_send_frame)", path)
+        try check(ff.avcodec_send_frame(context, nil), "ending the picture (avcodec_send_frame)", path)
+        let packetHandle = try Packet(file: path)
+        let packet = packetHandle.pointer!
+        var bytes: [UInt8] = []
+        while true {
+            let status = ff.avcodec_receive_packet(context, packet)
+            if status == CFFmpeg_AVERROR_EAGAIN() || status == CFFmpeg_AVERROR_EOF() { break }
+            try check(status, "encoding the picture (avcodec_receive_packet)", path)
+            bytes += UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size))
+            ff.av_packet_unref(packet)
+        }
+        guard !bytes.isEmpty else { throw FFmpegError(code: 0, operation: "encoding the picture: the PNG encoder gave nothing", file: path) }
+        return bytes
+    }
+
     /// Encodes `encoding.sampleCount` samples per channel drawn by `draw` (first sample index,
     /// one buffer per channel to fill) into `path`.
     package static func writeAudio(

@@ -21,13 +21,28 @@ final class UnitDecodingSession {
     private(set) var frames: [DecodedFrame] = []
     /// An emitted frame the decoder flagged damaged.
     private(set) var damagedFrames = 0
+    /// Thumbnails asked for (`MediaUnit.thumbnails`), made as `ThumbnailPlanner` says: thumbnail
+    /// `k` from the last emitted frame at or before its time, once the next frame (or the end)
+    /// shows where that frame's time on screen ends. Only 8-bit 4:2:0 pictures give thumbnails.
+    private let thumbnailRequest: ThumbnailRequest?
+    private var nextThumbnail: Int64 = 0
+    private var lastPicture: (pts: Int64, duration: Int64, width: Int, height: Int, bytes: [UInt8])?
+    private(set) var thumbnails: [Thumbnail] = []
+    private var thumbnailBytes = 0
+    private let maximumThumbnailBytes: Int
 
     /// `skipNonReference`: video frames no other frame references are not decoded
     /// (`skip_frame = AVDISCARD_NONREF`), so they are not returned either.
-    init(parameters: CodecParameters, emit: PresentationRange, threads: Int, skipNonReference: Bool = false) throws(UnitFailure) {
+    init(
+        parameters: CodecParameters, emit: PresentationRange, threads: Int, skipNonReference: Bool = false,
+        thumbnails: ThumbnailRequest? = nil, maximumThumbnailBytes: Int = MediaUnitLimits.standard.maximumThumbnailBytes
+    ) throws(UnitFailure) {
         do { try FFmpegLibrary.prepare() } catch { throw .unsupportedCodec }
         self.parameters = parameters
         self.emit = emit
+        self.thumbnailRequest = parameters.codec.kind == .video ? thumbnails : nil
+        self.maximumThumbnailBytes = maximumThumbnailBytes
+        if let thumbnails { nextThumbnail = ThumbnailPlanner.firstIndex(thumbnails, atOrAfter: emit.start) }
         let id: AVCodecID =
             switch parameters.codec {
             case .h264: AV_CODEC_ID_H264
@@ -108,6 +123,41 @@ final class UnitDecodingSession {
     func flush() throws(UnitFailure) {
         _ = ff.avcodec_send_packet(codec.pointer, nil)
         _ = try receive()
+        if let last = lastPicture { makeThumbnails(from: last, before: emit.end ?? (last.pts + max(1, last.duration))) }
+        lastPicture = nil
+    }
+
+    /// After an emitted video frame was packed into `buffer`: the previous frame's thumbnails
+    /// (due before this frame), and this frame kept as the candidate for the next ones.
+    private func pictureEmitted(_ frame: UnsafeMutablePointer<AVFrame>, pts: Int64, duration: Int64, bytes count: Int) {
+        guard thumbnailRequest != nil else { return }
+        if let last = lastPicture { makeThumbnails(from: last, before: pts) }
+        let format = AVPixelFormat(rawValue: frame.pointee.format)
+        lastPicture = format == AV_PIX_FMT_YUV420P || format == AV_PIX_FMT_YUVJ420P
+            ? (pts, duration, Int(frame.pointee.width), Int(frame.pointee.height), Array(buffer[0..<count])) : nil
+    }
+
+    /// The thumbnails due before `end` that `picture` shows, within the result's limits.
+    private func makeThumbnails(from picture: (pts: Int64, duration: Int64, width: Int, height: Int, bytes: [UInt8]), before end: Int64) {
+        guard let request = thumbnailRequest else { return }
+        let tileBytes = request.tileWidth * request.tileHeight * 3
+        while let t = ThumbnailPlanner.time(request, nextThumbnail), t < end {
+            defer { nextThumbnail += 1 }
+            guard thumbnails.count < Thumbnail.maximumPerResult, thumbnailBytes + tileBytes <= maximumThumbnailBytes else { continue }
+            let width = picture.width, height = picture.height
+            let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
+            let lumaCount = width * height, chromaCount = chromaWidth * chromaHeight
+            guard picture.bytes.count >= lumaCount + 2 * chromaCount else { return }
+            let luma = ThumbnailScaler.Plane(samples: Array(picture.bytes[0..<lumaCount]), width: width, height: height, stride: width)
+            let cb = ThumbnailScaler.Plane(
+                samples: Array(picture.bytes[lumaCount..<(lumaCount + chromaCount)]), width: chromaWidth, height: chromaHeight, stride: chromaWidth)
+            let cr = ThumbnailScaler.Plane(
+                samples: Array(picture.bytes[(lumaCount + chromaCount)..<(lumaCount + 2 * chromaCount)]), width: chromaWidth,
+                height: chromaHeight, stride: chromaWidth)
+            let rgb = ThumbnailScaler.rgbTile(luma: luma, cb: cb, cr: cr, tileWidth: request.tileWidth, tileHeight: request.tileHeight)
+            thumbnails.append(Thumbnail(index: UInt32(nextThumbnail), pts: picture.pts, width: request.tileWidth, height: request.tileHeight, rgb: rgb))
+            thumbnailBytes += tileBytes
+        }
     }
 
     /// Receives every available frame; returns how many, or -1 after a decoding error.
@@ -124,7 +174,9 @@ final class UnitDecodingSession {
             let pts = frame.pointee.best_effort_timestamp
             guard pts != CFFmpeg_AV_NOPTS_VALUE(), emit.contains(pts) else { continue }
             if frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0 { damagedFrames += 1 }
-            frames.append(try hash(frame, pts: pts))
+            let decoded = try hash(frame, pts: pts)
+            frames.append(decoded)
+            if parameters.codec.kind == .video { pictureEmitted(frame, pts: pts, duration: decoded.duration, bytes: Int(decoded.byteCount)) }
         }
     }
 

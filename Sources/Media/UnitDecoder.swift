@@ -22,7 +22,8 @@ public enum UnitDecoder {
         var result = UnitResult(sequence: unit.sequence, stream: unit.stream, frames: [], cpuNanoseconds: 0)
         do throws(UnitFailure) {
             let session = try UnitDecodingSession(
-                parameters: unit.parameters, emit: unit.emit, threads: threads, skipNonReference: plan.skipsDisposableFrames)
+                parameters: unit.parameters, emit: unit.emit, threads: threads, skipNonReference: plan.skipsDisposableFrames,
+                thumbnails: unit.thumbnails)
             for (index, packet) in unit.packets.enumerated() {
                 let accepted = try session.decode(packet)
                 if !accepted && index >= Int(unit.preRoll) { throw .invalidData }
@@ -30,6 +31,7 @@ public enum UnitDecoder {
             try session.flush()
             guard session.damagedFrames == 0 else { throw .invalidData }
             result.frames = session.frames
+            result.thumbnails = session.thumbnails
         } catch {
             result.failure = error
         }

@@ -165,14 +165,20 @@ public struct MediaUnit: Sendable, Hashable {
     public var preRoll: UInt16
     /// In decoding order; at most `MediaUnitLimits.maximumPackets`.
     public var packets: [MediaPacket]
+    /// The thumbnails the requester wants from this unit's frames, for a contact sheet; nil: none.
+    public var thumbnails: ThumbnailRequest?
 
-    public init(sequence: UInt32, stream: UInt8, parameters: CodecParameters, emit: PresentationRange, preRoll: UInt16, packets: [MediaPacket]) {
+    public init(
+        sequence: UInt32, stream: UInt8, parameters: CodecParameters, emit: PresentationRange, preRoll: UInt16, packets: [MediaPacket],
+        thumbnails: ThumbnailRequest? = nil
+    ) {
         self.sequence = sequence
         self.stream = stream
         self.parameters = parameters
         self.emit = emit
         self.preRoll = preRoll
         self.packets = packets
+        self.thumbnails = thumbnails
     }
 
     /// Compressed bytes carried (packets only).

@@ -13,11 +13,14 @@ public struct MediaUnitLimits: Sendable, Hashable {
     public var maximumUnitBytes: Int
     /// Frames in one result. Default 8192.
     public var maximumFrames: Int
+    /// Bytes of thumbnail pixels in one result. Default 1 MiB (24 tiles of 160x90).
+    public var maximumThumbnailBytes: Int
 
     public init(
         maximumPackets: Int = 4096, maximumPacketBytes: Int = 8 << 20, maximumExtradataBytes: Int = 64 << 10,
-        maximumUnitBytes: Int = 16 << 20, maximumFrames: Int = 8192
+        maximumUnitBytes: Int = 16 << 20, maximumFrames: Int = 8192, maximumThumbnailBytes: Int = 1 << 20
     ) {
+        self.maximumThumbnailBytes = maximumThumbnailBytes
         self.maximumPackets = maximumPackets
         self.maximumPacketBytes = maximumPacketBytes
         self.maximumExtradataBytes = maximumExtradataBytes
@@ -35,7 +38,17 @@ public struct MediaUnitLimits: Sendable, Hashable {
 ///
 /// A packet is pts, dts, duration (Int64 each), a flags byte (1 keyframe, 2 disposable, 4 trimmed:
 /// then trim start and trim end follow as UInt32, not both 0) and its data as a UInt32-length block.
+///
+/// Optional trailing sections, each a version byte (1) first, present only when there is
+/// something in them (so each value has one encoding): a unit's thumbnail request (interval and
+/// origin Int64, tile width and height UInt16, 1 to `ThumbnailRequest.maximumTileSide`), and a
+/// result's thumbnails (a UInt16 count, 1 or more, in increasing index; each its index UInt32,
+/// pts Int64, width and height UInt16, then width x height x 3 bytes of RGB; all the pixels at most
+/// `MediaUnitLimits.maximumThumbnailBytes`).
 public enum MediaUnitEncoding {
+    /// The version byte of the optional thumbnail sections.
+    public static let thumbnailSectionVersion: UInt8 = 1
+
     /// Version 1.
     public static let version: UInt8 = 1
 
@@ -65,7 +78,24 @@ public enum MediaUnitEncoding {
             }
             writer.writeBlock(packet.data)
         }
+        if let request = unit.thumbnails { write(request, to: &writer) }
         return writer.bytes
+    }
+
+    static func write(_ request: ThumbnailRequest, to writer: inout ByteWriter) {
+        writer.write(thumbnailSectionVersion)
+        writer.write(request.interval)
+        writer.write(request.origin)
+        writer.write(UInt16(request.tileWidth))
+        writer.write(UInt16(request.tileHeight))
+    }
+
+    /// An encoded unit with `request` appended (the unit must have none yet): how a requester
+    /// asks for thumbnails without decoding the unit.
+    public static func appending(_ request: ThumbnailRequest, toUnit bytes: [UInt8]) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 21)
+        write(request, to: &writer)
+        return bytes + writer.bytes
     }
 
     public static func decodeUnit(_ bytes: [UInt8], limits: MediaUnitLimits = .standard) throws(MediaDecodingError) -> MediaUnit {
@@ -111,10 +141,25 @@ public enum MediaUnitEncoding {
                 pts: pts == noTimestamp ? nil : pts, dts: dts == noTimestamp ? nil : dts, duration: duration,
                 isKeyframe: flags & 1 != 0, isDisposable: flags & 2 != 0, data: data, trimStart: trimStart, trimEnd: trimEnd))
         }
+        var thumbnails: ThumbnailRequest?
+        if reader.remaining > 0 {
+            let sectionVersion = try reader.read(UInt8.self, "thumbnail request version")
+            guard sectionVersion == thumbnailSectionVersion else { throw .unsupportedVersion(sectionVersion) }
+            let interval = try reader.read(Int64.self, "thumbnail interval")
+            guard interval > 0 else { throw .invalidValue(field: "thumbnail interval", value: interval) }
+            let origin = try reader.read(Int64.self, "thumbnail origin")
+            let width = Int(try reader.read(UInt16.self, "thumbnail width"))
+            let height = Int(try reader.read(UInt16.self, "thumbnail height"))
+            guard (1...ThumbnailRequest.maximumTileSide).contains(width), (1...ThumbnailRequest.maximumTileSide).contains(height) else {
+                throw .overLimit(field: "thumbnail side", count: max(width, height), limit: ThumbnailRequest.maximumTileSide)
+            }
+            thumbnails = ThumbnailRequest(interval: interval, origin: origin, tileWidth: width, tileHeight: height)
+        }
         try reader.expectEnd()
         return MediaUnit(
             sequence: sequence, stream: stream, parameters: parameters,
-            emit: PresentationRange(start: start, end: end == noTimestamp ? nil : end), preRoll: preRoll, packets: packets)
+            emit: PresentationRange(start: start, end: end == noTimestamp ? nil : end), preRoll: preRoll, packets: packets,
+            thumbnails: thumbnails)
     }
 
     /// The sequence and stream of an encoded unit, read from its first bytes only (for a
@@ -149,6 +194,17 @@ public enum MediaUnitEncoding {
             precondition(frame.md5.count == 16, "an MD5 digest is 16 bytes")
             for byte in frame.md5 { writer.write(byte) }
         }
+        if !result.thumbnails.isEmpty {
+            writer.write(thumbnailSectionVersion)
+            writer.write(UInt16(result.thumbnails.count))
+            for thumbnail in result.thumbnails {
+                writer.write(thumbnail.index)
+                writer.write(thumbnail.pts)
+                writer.write(UInt16(thumbnail.width))
+                writer.write(UInt16(thumbnail.height))
+                for byte in thumbnail.rgb { writer.write(byte) }
+            }
+        }
         return writer.bytes
     }
 
@@ -181,8 +237,41 @@ public enum MediaUnitEncoding {
             for _ in 0..<16 { md5.append(try reader.read(UInt8.self, "frame md5")) }
             frames.append(DecodedFrame(pts: pts, duration: duration, byteCount: size, md5: md5))
         }
+        var thumbnails: [Thumbnail] = []
+        if reader.remaining > 0 {
+            let sectionVersion = try reader.read(UInt8.self, "thumbnails version")
+            guard sectionVersion == thumbnailSectionVersion else { throw .unsupportedVersion(sectionVersion) }
+            let count = Int(try reader.read(UInt16.self, "thumbnail count"))
+            guard count > 0 else { throw .invalidValue(field: "thumbnail count", value: 0) }
+            guard count <= Thumbnail.maximumPerResult else {
+                throw .overLimit(field: "thumbnail count", count: count, limit: Thumbnail.maximumPerResult)
+            }
+            var pixelBytes = 0
+            for _ in 0..<count {
+                let index = try reader.read(UInt32.self, "thumbnail index")
+                guard thumbnails.last.map({ $0.index < index }) ?? true else {
+                    throw .invalidValue(field: "thumbnail index", value: Int64(index))
+                }
+                let pts = try reader.read(Int64.self, "thumbnail pts")
+                let width = Int(try reader.read(UInt16.self, "thumbnail width"))
+                let height = Int(try reader.read(UInt16.self, "thumbnail height"))
+                guard (1...ThumbnailRequest.maximumTileSide).contains(width), (1...ThumbnailRequest.maximumTileSide).contains(height) else {
+                    throw .overLimit(field: "thumbnail side", count: max(width, height), limit: ThumbnailRequest.maximumTileSide)
+                }
+                pixelBytes += width * height * 3
+                guard pixelBytes <= limits.maximumThumbnailBytes else {
+                    throw .overLimit(field: "thumbnail bytes", count: pixelBytes, limit: limits.maximumThumbnailBytes)
+                }
+                guard reader.remaining >= width * height * 3 else { throw .truncated(field: "thumbnail pixels") }
+                var rgb: [UInt8] = []
+                rgb.reserveCapacity(width * height * 3)
+                for _ in 0..<(width * height * 3) { rgb.append(try reader.read(UInt8.self, "thumbnail pixels")) }
+                thumbnails.append(Thumbnail(index: index, pts: pts, width: width, height: height, rgb: rgb))
+            }
+        }
         try reader.expectEnd()
-        return UnitResult(sequence: sequence, stream: stream, frames: frames, failure: failure, cpuNanoseconds: cpu)
+        return UnitResult(
+            sequence: sequence, stream: stream, frames: frames, failure: failure, cpuNanoseconds: cpu, thumbnails: thumbnails)
     }
 
     static func write(_ parameters: CodecParameters, to writer: inout ByteWriter) {

@@ -56,12 +56,18 @@ public struct UnitResult: Sendable, Hashable {
     public var failure: UnitFailure?
     /// CPU time the decode took on the member (user + system), in nanoseconds.
     public var cpuNanoseconds: UInt64
+    /// The thumbnails the unit asked for (`MediaUnit.thumbnails`), by index; empty otherwise.
+    public var thumbnails: [Thumbnail]
 
-    public init(sequence: UInt32, stream: UInt8, frames: [DecodedFrame], failure: UnitFailure? = nil, cpuNanoseconds: UInt64) {
+    public init(
+        sequence: UInt32, stream: UInt8, frames: [DecodedFrame], failure: UnitFailure? = nil, cpuNanoseconds: UInt64,
+        thumbnails: [Thumbnail] = []
+    ) {
         self.sequence = sequence
         self.stream = stream
         self.frames = frames
         self.failure = failure
         self.cpuNanoseconds = cpuNanoseconds
+        self.thumbnails = thumbnails
     }
 }

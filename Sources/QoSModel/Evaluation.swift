@@ -122,14 +122,21 @@ extension CapabilityProfile {
 
     /// The local QoS evaluation: how much of a stream of `level` this node can carry in real
     /// time with `spare` capacity, next to `reserved` (the demands of the reservations it holds).
+    /// With an `input`, the level's video costs what ``estimateDemand(for:)`` estimates for it
+    /// rather than what its preset measured.
     ///
     /// Pure: same inputs, same answer. CPU share = free cores / (demand x (1 + headroom));
     /// memory allows as many streams as whole decoders fit in free memory.
     public func evaluate(
-        _ level: QoSLevel, spare: SpareCapacity, reserved: [Demand] = [],
+        _ level: QoSLevel, input: InputDescription? = nil, spare: SpareCapacity, reserved: [Demand] = [],
         configuration: EvaluationConfiguration = .default
     ) -> Evaluation {
-        guard let demand = demand(of: level) else {
+        guard let demand = demand(of: level, input: input) else {
+            if let input, level.video != nil, estimateDemand(for: input) == nil {
+                return Evaluation(
+                    level: level, share: 0, demandPerStream: .zero, reservationPerStream: .zero, limitedBy: .notProfiled,
+                    reason: "profile \(id) cannot estimate \(input): no \(input.codec) video preset measured")
+            }
             let missing = level.presets.filter { measurement(of: $0) == nil }.map(\.id)
             return Evaluation(
                 level: level, share: 0, demandPerStream: .zero, reservationPerStream: .zero, limitedBy: .notProfiled,
@@ -153,8 +160,9 @@ extension CapabilityProfile {
                 "\(freeMemory >> 20) MiB free after reservations and reserve; one \(level) decoder needs \(demand.memoryBytes >> 20) MiB"
         default:
             let needed = demand.cpuCores * (1 + configuration.headroom)
+            let stream = input.map { "\(level) stream of \($0)" } ?? "\(level) stream"
             reason =
-                "\(freeCores.formatted2) cores free after reservations; one \(level) stream needs \(needed.formatted2) cores with \(Int((configuration.headroom * 100).rounded()))% headroom"
+                "\(freeCores.formatted2) cores free after reservations; one \(stream) needs \(needed.formatted2) cores with \(Int((configuration.headroom * 100).rounded()))% headroom"
         }
         let reservation = Demand(cpuCores: demand.cpuCores * (1 + configuration.headroom), memoryBytes: demand.memoryBytes)
         return Evaluation(

@@ -55,13 +55,29 @@ public actor ServiceHost {
         return ended
     }
 
-    private func evaluate(_ level: QoSLevel, held: [Demand]) -> Evaluation {
+    private func evaluate(_ level: QoSLevel, input: InputDescription? = nil, held: [Demand]) -> Evaluation {
         guard let profile else {
             return Evaluation(
                 level: level, share: 0, demandPerStream: .zero, reservationPerStream: .zero, limitedBy: .notProfiled,
                 reason: "this node has no capability profile (run `node profile`)")
         }
-        return profile.evaluate(level, spare: spare(), reserved: held, configuration: configuration.evaluation)
+        return profile.evaluate(
+            level, input: Self.input(input, pricing: level), spare: spare(), reserved: held, configuration: configuration.evaluation)
+    }
+
+    /// The input a ladder level is priced for: the input itself for the level it calls for
+    /// (members decode the input as it is); nil for any other level, priced by its preset as
+    /// before: below it a degraded delivery decodes less, and above it the requester asked for
+    /// more than the input holds (a request the preset's price keeps honest).
+    static func input(_ input: InputDescription?, pricing level: QoSLevel) -> InputDescription? {
+        guard let input, level.video == input.level else { return nil }
+        return input
+    }
+
+    /// What one whole stream of `level` costs here, for `input` when given (the estimate a
+    /// reservation answer carries); nil without a profile or when it cannot be priced.
+    public func demandPerStream(of level: QoSLevel, input: InputDescription?) -> Demand? {
+        profile?.demand(of: level, input: Self.input(input, pricing: level))
     }
 
     /// What this node lends and what levels cost on it, for weighted reclaim; nil without a
@@ -83,15 +99,19 @@ public actor ServiceHost {
     /// counting what it holds for other services but not what it holds for this one. With a
     /// weight above the weights of services it holds, a share counts what they would give up
     /// (``WeightedReclaim``).
-    public func offer(for service: ServiceID, ladder: [QoSLevel], weight: Double = 1, me: MemberID) -> PeerOffer {
+    ///
+    /// With an `input`, the level it calls for is priced for the input itself (``CapabilityProfile/estimateDemand(for:)``) rather than their presets.
+    public func offer(
+        for service: ServiceID, ladder: [QoSLevel], weight: Double = 1, input: InputDescription? = nil, me: MemberID
+    ) -> PeerOffer {
         expire()
         let held = ledger.heldDemands(excluding: service)
-        var evaluations = ladder.map { evaluate($0, held: held) }
+        var evaluations = ladder.map { evaluate($0, input: input, held: held) }
         if let pricing = pricing() {
             let claim = ReservationClaim(weight: weight, ladder: ladder)
             let now = now()
             for (index, level) in ladder.enumerated() {
-                let ceiling = evaluate(level, held: []).share
+                let ceiling = evaluate(level, input: input, held: []).share
                 let share = ledger.offeredShare(
                     for: service, claim: claim, level: level, plain: evaluations[index].share, ceiling: ceiling, pricing: pricing,
                     now: now)
@@ -106,15 +126,17 @@ public actor ServiceHost {
 
     /// Reserves `share` streams of `level` for `service`; with a `claim`, services of lower
     /// weight may step down for it (their requesters learn it at their next renewal).
+    /// With an `input`, the reservation holds the input's estimated demand (as in ``offer``).
     public func reserve(
-        service: ServiceID, requester: MemberID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil
+        service: ServiceID, requester: MemberID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil,
+        input: InputDescription? = nil
     ) -> ReservationDecision {
         expire()
         let now = now()
         let decision = ledger.reserve(
             service: service, requester: requester, level: level, share: share, claim: claim, pricing: pricing(), now: now
         ) { held in
-            evaluate(level, held: held)
+            evaluate(level, input: input, held: held)
         }
         for reservation in ledger.takeReclaimed() { endings.yield(LeaseEnding(reservation: reservation, reason: .reclaimed)) }
         return decision

@@ -65,6 +65,11 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --input testsrc: the length of the stream (e.g. 60s).", valueName: "duration"))
     var duration = "60s"
 
+    @Option(help: ArgumentHelp(
+        "With --input and --output: write contact-sheet.png, the video every this many seconds, each tile labelled with its time.",
+        valueName: "seconds"))
+    var thumbnails: Double?
+
     /// The request as the QoS model reads it: parsed here once and sent as such.
     func serviceRequest() throws -> ServiceRequest {
         try ServiceRequest.parse(video: video, audio: audio, accept: accept, streams: streams)
@@ -81,10 +86,16 @@ struct RequestCommand: AsyncParsableCommand {
             }
         }
         if input == nil {
-            for (given, name) in [(output != nil, "--output"), (batch, "--batch")] where given {
+            for (given, name) in [(output != nil, "--output"), (batch, "--batch"), (thumbnails != nil, "--thumbnails")] where given {
                 throw ValidationError("\(name) needs --input")
             }
         } else {
+            if let thumbnails {
+                guard output != nil else { throw ValidationError("--thumbnails needs --output: the contact sheet is written there") }
+                guard thumbnails.isFinite, (0.1...3600).contains(thumbnails) else {
+                    throw ValidationError("--thumbnails must be within 0.1...3600 seconds, got \(thumbnails)")
+                }
+            }
             _ = try Self.seconds(latency, option: "--latency")
             _ = try Self.seconds(duration, option: "--duration")
             guard (0.1...10).contains(unitSeconds) else { throw ValidationError("--unit-seconds must be within 0.1...10") }
@@ -123,7 +134,8 @@ struct RequestCommand: AsyncParsableCommand {
             let parameters = StreamParameters(
                 input: input, request: video == nil && audio == nil ? nil : try serviceRequest(), batch: batch,
                 latencyMillis: Int((try Self.seconds(latency, option: "--latency") * 1000).rounded()), unitSeconds: unitSeconds,
-                testsrcVideo: testsrcVideo, testsrcSeconds: input == "testsrc" ? try Self.seconds(duration, option: "--duration") : nil)
+                testsrcVideo: testsrcVideo, testsrcSeconds: input == "testsrc" ? try Self.seconds(duration, option: "--duration") : nil,
+                thumbnailSeconds: thumbnails)
             let outcome = try await StreamRun(parameters: parameters, input: input, outputDirectory: output, socketPath: path, json: json).run()
             if outcome != .complete { throw ExitCode(outcome.rawValue) }
             return

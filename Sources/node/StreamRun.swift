@@ -1,5 +1,6 @@
 import Coalition
 import Foundation
+import Media
 import MediaCore
 import SystemCalls
 
@@ -88,6 +89,20 @@ final class OutputDirectory: Sendable {
         frames.write(Data(text.utf8))
     }
 
+    /// `contact-sheet.png`: the thumbnails in index order on a `ContactSheet`, each labelled with
+    /// its time; nothing when there are none. Returns the file written.
+    func write(thumbnails: [StreamThumbnail]) throws -> String? {
+        guard let first = thumbnails.first else { return nil }
+        let tiles = thumbnails.filter { $0.width == first.width && $0.height == first.height && $0.rgb.count == first.width * first.height * 3 }
+        let sheet = ContactSheet(tiles: tiles.count, tileWidth: first.width, tileHeight: first.height)
+        let canvas = sheet.render(
+            tiles: tiles.map { Array($0.rgb) }, labels: tiles.map { ContactSheet.label(seconds: Int($0.seconds.rounded(.down))) })
+        let file = "\(path)/contact-sheet.png"
+        let png = try MediaEncoder.png(rgb: canvas, width: sheet.width, height: sheet.height, path: file)
+        try Data(png).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
     func write(report: StreamReport) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -106,6 +121,8 @@ actor StreamProgress {
     private var mediaSeconds = 0.0
     private var expectedSeconds = 0.0
     private var lastShown = ContinuousClock.now
+    /// Thumbnails by index (a unit decoded twice sends its thumbnails twice).
+    private var thumbnails: [UInt32: StreamThumbnail] = [:]
 
     /// Returns whether more updates are wanted.
     func take(_ update: StreamUpdate, output: OutputDirectory?, json: Bool) -> Bool {
@@ -127,6 +144,8 @@ actor StreamProgress {
             if unit.stream == 0 { mediaSeconds += unit.mediaSeconds }
             output?.write(lines: unit.lines.map { $0 + "\n" }.joined())
             showProgress(final: false)
+        case .thumbnails:
+            for thumbnail in update.thumbnails ?? [] { thumbnails[thumbnail.index] = thumbnail }
         case .problem, .inputFailed:
             if update.kind == .inputFailed { inputFailed = true }
             if !json, let text = update.problem {
@@ -136,6 +155,13 @@ actor StreamProgress {
         case .finished:
             guard let report = update.report else { return false }
             showProgress(final: true)
+            do {
+                if let sheet = try output?.write(thumbnails: thumbnails.keys.sorted().map { thumbnails[$0]! }), !json {
+                    ServiceOutput.emit("wrote \(sheet) (\(thumbnails.count) thumbnails)")
+                }
+            } catch {
+                FileHandle.standardError.write(Data("node request: cannot write the contact sheet: \(error)\n".utf8))
+            }
             try? output?.write(report: report)
             if !json {
                 ServiceOutput.emit(

@@ -96,7 +96,7 @@ import Testing
         for await output in runner.outputs {
             switch output {
             case .emitted(let unit): emitted += unit.frames
-            case .problem, .inputFailed: break
+            case .problem, .inputFailed, .thumbnails: break
             case .finished(let final): report = final
             }
         }

@@ -95,6 +95,25 @@ import Testing
         }
     }
 
+    @Test func thumbnailsNeedAnInputAndAnOutput_andASensibleInterval() throws {
+        let request = try #require(
+            try NodeCommand.parseAsRoot(["request", "--input", "testsrc", "--output", "out", "--thumbnails", "2.5"]) as? RequestCommand)
+        #expect(request.thumbnails == 2.5)
+        for (arguments, says) in [
+            (["request", "--video", "HD", "--thumbnails", "2"], "--thumbnails needs --input"),
+            (["request", "--input", "testsrc", "--thumbnails", "2"], "--thumbnails needs --output"),
+            (["request", "--input", "testsrc", "--output", "out", "--thumbnails", "0"], "--thumbnails must be within 0.1...3600"),
+            (["request", "--input", "testsrc", "--output", "out", "--thumbnails", "nan"], "--thumbnails must be within 0.1...3600"),
+        ] {
+            do {
+                _ = try NodeCommand.parseAsRoot(arguments)
+                Issue.record("accepted \(arguments)")
+            } catch {
+                #expect(NodeCommand.message(for: error).contains(says), "\(NodeCommand.message(for: error))")
+            }
+        }
+    }
+
     @Test func aRequestWithNothingToDeliver_isRefused() {
         do {
             _ = try NodeCommand.parseAsRoot(["request"])

@@ -34,6 +34,12 @@ enum MediaUnitTarget {
         Fuzz.check(unit.packets.allSatisfy { $0.data.count <= limits.maximumPacketBytes }, "a packet over its limit")
         Fuzz.check(unit.parameters.extradata.count <= limits.maximumExtradataBytes, "extradata over its limit")
         Fuzz.check(Int(unit.preRoll) <= unit.packets.count, "pre-roll beyond the packets")
+        if let request = unit.thumbnails {
+            Fuzz.check(request.interval > 0, "thumbnail interval \(request.interval)")
+            Fuzz.check(
+                (1...ThumbnailRequest.maximumTileSide).contains(request.tileWidth)
+                    && (1...ThumbnailRequest.maximumTileSide).contains(request.tileHeight), "thumbnail tile side over its limit")
+        }
         let header = MediaUnitEncoding.header(ofUnit: bytes)
         Fuzz.check(header?.sequence == unit.sequence && header?.stream == unit.stream, "header(ofUnit:) disagrees")
         Fuzz.check(MediaUnitEncoding.encode(unit) == bytes, "a unit does not re-encode to its bytes")
@@ -44,6 +50,10 @@ enum MediaUnitTarget {
         guard case .success(let decoded) = result else { return }
         Fuzz.check(decoded.frames.count <= limits.maximumFrames, "\(decoded.frames.count) frames")
         Fuzz.check(decoded.frames.allSatisfy { $0.md5.count == 16 }, "a digest not of 16 bytes")
+        Fuzz.check(decoded.thumbnails.count <= Thumbnail.maximumPerResult, "\(decoded.thumbnails.count) thumbnails")
+        Fuzz.check(
+            decoded.thumbnails.reduce(0) { $0 + $1.rgb.count } <= limits.maximumThumbnailBytes, "thumbnail pixels over their limit")
+        Fuzz.check(zip(decoded.thumbnails, decoded.thumbnails.dropFirst()).allSatisfy { $0.index < $1.index }, "thumbnails out of order")
         Fuzz.check(MediaUnitEncoding.encode(decoded) == bytes, "a result does not re-encode to its bytes")
     }
 

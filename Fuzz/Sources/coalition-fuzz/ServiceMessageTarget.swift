@@ -1,5 +1,6 @@
 import Coalition
 import NIOCore
+import QoSModel
 import ServiceCore
 
 /// The bodies of the query, reservation and work messages (`ServiceMessage.decode`), the frame
@@ -30,23 +31,33 @@ enum ServiceMessageTarget {
 
     static func checkLimits(_ message: ServiceMessage) {
         switch message {
-        case .query(_, _, let service, let ladder, let weight):
+        case .query(_, _, let service, let ladder, let weight, let input):
             Fuzz.check((1...ServiceMessage.maximumLadder).contains(ladder.count), "ladder of \(ladder.count) levels")
             Fuzz.check(service.rawValue.utf8.count <= ServiceMessage.maximumServiceIDBytes, "service id over its limit")
             Fuzz.check(weight.map { $0.isFinite && $0 > 0 && $0 <= ReservationClaim.maximumWeight } ?? true, "weight out of range")
+            Fuzz.check(input == nil || weight != nil, "an input without the weight before it")
+            checkInput(input)
         case .offer(_, _, let shares, let reasons):
             Fuzz.check(shares.count <= ServiceMessage.maximumLadder && shares.count == reasons.count, "offer of \(shares.count) shares")
             Fuzz.check(reasons.allSatisfy { $0.utf8.count <= ServiceMessage.maximumReasonBytes }, "reason over its limit")
             Fuzz.check(shares.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1024 }, "share out of range")
-        case .reserve(_, _, _, _, let share, let claim):
+        case .reserve(_, _, _, _, let share, let claim, let input):
             Fuzz.check(share.isFinite && share > 0 && share <= 64, "reserved share out of range")
             if let claim {
                 Fuzz.check(claim.weight.isFinite && claim.weight > 0 && claim.weight <= ReservationClaim.maximumWeight, "weight out of range")
                 Fuzz.check((1...ServiceMessage.maximumLadder).contains(claim.ladder.count), "claim ladder of \(claim.ladder.count) levels")
             }
-        case .reserveAnswer(_, _, let available, let reason):
+            Fuzz.check(input == nil || claim != nil, "an input without the claim before it")
+            checkInput(input)
+        case .reserveAnswer(_, _, let available, let reason, let demand):
             Fuzz.check(available.isFinite && available >= 0, "available out of range")
             Fuzz.check(reason.utf8.count <= ServiceMessage.maximumReasonBytes, "reason over its limit")
+            if let demand {
+                Fuzz.check(
+                    demand.cpuCores.isFinite && demand.cpuCores >= 0 && demand.cpuCores <= ServiceMessage.maximumDemandCores,
+                    "demand's cores out of range")
+                Fuzz.check(demand.memoryBytes <= ServiceMessage.maximumDemandBytes, "demand's memory out of range")
+            }
         case .renew(_, _, let services):
             Fuzz.check(services.count <= ServiceMessage.maximumServices, "\(services.count) services")
         case .renewAnswer(_, let services, let stepDowns):
@@ -60,5 +71,13 @@ enum ServiceMessageTarget {
         case .release, .releaseAnswer, .unitAnswer(_, .refused):
             break
         }
+    }
+
+    /// An input description within `InputDescription`'s ranges.
+    static func checkInput(_ input: InputDescription?) {
+        guard let input else { return }
+        Fuzz.check((1...InputDescription.maximumDimension).contains(input.width), "input width \(input.width)")
+        Fuzz.check((1...InputDescription.maximumDimension).contains(input.height), "input height \(input.height)")
+        Fuzz.check(InputDescription.frameRates.contains(input.framesPerSecond), "input frame rate \(input.framesPerSecond)")
     }
 }

@@ -42,9 +42,13 @@ public actor ServiceClient: ServiceTransport {
         self.configuration = configuration
     }
 
-    public func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double = 1) async throws -> PeerOffer {
+    public func query(
+        _ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double = 1, input: InputDescription? = nil
+    ) async throws -> PeerOffer {
         // The default weight is left out, so a query reads as before to a member that predates weights.
-        let message = ServiceMessage.query(request: number(), sender: me, service: service, ladder: ladder, weight: weight == 1 ? nil : weight)
+        let message = ServiceMessage.query(
+            request: number(), sender: me, service: service, ladder: ladder, weight: weight == 1 && input == nil ? nil : weight,
+            input: input)
         let answer = try await send(message, to: peer)
         guard case .offer(_, let responder, let shares, let reasons) = answer, shares.count == ladder.count else {
             throw ServiceClientError(peer: peer, reason: "answered a query with \(answer.type)")
@@ -56,14 +60,15 @@ public actor ServiceClient: ServiceTransport {
     }
 
     public func reserve(
-        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil
+        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil,
+        input: InputDescription? = nil
     ) async throws -> ReserveAnswer {
         let answer = try await send(
-            .reserve(request: number(), sender: me, service: service, level: level, share: share, claim: claim), to: peer)
-        guard case .reserveAnswer(_, let accepted, let available, let reason) = answer else {
+            .reserve(request: number(), sender: me, service: service, level: level, share: share, claim: claim, input: input), to: peer)
+        guard case .reserveAnswer(_, let accepted, let available, let reason, let demand) = answer else {
             throw ServiceClientError(peer: peer, reason: "answered a reservation with \(answer.type)")
         }
-        return ReserveAnswer(accepted: accepted, reason: reason, available: available)
+        return ReserveAnswer(accepted: accepted, reason: reason, available: available, demand: demand)
     }
 
     public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer {

@@ -41,6 +41,11 @@ public actor ServiceCoordinator: Service {
     private var supervisors: [ServiceID: ServiceSupervisor] = [:]
     /// Each service's weight (1 when the user gave none).
     private var weights: [ServiceID: Double] = [:]
+    /// The input each stream service decodes, when it has one: members price it themselves.
+    private var inputs: [ServiceID: InputDescription] = [:]
+    /// What each member estimated one whole stream of the input costs it, from its reservation
+    /// answer.
+    private var estimates: [ServiceID: [MemberID: Demand]] = [:]
     private var live: [MemberID: ServiceEndpoint] = [:]
     /// Peers declared dead, kept so a rejoin (a new incarnation) makes them queryable again.
     private var dormant: [MemberID: ServiceEndpoint] = [:]
@@ -120,11 +125,16 @@ public actor ServiceCoordinator: Service {
     ///     stream's members need slack to stay on time); nil takes the configured formation's.
     ///   - weight: how much the service matters against others (> 0; default 1): members may
     ///     step services of lower weight down for it (``WeightedReclaim``).
-    public func request(_ request: ServiceRequest, reserveMargin: Double? = nil, weight: Double = 1) -> ServiceID {
+    ///   - input: the stream's own video, sent with every query and reservation so members
+    ///     price it rather than the level's preset; nil: the presets.
+    public func request(
+        _ request: ServiceRequest, reserveMargin: Double? = nil, weight: Double = 1, input: InputDescription? = nil
+    ) -> ServiceID {
         precondition(weight.isFinite && weight > 0, "a weight is > 0")
         let id = ServiceID("\(me.rawValue)/\(nextNumber)")
         nextNumber += 1
         weights[id] = weight
+        inputs[id] = input
         requestedAt[id] = clock.now
         var supervisorConfiguration = configuration.supervisor
         if let reserveMargin { supervisorConfiguration.formation.coverageMargin = max(0, reserveMargin) }
@@ -184,6 +194,13 @@ public actor ServiceCoordinator: Service {
         guard let supervisor = supervisors[id] else { return nil }
         let members = supervisor.members.compactMap { member in live[member.peer].map { (endpoint: $0, share: member.share) } }
         return (supervisor.level, members)
+    }
+
+    /// What `member` estimated one whole stream of `id`'s input costs it (CPU cores = CPU
+    /// seconds per media second, memory), from its last accepted reservation; nil without an
+    /// input or an answer that carried it.
+    public func estimatedDemand(of id: ServiceID, at member: MemberID) -> Demand? {
+        estimates[id]?[member]
     }
 
     // MARK: - Membership
@@ -246,12 +263,13 @@ public actor ServiceCoordinator: Service {
                 let peers = livePeers
                 let ladder = supervisors[id]!.request.ladder
                 let weight = weights[id] ?? 1
+                let input = inputs[id]
                 submit { [transport, configuration] in
                     let offers = await withTaskGroup(of: PeerOffer?.self) { group in
                         for peer in peers {
                             group.addTask {
                                 try? await withDeadline(configuration.queryDeadline, operation: "query") {
-                                    try await transport.query(peer, service: id, ladder: ladder, weight: weight)
+                                    try await transport.query(peer, service: id, ladder: ladder, weight: weight, input: input)
                                 }
                             }
                         }
@@ -267,11 +285,12 @@ public actor ServiceCoordinator: Service {
                     continue
                 }
                 let claim = ReservationClaim(weight: weights[id] ?? 1, ladder: supervisors[id]!.request.ladder)
+                let input = inputs[id]
                 submit { [transport, configuration] in
                     let answer: ReserveAnswer
                     do {
                         answer = try await withDeadline(configuration.reserveDeadline, operation: "reserve") {
-                            try await transport.reserve(endpoint, service: id, level: level, share: share, claim: claim)
+                            try await transport.reserve(endpoint, service: id, level: level, share: share, claim: claim, input: input)
                         }
                     } catch {
                         answer = ReserveAnswer(accepted: false, reason: "\(error)")
@@ -314,6 +333,8 @@ public actor ServiceCoordinator: Service {
     private func reservationAnswered(_ id: ServiceID, round: Int, peer: MemberID, _ answer: ReserveAnswer) {
         if !answer.accepted {
             logger.debug("reservation refused", metadata: ["service": "\(id)", "peer": "\(peer)", "reason": "\(answer.reason)"])
+        } else if let demand = answer.demand {
+            estimates[id, default: [:]][peer] = demand
         }
         execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: answer.accepted, reason: answer.reason) })
     }

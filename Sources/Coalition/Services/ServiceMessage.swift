@@ -18,17 +18,31 @@ import ServiceCore
 /// default 1), a reservation's claim (weight, then ladder as in a query) and a renewal answer's
 /// step-downs (a UInt16 count, 1 or more, of: service id, a flag byte 0 = taken back entirely or
 /// 1 followed by the level, a reason).
+///
+/// After those, for `node request --input`: a query's and a reservation's input (the input's
+/// video, ``InputDescription``: codec UInt8 (1 H.264), width and height UInt16 each, frame rate
+/// numerator and denominator UInt32 each), and a reservation answer's demand per stream for that
+/// input (CPU cores as a Float64's bits, memory bytes UInt64). An input needs the field before it:
+/// a query with an input writes its weight (1 when nil), a reservation its claim (weight 1 and
+/// its level when nil), so they decode back as that weight and that claim.
 public enum ServiceMessage: Hashable, Sendable {
     /// "What share of each of these levels can you carry for `service`?"
     /// `weight` (> 0) is how much the service matters; nil is the default, 1.
-    case query(request: UInt32, sender: MemberID, service: ServiceID, ladder: [QoSLevel], weight: Double? = nil)
+    /// `input`: the stream's own video, priced by the member instead of its level's preset.
+    case query(
+        request: UInt32, sender: MemberID, service: ServiceID, ladder: [QoSLevel], weight: Double? = nil, input: InputDescription? = nil)
     /// The answer: one share and reason per ladder level.
     case offer(request: UInt32, responder: MemberID, shares: [Double], reasons: [String])
     /// "Reserve `share` streams of `level` for `service`."
     /// `claim` (weight and ladder) lets the member step services of lower weight down for it;
     /// nil: weight 1, only `level`.
-    case reserve(request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil)
-    case reserveAnswer(request: UInt32, accepted: Bool, available: Double, reason: String)
+    /// `input`: as in a query; the reservation holds the input's estimated demand.
+    case reserve(
+        request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil,
+        input: InputDescription? = nil)
+    /// `demand`: what one whole stream of the reserved input is estimated to cost on the member
+    /// (present when the reservation named an input and was accepted).
+    case reserveAnswer(request: UInt32, accepted: Bool, available: Double, reason: String, demand: Demand? = nil)
     /// "Extend the leases of these services."
     case renew(request: UInt32, sender: MemberID, services: [ServiceID])
     /// The services of a renewal the member does not hold, and those it stepped down since.
@@ -50,13 +64,17 @@ public enum ServiceMessage: Hashable, Sendable {
     /// Longest service id, reason, in bytes.
     public static let maximumServiceIDBytes = 128
     public static let maximumReasonBytes = 512
+    /// Largest demand per stream a reservation answer carries: cores, and bytes (1 TiB).
+    public static let maximumDemandCores = 1024.0
+    public static let maximumDemandBytes: UInt64 = 1 << 40
     /// Largest unit and unit result carried, in bytes (`MediaUnitLimits`' defaults).
     public static let maximumUnitBytes = MediaUnitLimits.standard.maximumUnitBytes
     public static let maximumUnitResultBytes = MediaUnitLimits.standard.maximumFrames * 36 + 64
+        + Thumbnail.sectionOverheadBytes + MediaUnitLimits.standard.maximumThumbnailBytes
 
     public var request: UInt32 {
         switch self {
-        case .query(let r, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _), .reserveAnswer(let r, _, _, _),
+        case .query(let r, _, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _, _), .reserveAnswer(let r, _, _, _, _),
             .renew(let r, _, _), .renewAnswer(let r, _, _), .release(let r, _, _), .releaseAnswer(let r),
             .unit(let r, _, _, _, _), .unitAnswer(let r, _):
             r
@@ -66,7 +84,7 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The sender a request names (nil for answers).
     public var sender: MemberID? {
         switch self {
-        case .query(_, let s, _, _, _), .reserve(_, let s, _, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
+        case .query(_, let s, _, _, _, _), .reserve(_, let s, _, _, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
         default: nil
         }
     }
@@ -94,11 +112,12 @@ public enum ServiceMessage: Hashable, Sendable {
         var buffer = allocator.buffer(capacity: capacity)
         buffer.writeInteger(request)
         switch self {
-        case .query(_, let sender, let service, let ladder, let weight):
+        case .query(_, let sender, let service, let ladder, let weight, let input):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
             buffer.writeLadder(ladder)
-            if let weight { buffer.writeInteger(weight.bitPattern) }
+            if weight != nil || input != nil { buffer.writeInteger((weight ?? 1).bitPattern) }
+            if let input { buffer.writeInput(input) }
         case .offer(_, let responder, let shares, let reasons):
             buffer.writeShortString(responder.rawValue)
             buffer.writeInteger(UInt8(shares.count))
@@ -106,19 +125,24 @@ public enum ServiceMessage: Hashable, Sendable {
                 buffer.writeInteger(share.bitPattern)
                 buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
             }
-        case .reserve(_, let sender, let service, let level, let share, let claim):
+        case .reserve(_, let sender, let service, let level, let share, let claim, let input):
             buffer.writeShortString(sender.rawValue)
             buffer.writeShortString(service.rawValue)
             buffer.writeLevel(level)
             buffer.writeInteger(share.bitPattern)
-            if let claim {
+            if let claim = claim ?? input.map({ _ in ReservationClaim(ladder: [level]) }) {
                 buffer.writeInteger(claim.weight.bitPattern)
                 buffer.writeLadder(claim.ladder)
             }
-        case .reserveAnswer(_, let accepted, let available, let reason):
+            if let input { buffer.writeInput(input) }
+        case .reserveAnswer(_, let accepted, let available, let reason, let demand):
             buffer.writeInteger(UInt8(accepted ? 1 : 0))
             buffer.writeInteger(available.bitPattern)
             buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
+            if let demand {
+                buffer.writeInteger(demand.cpuCores.bitPattern)
+                buffer.writeInteger(demand.memoryBytes)
+            }
         case .renew(_, let sender, let services):
             buffer.writeShortString(sender.rawValue)
             buffer.writeInteger(UInt16(services.count))
@@ -180,7 +204,12 @@ public enum ServiceMessage: Hashable, Sendable {
                 guard let read = body.readWeight() else { return nil }
                 weight = read
             }
-            return .query(request: request, sender: sender, service: service, ladder: ladder, weight: weight)
+            var input: InputDescription?
+            if body.readableBytes > 0 {
+                guard let read = body.readInput() else { return nil }
+                input = read
+            }
+            return .query(request: request, sender: sender, service: service, ladder: ladder, weight: weight, input: input)
         case .serviceOffer:
             guard let responder = body.readMemberID(), let count = body.readInteger(as: UInt8.self),
                 Int(count) <= maximumLadder
@@ -207,14 +236,26 @@ public enum ServiceMessage: Hashable, Sendable {
                 guard let weight = body.readWeight(), let ladder = body.readLadder() else { return nil }
                 claim = ReservationClaim(weight: weight, ladder: ladder)
             }
-            return .reserve(request: request, sender: sender, service: service, level: level, share: share, claim: claim)
+            var input: InputDescription?
+            if body.readableBytes > 0 {
+                guard let read = body.readInput() else { return nil }
+                input = read
+            }
+            return .reserve(request: request, sender: sender, service: service, level: level, share: share, claim: claim, input: input)
         case .serviceReserveAnswer:
             guard let accepted = body.readInteger(as: UInt8.self), accepted <= 1, let bits = body.readInteger(as: UInt64.self),
                 let reason = body.readText(limit: maximumReasonBytes)
             else { return nil }
             let available = Double(bitPattern: bits)
             guard available.isFinite, available >= 0 else { return nil }
-            return .reserveAnswer(request: request, accepted: accepted == 1, available: available, reason: reason)
+            var demand: Demand?
+            if body.readableBytes > 0 {
+                guard let bits = body.readInteger(as: UInt64.self), let memory = body.readInteger(as: UInt64.self) else { return nil }
+                let cores = Double(bitPattern: bits)
+                guard cores.isFinite, cores >= 0, cores <= maximumDemandCores, memory <= maximumDemandBytes else { return nil }
+                demand = Demand(cpuCores: cores, memoryBytes: memory)
+            }
+            return .reserveAnswer(request: request, accepted: accepted == 1, available: available, reason: reason, demand: demand)
         case .serviceRenew, .serviceRenewAnswer:
             var sender: MemberID?
             if type == .serviceRenew {
@@ -336,6 +377,25 @@ extension ByteBuffer {
         let weight = Double(bitPattern: bits)
         guard weight.isFinite, weight > 0, weight <= ReservationClaim.maximumWeight else { return nil }
         return weight
+    }
+
+    fileprivate mutating func writeInput(_ input: InputDescription) {
+        writeInteger(input.codec.rawValue)
+        writeInteger(UInt16(input.width))
+        writeInteger(UInt16(input.height))
+        writeInteger(UInt32(input.frameRateNumerator))
+        writeInteger(UInt32(input.frameRateDenominator))
+    }
+
+    /// An input: a known codec, dimensions and a frame rate within `InputDescription`'s ranges.
+    fileprivate mutating func readInput() -> InputDescription? {
+        guard let code = readInteger(as: UInt8.self), let codec = InputDescription.Codec(rawValue: code),
+            let width = readInteger(as: UInt16.self), let height = readInteger(as: UInt16.self),
+            let numerator = readInteger(as: UInt32.self), let denominator = readInteger(as: UInt32.self)
+        else { return nil }
+        return InputDescription(
+            codec: codec, width: Int(width), height: Int(height), frameRateNumerator: Int(numerator),
+            frameRateDenominator: Int(denominator))
     }
 
     fileprivate mutating func writeLevel(_ level: QoSLevel) {

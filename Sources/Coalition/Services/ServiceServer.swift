@@ -195,14 +195,20 @@ public struct ServiceServer: Service {
     /// The answer to a request; nil for a message that is not a request.
     func answer(_ message: ServiceMessage) async -> ServiceMessage? {
         switch message {
-        case .query(let request, _, let service, let ladder, let weight):
-            let offer = await host.offer(for: service, ladder: ladder, weight: weight ?? 1, me: me)
+        case .query(let request, _, let service, let ladder, let weight, let input):
+            let offer = await host.offer(for: service, ladder: ladder, weight: weight ?? 1, input: input, me: me)
             return .offer(request: request, responder: me, shares: offer.shares, reasons: offer.reasons)
-        case .reserve(let request, let sender, let service, let level, let share, let claim):
-            switch await host.reserve(service: service, requester: sender, level: level, share: share, claim: claim) {
+        case .reserve(let request, let sender, let service, let level, let share, let claim, let input):
+            switch await host.reserve(service: service, requester: sender, level: level, share: share, claim: claim, input: input) {
             case .accepted:
-                logger.info("reserved", metadata: ["service": "\(service)", "requester": "\(sender)", "level": "\(level)", "share": "\(share)"])
-                return .reserveAnswer(request: request, accepted: true, available: share, reason: "")
+                logger.info(
+                    "reserved",
+                    metadata: [
+                        "service": "\(service)", "requester": "\(sender)", "level": "\(level)", "share": "\(share)",
+                        "input": "\(input?.description ?? "-")",
+                    ])
+                let demand = input == nil ? nil : await host.demandPerStream(of: level, input: input)
+                return .reserveAnswer(request: request, accepted: true, available: share, reason: "", demand: demand)
             case .rejected(let reason, let available):
                 return .reserveAnswer(request: request, accepted: false, available: available, reason: reason)
             }

@@ -26,23 +26,31 @@ public struct ReserveAnswer: Hashable, Sendable {
     public var reason: String
     /// The share the member could still carry when it refused.
     public var available: Double
+    /// What one whole stream of the reserved input is estimated to cost on the member (CPU
+    /// seconds per media second, memory); nil when the reservation named no input.
+    public var demand: Demand?
 
-    public init(accepted: Bool, reason: String = "", available: Double = 0) {
+    public init(accepted: Bool, reason: String = "", available: Double = 0, demand: Demand? = nil) {
         self.accepted = accepted
         self.reason = reason
         self.available = available
+        self.demand = demand
     }
 }
 
 /// How a requester talks to members. The daemon's implementation speaks the wire protocol over
 /// TCP; every call may throw (peer unreachable, malformed answer, authentication failure).
 public protocol ServiceTransport: Sendable {
-    /// Asks what share of each level `peer` can carry for a service of `weight` (1 = default).
-    func query(_ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double) async throws -> PeerOffer
+    /// Asks what share of each level `peer` can carry for a service of `weight` (1 = default);
+    /// with an `input`, priced for that input's video rather than the level's preset.
+    func query(
+        _ peer: ServiceEndpoint, service: ServiceID, ladder: [QoSLevel], weight: Double, input: InputDescription?
+    ) async throws -> PeerOffer
     /// Asks `peer` to reserve; `claim` (the service's weight and ladder) lets it step services of
     /// lower weight down for this one (nil: weight 1, only `level`).
     func reserve(
-        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim?
+        _ peer: ServiceEndpoint, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim?,
+        input: InputDescription?
     ) async throws -> ReserveAnswer
     /// Returns the services the peer does not hold for us any more, and those it stepped down.
     func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer

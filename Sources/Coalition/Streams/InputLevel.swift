@@ -21,6 +21,18 @@ enum InputLevel {
         return QoSLevel(video: video, audio: audio)
     }
 
+    /// The input's video as members price it (``InputDescription``): its first video stream's
+    /// codec, size and average frame rate; nil without video, or with no known frame rate or a
+    /// size or rate outside what a description carries (members then price the level's preset).
+    static func description(of streams: [StreamDescription]) -> InputDescription? {
+        guard let video = streams.first(where: { $0.parameters.codec.kind == .video }),
+            let rate = video.parameters.frameRate, video.parameters.codec == .h264
+        else { return nil }
+        return InputDescription(
+            codec: .h264, width: Int(video.parameters.width), height: Int(video.parameters.height),
+            frameRateNumerator: Int(rate.numerator), frameRateDenominator: Int(rate.denominator))
+    }
+
     /// One line per stream for people: `0: h264 1280x720 at 24/1 fps`, `1: aac 48000 Hz 2 ch`.
     static func describe(_ stream: StreamDescription) -> String {
         let p = stream.parameters

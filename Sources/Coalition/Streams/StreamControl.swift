@@ -1,3 +1,4 @@
+import Foundation
 import MediaCore
 import QoSModel
 
@@ -27,11 +28,15 @@ public struct StreamParameters: Codable, Sendable, Equatable {
     /// With `testsrc`: the level synthesized and the length in seconds. Defaults HD, 60 s.
     public var testsrcVideo: VideoLevel?
     public var testsrcSeconds: Double?
+    /// A thumbnail of the video every this many seconds, for a contact sheet (0.1 to 3600); nil:
+    /// none.
+    public var thumbnailSeconds: Double?
 
     public init(
         input: String, request: ServiceRequest? = nil, batch: Bool = false, latencyMillis: Int = 2000, unitSeconds: Double = 1,
-        testsrcVideo: VideoLevel? = nil, testsrcSeconds: Double? = nil
+        testsrcVideo: VideoLevel? = nil, testsrcSeconds: Double? = nil, thumbnailSeconds: Double? = nil
     ) {
+        self.thumbnailSeconds = thumbnailSeconds
         self.input = input
         self.request = request
         self.batch = batch
@@ -46,9 +51,11 @@ public struct StreamParameters: Codable, Sendable, Equatable {
 public struct StreamUpdate: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case started, unit, problem, finished
+        /// Thumbnails members made (`thumbnailSeconds`), in any order, possibly twice.
         /// The input could not be read on (damaged at a position): `problem` says where. What
         /// was cut before is still delivered; the stream then finishes.
         case inputFailed = "input-failed"
+        case thumbnails
     }
 
     public var kind: Kind
@@ -57,11 +64,35 @@ public struct StreamUpdate: Codable, Sendable, Equatable {
     /// A sentence for people (a member lost, a unit failed, the input damaged at a position).
     public var problem: String?
     public var report: StreamReport?
+    public var thumbnails: [StreamThumbnail]?
 
     public static func started(_ value: StreamStarted) -> Self { Self(kind: .started, started: value) }
     public static func unit(_ value: StreamUnitOutput) -> Self { Self(kind: .unit, unit: value) }
     public static func problem(_ text: String) -> Self { Self(kind: .problem, problem: text) }
     public static func finished(_ report: StreamReport) -> Self { Self(kind: .finished, report: report) }
+}
+
+/// A thumbnail of the video for the contact sheet.
+public struct StreamThumbnail: Codable, Sendable, Equatable {
+    /// Which one: the picture on screen at `index x thumbnailSeconds` from the start.
+    public var index: UInt32
+    /// `index x thumbnailSeconds`.
+    public var seconds: Double
+    /// The presentation time of the frame it shows, in the video stream's time base.
+    public var pts: Int64
+    public var width: Int
+    public var height: Int
+    /// `width x height x 3` bytes, R G B, rows packed (base64 in JSON).
+    public var rgb: Data
+
+    public init(index: UInt32, seconds: Double, pts: Int64, width: Int, height: Int, rgb: Data) {
+        self.index = index
+        self.seconds = seconds
+        self.pts = pts
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+    }
 }
 
 /// The stream is running: its service, level and members, and the header of its frames.md5.

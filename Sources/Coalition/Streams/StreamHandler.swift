@@ -61,7 +61,9 @@ struct StreamHandler: ControlHandler {
         }
 
         let events = await coordinator.watch()
-        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin)
+        // Members price the input itself (its size and frame rate) rather than its level's preset.
+        let input = InputLevel.description(of: streams)
+        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin, input: input)
         var settled: ServiceEventRecord?
         for await event in events where event.service == id.rawValue && event.settles {
             settled = event
@@ -75,7 +77,7 @@ struct StreamHandler: ControlHandler {
 
         let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
         let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
-        await runner.membersChanged(runnerMembers(cluster.members))
+        await runner.membersChanged(await runnerMembers(id, cluster.members))
         await registry.add(runner)
         defer { Task { await registry.remove(id) } }
         let frameMD5Streams = streams.map { FrameMD5.Stream(index: Int($0.index), parameters: $0.parameters, startTime: $0.startTime) }
@@ -91,9 +93,10 @@ struct StreamHandler: ControlHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await runner.run() }
                 group.addTask { await follow(id, preferred: request.preferred, runner: runner) }
-                group.addTask { await feed(runner, from: source) }
+                let thumbnails = thumbnailRequest(parameters, streams: streams)
+                group.addTask { await feed(runner, from: source, thumbnails: thumbnails) }
                 do {
-                    try await forward(runner.outputs, writers: &writers, to: reply)
+                    try await forward(runner.outputs, writers: &writers, thumbnailSeconds: parameters.thumbnailSeconds ?? 0, to: reply)
                 } catch {
                     // The client left. The stream is given up first (which also frees a feed
                     // held back by the window) and the worker stopped, so every task ends.
@@ -112,17 +115,32 @@ struct StreamHandler: ControlHandler {
         try? await coordinator.release(id)
     }
 
-    /// The coordinator's sub-cluster as the runner takes it.
-    private func runnerMembers(_ members: [(endpoint: ServiceEndpoint, share: Double)]) -> [StreamRunner.Member] {
-        members.map { StreamRunner.Member(endpoint: $0.endpoint, share: $0.share) }
+    /// The coordinator's sub-cluster as the runner takes it, with what each member estimated
+    /// the input costs it (for report.json, beside what it measured).
+    private func runnerMembers(_ id: ServiceID, _ members: [(endpoint: ServiceEndpoint, share: Double)]) async -> [StreamRunner.Member] {
+        var result: [StreamRunner.Member] = []
+        for member in members {
+            let estimate = await coordinator.estimatedDemand(of: id, at: member.endpoint.id)
+            result.append(StreamRunner.Member(endpoint: member.endpoint, share: member.share, cpuPerMediaSecond: estimate?.cpuCores))
+        }
+        return result
     }
 
     /// Every output of the stream to the client, as answer lines, until the stream finishes.
     private func forward(
-        _ outputs: AsyncStream<StreamRunner.Output>, writers: inout [UInt8: FrameMD5.Writer], to reply: ControlReply<StreamUpdate>
+        _ outputs: AsyncStream<StreamRunner.Output>, writers: inout [UInt8: FrameMD5.Writer], thumbnailSeconds: Double,
+        to reply: ControlReply<StreamUpdate>
     ) async throws {
         for await output in outputs {
             switch output {
+            case .thumbnails(let thumbnails):
+                var update = StreamUpdate(kind: .thumbnails)
+                update.thumbnails = thumbnails.map {
+                    StreamThumbnail(
+                        index: $0.index, seconds: Double($0.index) * thumbnailSeconds, pts: $0.pts, width: $0.width, height: $0.height,
+                        rgb: Data($0.rgb))
+                }
+                try await reply.send(update)
             case .emitted(let unit):
                 var lines: [String] = []
                 if var writer = writers[unit.key.stream] {
@@ -156,6 +174,9 @@ struct StreamHandler: ControlHandler {
         if let seconds = parameters.testsrcSeconds, !(1...3600).contains(seconds) {
             throw ControlError(.badParams, "testsrcSeconds must be within 1...3600, not \(seconds)")
         }
+        if let seconds = parameters.thumbnailSeconds, !(0.1...3600).contains(seconds) {
+            throw ControlError(.badParams, "thumbnailSeconds must be within 0.1...3600, not \(seconds)")
+        }
     }
 
     private func workerArguments(_ parameters: StreamParameters) -> [String] {
@@ -166,13 +187,34 @@ struct StreamHandler: ControlHandler {
         return arguments
     }
 
+    /// Tiles this wide (pixels, about; the picture's aspect kept) on a contact sheet.
+    static let thumbnailWidth = 160
+
+    /// What the video units ask their members for with `thumbnailSeconds`: a tile of the picture
+    /// on screen every that many seconds from the video stream's start; nil without video.
+    private func thumbnailRequest(_ parameters: StreamParameters, streams: [StreamDescription]) -> (stream: UInt8, request: ThumbnailRequest)? {
+        guard let seconds = parameters.thumbnailSeconds,
+            let video = streams.first(where: { $0.parameters.codec.kind == .video })
+        else { return nil }
+        let base = video.parameters.timeBase
+        let interval = Int64((seconds * Double(base.denominator) / Double(base.numerator)).rounded())
+        guard interval > 0, video.parameters.width > 0, video.parameters.height > 0 else { return nil }
+        let size = ThumbnailRequest.tileSize(
+            width: Self.thumbnailWidth, pictureWidth: Int(video.parameters.width), pictureHeight: Int(video.parameters.height))
+        return (video.index, ThumbnailRequest(interval: interval, origin: video.startTime, tileWidth: size.width, tileHeight: size.height))
+    }
+
     /// Units from the worker into the runner until the input ends or fails (a failure is
-    /// reported, and what was cut before it is still delivered).
-    private func feed(_ runner: StreamRunner, from source: DemuxSource) async {
+    /// reported, and what was cut before it is still delivered). With `thumbnails`, the video
+    /// stream's units carry the thumbnail request (appended to the unit's bytes).
+    private func feed(_ runner: StreamRunner, from source: DemuxSource, thumbnails: (stream: UInt8, request: ThumbnailRequest)?) async {
         do {
             while let message = try await source.next() {
                 switch message {
-                case .unit(let bytes):
+                case .unit(var bytes):
+                    if let thumbnails, MediaUnitEncoding.header(ofUnit: bytes)?.stream == thumbnails.stream {
+                        bytes = MediaUnitEncoding.appending(thumbnails.request, toUnit: bytes)
+                    }
                     try await runner.cut(bytes)
                 case .failure(_, let text):
                     await runner.inputFailed(text)
@@ -196,13 +238,13 @@ struct StreamHandler: ControlHandler {
             case .memberLost:
                 // The lost member is out of the sub-cluster already (and out of the live peers).
                 if let cluster = await coordinator.subCluster(of: id) {
-                    await runner.membersChanged(runnerMembers(cluster.members))
+                    await runner.membersChanged(await runnerMembers(id, cluster.members))
                 }
             case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown:
                 // A step-down for a heavier service is a degradation: below the preferred level
                 // the members decode reference frames only.
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }
-                await runner.membersChanged(runnerMembers(cluster.members))
+                await runner.membersChanged(await runnerMembers(id, cluster.members))
                 await runner.deliver(at: cluster.level == preferred ? .full : .referenceFramesOnly)
             case .unserved:
                 await runner.membersChanged([])

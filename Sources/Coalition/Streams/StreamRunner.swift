@@ -32,6 +32,9 @@ public actor StreamRunner {
     /// What the stream produced, in order.
     public enum Output: Sendable, Hashable {
         case emitted(EmittedUnit)
+        /// Thumbnails a member made for a unit (its answer may later be dropped as a
+        /// duplicate's: the same thumbnails can come twice).
+        case thumbnails([Thumbnail])
         case problem(StreamProblem)
         case finished(StreamReport)
         /// The input could not be read on; the units cut before are still delivered.
@@ -261,6 +264,9 @@ public actor StreamRunner {
     }
 
     private func answered(_ result: UnitResult, key: UnitKey, from member: MemberID) {
+        if !finished, result.failure == nil, !result.thumbnails.isEmpty, result.sequence == key.sequence, result.stream == key.stream {
+            sink.yield(.thumbnails(result.thumbnails))
+        }
         // A result naming another unit than the one asked is the member's fault.
         let checked = result.sequence == key.sequence && result.stream == key.stream
             ? result : UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .malformedUnit, cpuNanoseconds: result.cpuNanoseconds)

@@ -41,7 +41,7 @@ public struct WireMessageType: Hashable, Sendable, CustomStringConvertible {
     // A unit's body is at most MediaUnitLimits.standard.maximumUnitBytes plus its envelope.
     public static let serviceUnit = WireMessageType(rawValue: 17, name: "service-unit", maximumBodyLength: (16 << 20) + 512)
     // A result's body holds at most MediaUnitLimits.standard.maximumFrames digests of 36 bytes.
-    public static let serviceUnitAnswer = WireMessageType(rawValue: 18, name: "service-unit-answer", maximumBodyLength: 8192 * 36 + 1024)
+    public static let serviceUnitAnswer = WireMessageType(rawValue: 18, name: "service-unit-answer", maximumBodyLength: 8192 * 36 + 1024 + (3 + 64 * 16) + (1 << 20))
     // 19 and up: the next subsystem's types, appended here.
 
     /// Every type this build knows, by number (the table in `PROTOCOL.md` beside this file).

@@ -118,6 +118,15 @@ enum FuzzSeeds {
             ("service-query-weighted", .query(request: 7, sender: sender, service: service, ladder: [hd, sd], weight: 5)),
             ("service-reserve-claim", .reserve(
                 request: 8, sender: sender, service: service, level: hd, share: 1, claim: ReservationClaim(weight: 5, ladder: [hd, sd]))),
+            // The trailing input of `node request --input` and the demand a member estimated for it.
+            ("service-query-input", .query(
+                request: 10, sender: sender, service: service, ladder: [hd], weight: 1,
+                input: InputDescription(codec: .h264, width: 960, height: 540, frameRateNumerator: 30, frameRateDenominator: 1))),
+            ("service-reserve-input", .reserve(
+                request: 11, sender: sender, service: service, level: hd, share: 0.5, claim: ReservationClaim(ladder: [hd]),
+                input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 30000, frameRateDenominator: 1001))),
+            ("service-reserve-answer-demand", .reserveAnswer(
+                request: 11, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.0755, memoryBytes: 12_202_496))),
             ("service-renew-answer-step-downs", .renewAnswer(
                 request: 9, unknown: [],
                 stepDowns: [
@@ -172,6 +181,15 @@ enum FuzzSeeds {
             "unit-audio": [0] + unit,
             "result": [1] + result,
             "result-failed": [1] + MediaUnitEncoding.encode(UnitResult(sequence: 3, stream: 1, frames: [], failure: .invalidData, cpuNanoseconds: 5)),
+            // The optional thumbnail sections of contact sheets.
+            "unit-video-thumbnails": [0] + MediaUnitEncoding.appending(
+                ThumbnailRequest(interval: 24_576, origin: 0, tileWidth: 4, tileHeight: 2), toUnit: MediaUnitEncoding.encode(MediaSeeds.videoUnit())),
+            "result-thumbnails": [1] + MediaUnitEncoding.encode(UnitResult(
+                sequence: 7, stream: 0, frames: MediaSeeds.result().frames, cpuNanoseconds: 9,
+                thumbnails: [
+                    Thumbnail(index: 1, pts: 24_576, width: 2, height: 2, rgb: (0..<12).map { UInt8($0 * 20) }),
+                    Thumbnail(index: 2, pts: 49_152, width: 2, height: 2, rgb: [UInt8](repeating: 128, count: 12)),
+                ])),
             "demux-streams": [2] + streams.encoded(),
             "demux-unit": [2] + DemuxMessage.unit(unit).encoded(),
             "demux-end": [2] + DemuxMessage.end(packets: 1234).encoded(),
