@@ -15,7 +15,7 @@ struct SendDatagrams: ParsableCommand {
     @Argument(help: ArgumentHelp("The datagrams.", valueName: "file"))
     var file: String
 
-    @Option(help: ArgumentHelp("Comma-separated IPv4 targets.", valueName: "address:port,..."))
+    @Option(help: ArgumentHelp("Comma-separated targets.", valueName: "address:port,..."))
     var to: String
 
     @Option(help: ArgumentHelp("Datagrams per second.", valueName: "n"))
@@ -28,12 +28,7 @@ struct SendDatagrams: ParsableCommand {
 
     /// The targets, each checked.
     func targets() throws -> [SocketAddress] {
-        try to.split(separator: ",").map { target in
-            guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]), (1...65535).contains(port),
-                let address = try? SocketAddress(ipAddress: String(target[..<colon]), port: port)
-            else { throw ValidationError("not an IPv4 address:port: \(target)") }
-            return address
-        }
+        try to.split(separator: ",").map { try SocketAddress.labTarget($0) }
     }
 
     func run() throws {

@@ -18,7 +18,7 @@ struct SendStream: ParsableCommand {
     @Argument(help: ArgumentHelp("The bytes to send.", valueName: "file"))
     var file: String
 
-    @Option(help: ArgumentHelp("The IPv4 target.", valueName: "address:port"))
+    @Option(help: ArgumentHelp("The target.", valueName: "address:port"))
     var to: String
 
     @Option(help: ArgumentHelp("How many connections, one after another.", valueName: "n"))
@@ -34,10 +34,7 @@ struct SendStream: ParsableCommand {
     }
 
     func target() throws -> SocketAddress {
-        guard let colon = to.lastIndex(of: ":"), let port = Int(to[to.index(after: colon)...]), (1...65535).contains(port),
-            let address = try? SocketAddress(ipAddress: String(to[..<colon]), port: port)
-        else { throw ValidationError("not an IPv4 address:port: \(to)") }
-        return address
+        try SocketAddress.labTarget(to)
     }
 
     func run() throws {
