@@ -58,3 +58,24 @@ extension Lab {
         try driver.check(["exec-env", String(index)]).stdout.split(whereSeparator: \.isWhitespace).map(String.init)
     }
 }
+
+/// A board of the lab: `node join` on one host, as the lab tests start it.
+extension Lab {
+    /// The control socket of the board `node join` runs on `host` (in the host's directory).
+    public func boardSocket(host index: Int) -> String { "\(host(index).directory)/node.sock" }
+
+    /// Starts `node join` on `host` as board `board-N`: bound to the host's address, its
+    /// control socket at ``boardSocket(host:)``, its state, log (`node.log`) in the host's
+    /// directory, the committed build-machine profile, `idleCores` spare cores (emulated), and
+    /// `keyFile` (default: the lab's key). Returns its pid.
+    @discardableResult
+    public func joinBoard(host index: Int, idleCores: Double, keyFile: String? = nil) throws -> pid_t {
+        let directory = host(index).directory
+        return try spawn(host: index, logFile: "\(directory)/node.log", [
+            Lab.nodeBinary, "join", "--name", "board-\(index)", "--bind", address(host: index),
+            "--control-socket", boardSocket(host: index), "--state-dir", "\(directory)/state",
+            "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "\(idleCores)",
+            "--key-file", keyFile ?? self.keyFile,
+        ])
+    }
+}

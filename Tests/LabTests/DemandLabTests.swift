@@ -26,12 +26,7 @@ struct DemandLabTests {
     }
 
     func join(_ lab: Lab, host: Int, idleCores: Double) throws {
-        let directory = lab.host(host).directory
-        try lab.spawn(host: host, logFile: "\(directory)/node.log", [
-            Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
-            "--emulate-idle-cores", "\(idleCores)", "--key-file", lab.keyFile,
-        ])
+        try lab.joinBoard(host: host, idleCores: idleCores)
     }
 
     /// Decodes `clip` on two members in batch and returns the report and what the committed

@@ -21,13 +21,9 @@ struct KeyRotationLabTests {
         let directory = lab.host(host).directory
         let keyFile = "\(directory)/key"
         try write(key, to: keyFile)
-        let socket = "\(directory)/node.sock"
+        let pid = try lab.joinBoard(host: host, idleCores: idleCores, keyFile: keyFile)
+        let socket = lab.boardSocket(host: host)
         let logFile = "\(directory)/node.log"
-        let pid = try lab.spawn(host: host, logFile: logFile, [
-            Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", socket, "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
-            "--emulate-idle-cores", "\(idleCores)", "--key-file", keyFile,
-        ])
         return Board(host: host, pid: pid, keyFile: keyFile, socket: socket, logFile: logFile)
     }
 

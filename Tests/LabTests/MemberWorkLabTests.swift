@@ -75,20 +75,11 @@ struct MemberWorkLabTests {
         defer { lab.down() }
         try lab.cpu(host: 1, fraction: 0.5)
         let directory = lab.host(1).directory
-        let socket = "\(directory)/node.sock"
-        let daemon = try lab.spawn(host: 1, logFile: "\(directory)/node.log", [
-            Lab.nodeBinary, "join", "--name", "board-1", "--bind", lab.address(host: 1), "--control-socket", socket,
-            "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "0.5",
-            "--key-file", lab.keyFile,
-        ])
+        let socket = lab.boardSocket(host: 1)
+        let daemon = try lab.joinBoard(host: 1, idleCores: 0.5)
         // The requester's host runs a node too: a member serves only members, from their own address.
-        let requesterDirectory = lab.host(2).directory
-        let requesterSocket = "\(requesterDirectory)/node.sock"
-        try lab.spawn(host: 2, logFile: "\(requesterDirectory)/node.log", [
-            Lab.nodeBinary, "join", "--name", "board-2", "--bind", lab.address(host: 2), "--control-socket", requesterSocket,
-            "--state-dir", "\(requesterDirectory)/state", "--profile", try Lab.committedProfile(), "--emulate-idle-cores", "0",
-            "--key-file", lab.keyFile,
-        ])
+        let requesterSocket = lab.boardSocket(host: 2)
+        try lab.joinBoard(host: 2, idleCores: 0)
         func log() -> String { (try? String(contentsOfFile: "\(directory)/node.log", encoding: .utf8)) ?? "" }
         func work() -> MemberWorkReport? { Lab.nodeStatus(socket: socket)?.services?.work }
         var enforcement: WorkEnforcement?

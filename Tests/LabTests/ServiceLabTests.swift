@@ -12,15 +12,8 @@ struct ServiceLabTests {
     /// Starts `node join` on `host` with the committed build-machine profile, lending `idleCores`.
     @discardableResult
     func join(_ lab: Lab, host: Int, idleCores: Double, keyFile: String? = nil) throws -> String {
-        let directory = lab.host(host).directory
-        var arguments = [
-            Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
-            "--emulate-idle-cores", "\(idleCores)",
-        ]
-        arguments += ["--key-file", keyFile ?? lab.keyFile]
-        try lab.spawn(host: host, logFile: "\(directory)/node.log", arguments)
-        return "\(directory)/node.sock"
+        try lab.joinBoard(host: host, idleCores: idleCores, keyFile: keyFile)
+        return lab.boardSocket(host: host)
     }
 
     func node(_ lab: Lab, host: Int = 1, _ arguments: [String], timeout: Double = 30) throws -> CommandOutput {

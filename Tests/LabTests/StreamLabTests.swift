@@ -38,12 +38,7 @@ struct StreamLabTests {
     }
 
     func join(_ lab: Lab, host: Int, idleCores: Double) throws {
-        let directory = lab.host(host).directory
-        try lab.spawn(host: host, logFile: "\(directory)/node.log", [
-            Lab.nodeBinary, "join", "--name", "board-\(host)", "--bind", lab.address(host: host),
-            "--control-socket", "\(directory)/node.sock", "--state-dir", "\(directory)/state", "--profile", try Lab.committedProfile(),
-            "--emulate-idle-cores", "\(idleCores)", "--key-file", lab.keyFile,
-        ])
+        try lab.joinBoard(host: host, idleCores: idleCores)
     }
 
     func waitForPeers(_ lab: Lab, _ count: Int) throws {
@@ -97,7 +92,7 @@ struct StreamLabTests {
         // Live: 20 s at the media's pace; host 3 loses its link 6 s in.
         let requester = lab.process(host: 1, [Lab.nodeBinary, "request", "--input", Self.clip, "--output", out, "--control-socket", "\(lab.host(1).directory)/node.sock"])
         let captured = FileManager.default.temporaryDirectory.appendingPathComponent("stream-cut-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: captured.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: captured.path, contents: nil), "cannot create \(captured.path)")
         defer { try? FileManager.default.removeItem(at: captured) }
         requester.standardOutput = try FileHandle(forWritingTo: captured)
         requester.standardError = requester.standardOutput
