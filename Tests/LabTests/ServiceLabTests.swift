@@ -172,20 +172,3 @@ struct ServiceLabTests {
         status(lab, host: host)?.status.node.id
     }
 }
-
-/// CPU cores one stream holds on the committed profile's board (single-threaded decode plus
-/// the evaluation's default 25% headroom).
-private struct ProfileCosts {
-    var hdCoresWithHeadroom: Double
-    var sdCoresWithHeadroom: Double
-
-    init(path: String) throws {
-        let profile = try CapabilityProfile.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
-        func cost(_ preset: MediaPreset) throws -> Double {
-            let measured = try #require(profile.measurement(of: preset), "\(path) has no \(preset)")
-            return measured.singleThread.cpuSecondsPerMediaSecond * 1.25
-        }
-        hdCoresWithHeadroom = try cost(.video(.hd))
-        sdCoresWithHeadroom = try cost(.video(.sd))
-    }
-}

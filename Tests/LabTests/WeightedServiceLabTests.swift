@@ -37,12 +37,12 @@ struct WeightedServiceLabTests {
     }
 
     @Test func aWeightFiveService_getsHD_theWeightOneServicesStepDown_andReturnToHDWhenItIsReleased() throws {
-        let costs = try LabProfileCosts(path: Lab.committedProfile())
-        try #require(2 * costs.sd < 1.2 * costs.hd, "the profile's SD is too dear: one HD and two SD must fit where two HD do")
+        let costs = try ProfileCosts(path: Lab.committedProfile())
+        try #require(2 * costs.sdCoresWithHeadroom < 1.2 * costs.hdCoresWithHeadroom, "the profile's SD is too dear: one HD and two SD must fit where two HD do")
         let lab = try Lab.up(hosts: 2, name: "svc-weight")
         defer { lab.down() }
         try join(lab, host: 1, idleCores: 0)
-        try join(lab, host: 2, idleCores: 2.3 * costs.hd)  // two HD streams, not three; one HD and two SD
+        try join(lab, host: 2, idleCores: 2.3 * costs.hdCoresWithHeadroom)  // two HD streams, not three; one HD and two SD
         let listed = Lab.poll(within: 10, every: 0.1) { (status(lab)?.status.peers.count ?? 0) >= 1 }
         try #require(listed, "host 1 does not see host 2")
 
@@ -88,22 +88,5 @@ struct WeightedServiceLabTests {
         print(String(
             format: "weights: weight-5 HD formed -> weight-1 services stepped down after %.0f and %.0f ms (renewal every 1 s); released -> back to HD after %.0f and %.0f ms (upgrade probe every 5 s)",
             stepDownMillis.first ?? -1, stepDownMillis.last ?? -1, upgradeMillis.first ?? -1, upgradeMillis.last ?? -1))
-    }
-}
-
-/// CPU cores one stream holds on the committed profile's board (single-threaded decode plus
-/// the evaluation's default 25% headroom).
-private struct LabProfileCosts {
-    var hd: Double
-    var sd: Double
-
-    init(path: String) throws {
-        let profile = try CapabilityProfile.decode(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
-        func cost(_ preset: MediaPreset) throws -> Double {
-            let measured = try #require(profile.measurement(of: preset), "\(path) has no \(preset)")
-            return measured.singleThread.cpuSecondsPerMediaSecond * 1.25
-        }
-        hd = try cost(.video(.hd))
-        sd = try cost(.video(.sd))
     }
 }
