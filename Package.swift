@@ -125,7 +125,7 @@ let package = Package(
             name: "coalition-bench",
             dependencies: [
                 "QoSModel", "MembershipCore", "ServiceCore", "Profiler", "Coalition", "LabKit", "ChildProcess", "Media",
-                "Allocation", "ServicePlanning",
+                "MediaCore", "SystemCalls", "Allocation", "ServicePlanning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

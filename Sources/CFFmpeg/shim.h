@@ -43,6 +43,12 @@ static inline int CFFmpeg_AV_CODEC_FLAG_GLOBAL_HEADER(void) { return AV_CODEC_FL
 /// behind. Not a macro, but <malloc.h> is not part of Swift's Glibc module.
 static inline int CFFmpeg_release_free_heap(void) { return malloc_trim(0); }
 
+/* Keeps freed heap blocks up to `bytes` for reuse instead of unmapping them (mallopt's mmap and
+   trim thresholds); 1 when glibc took both values. */
+static inline int CFFmpeg_keep_freed_heap_blocks(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes) == 1 && mallopt(M_TRIM_THRESHOLD, bytes * 2) == 1;
+}
+
 #include <dlfcn.h>
 #include <stdio.h>
 

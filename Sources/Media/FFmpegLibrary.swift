@@ -109,6 +109,18 @@ extension FFmpegLibrary {
     package static func releaseFreeHeap() {
         _ = CFFmpeg_release_free_heap()
     }
+
+    /// Makes glibc keep freed blocks up to `bytes` in the heap for the next allocation, instead
+    /// of mapping each large block afresh (`mallopt(M_MMAP_THRESHOLD)`) and giving freed memory
+    /// back at once (`M_TRIM_THRESHOLD`, twice as much). For a process that opens a fresh
+    /// decoder, with its picture buffers, for every unit: without it each buffer is a new
+    /// mapping whose every page faults and is zeroed on first touch. The process keeps its high
+    /// water mark, which a unit reached anyway. False when glibc refused a value (glibc caps
+    /// the mmap threshold at 32 MiB on 64-bit).
+    @discardableResult
+    package static func keepFreedHeapBlocks(upTo bytes: Int32) -> Bool {
+        CFFmpeg_keep_freed_heap_blocks(bytes) == 1
+    }
 }
 
 extension FFmpegLibrary {

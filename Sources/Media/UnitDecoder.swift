@@ -59,6 +59,30 @@ public enum UnitDecoder {
         return MediaUnitEncoding.encode(result)
     }
 
+    /// Largest freed block a decode worker keeps in its heap for the next unit: 32 MiB (glibc's
+    /// ceiling for the setting on 64-bit), above a 4K picture's buffers (12 MiB in 4:2:0).
+    public static let keptHeapBlockBytes: Int32 = 32 << 20
+
+    /// Readies a decode worker process before its first unit, so that neither cost falls on a
+    /// unit under a live deadline:
+    /// - freed picture buffers stay in the heap (`CurrentProcess.keepFreedHeapBlocks`): every
+    ///   unit opens a fresh decoder, and without this each of its buffers would be a new mapping
+    ///   whose pages fault and are zeroed again (`coalition-bench units` measures both;
+    ///   `FFmpegLibrary.keepFreedHeapBlocks`);
+    /// - FFmpeg's libraries are opened now (dlopen and symbol resolution, tens of milliseconds of
+    ///   CPU, which at a small reserved share is a second or more of wall time).
+    /// Returns why FFmpeg could not be opened, or nil; the worker still answers every unit (each
+    /// then fails with the same reason).
+    public static func prepareWorkerProcess() -> String? {
+        FFmpegLibrary.keepFreedHeapBlocks(upTo: keptHeapBlockBytes)
+        do {
+            try FFmpegLibrary.prepare()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// A decode worker's answer to one request of `WorkerPipe.decodeRequest` (the plan's byte,
     /// then the unit): the encoded `UnitResult`, to be framed with `WorkerPipe.frame`. A worker
     /// is a loop of `WorkerPipe.Reader.next()`, this, and a write.

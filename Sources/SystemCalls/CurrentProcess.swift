@@ -26,6 +26,15 @@ public enum CurrentProcess {
         return (seconds(usage.ru_utime), seconds(usage.ru_stime))
     }
 
+    /// Minor page faults of the whole process so far (`getrusage(2)`'s `ru_minflt`): pages the
+    /// kernel mapped and zeroed on first touch, the cost of memory freed to the kernel and
+    /// taken again.
+    public static func minorPageFaults() -> Int {
+        var usage = rusage()
+        infallible { () throws(SystemCallError) in _ = try retryingOnInterrupt("getrusage") { getrusage(RUSAGE_SELF.rawValue, &usage) } }
+        return usage.ru_minflt
+    }
+
     /// `CLOCK_MONOTONIC` in nanoseconds (arbitrary origin, never goes back).
     public static func monotonicNanoseconds() -> UInt64 {
         var time = timespec()

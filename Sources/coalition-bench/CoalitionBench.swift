@@ -10,7 +10,7 @@ struct CoalitionBench: AsyncParsableCommand {
         subcommands: [
             BenchProfileCommand.self, BenchMembershipCommand.self, BenchFormationCommand.self, FormationTrialsCommand.self,
             BenchRebuildCommand.self, BenchAllocationCommand.self, BenchSimulateCommand.self, BenchStreamCommand.self, MemberUnitsCommand.self,
-            BenchLivePageCommand.self,
+            BenchLivePageCommand.self, BenchUnitsCommand.self,
         ]
     )
 }

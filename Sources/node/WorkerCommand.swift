@@ -27,6 +27,9 @@ struct DecodeWorkerCommand: ParsableCommand {
     var threads = 1
 
     func run() throws {
+        if let problem = UnitDecoder.prepareWorkerProcess() {
+            try? FileDescriptor.standardError.writeAll(Array("node worker decode: \(problem)\n".utf8))
+        }
         var reader = WorkerPipe.Reader(limit: MediaUnitLimits.standard.maximumUnitBytes + 1)
         while true {
             while let request = try reader.next() {

@@ -74,6 +74,34 @@ import Glibc
         #expect(await pool.statistics.workersDied == 0, "a worker ended with its lease did not die")
     }
 
+    @Test func aWorkerStartedAheadOfTheFirstUnit_isPlaced_andDecodesThatUnit() async throws {
+        let placement = RecordingPlacement()
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), placement: placement, logger: Self.logger)
+        let service = ServiceID("r/1")
+        await pool.prepare(for: Self.reservation(), isHeld: { true })
+        let started = try #require(await pool.work()[service])
+        #expect(started.workers == 1 && started.busy == 0)
+        #expect(placement.placed.withLock { $0 } == started.pids, "placed in the service's cgroup before any unit")
+        let outcome = await pool.execute(unit: Self.unit(0), plan: .full, under: Self.reservation())
+        #expect(outcome == .result(WorkerPipe.decodeRequest(unit: Self.unit(0), plan: .full)), "cat echoes the request")
+        #expect(await pool.statistics.workersStarted == 1, "the unit used the worker started ahead")
+        await pool.prepare(for: Self.reservation(), isHeld: { true })
+        #expect(await pool.statistics.workersStarted == 1, "a service with a worker gets no other ahead")
+        await pool.stopAll()
+    }
+
+    @Test func aLeaseEndedWhileItsWorkerStarted_keepsNothing() async throws {
+        let placement = RecordingPlacement()
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), placement: placement, logger: Self.logger)
+        let service = ServiceID("r/1")
+        await pool.prepare(for: Self.reservation(), isHeld: { false })
+        #expect(await pool.work()[service] == nil)
+        #expect(placement.retired.withLock { $0 } == [service], "its cgroup is removed")
+        let pid = try #require(placement.placed.withLock { $0.first })
+        try await eventually { !Self.alive(pid) }
+        #expect(await pool.statistics.workersDied == 0)
+    }
+
     @Test func aUnitUnderANewLease_afterRetirement_getsAFreshWorker() async throws {
         let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), logger: Self.logger)
         let service = ServiceID("r/1")

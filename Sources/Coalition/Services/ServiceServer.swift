@@ -208,6 +208,11 @@ public struct ServiceServer: Service {
                         "input": "\(input?.description ?? "-")",
                     ])
                 let demand = input == nil ? nil : await host.demandPerStream(of: level, input: input)
+                // A lease with an input is a stream: its first unit follows within a second.
+                if input != nil, let units, let reservation = await host.lease(of: service, for: sender) {
+                    let host = self.host
+                    Task { await units.prepare(for: reservation, isHeld: { await host.lease(of: service, for: sender) != nil }) }
+                }
                 return .reserveAnswer(request: request, accepted: true, available: share, reason: "", demand: demand)
             case .rejected(let reason, let available):
                 return .reserveAnswer(request: request, accepted: false, available: available, reason: reason)

@@ -10,4 +10,15 @@ public protocol UnitExecutor: Sendable {
     /// result, also in that form, or why it was not taken. Never throws: a worker's failure is a
     /// result (`UnitFailure`), a refusal is a `UnitRefusal`.
     func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome
+
+    /// A lease for a stream was just granted: get ready for its first unit (start a worker in
+    /// the service's cgroup), so that start-up does not fall on a unit under a live deadline.
+    /// Never fails: a worker that cannot start now is started (or refused) with the first unit.
+    /// `isHeld` says whether the lease still holds (it may end while the worker starts, before
+    /// this executor has anything to retire). Default: nothing.
+    func prepare(for reservation: Reservation, isHeld: @escaping @Sendable () async -> Bool) async
+}
+
+extension UnitExecutor {
+    public func prepare(for reservation: Reservation, isHeld: @escaping @Sendable () async -> Bool) async {}
 }

@@ -75,7 +75,13 @@ struct StreamHandler: ControlHandler {
             throw ControlError(.cannotServe, "the coalition cannot serve \(request.preferred) now: \(settled?.reason ?? "no answer")")
         }
 
-        let session = StreamConfiguration(pacing: parameters.batch ? .batch : .live(latency: .milliseconds(parameters.latencyMillis)))
+        // Live, one unit in flight per member: units arrive at the media's pace, so a second one
+        // sent ahead would only wait at the member, where a death or a stall strands it (the
+        // next free member takes it from the requester instead). Batch keeps two, so a member
+        // never idles for a round trip between units.
+        let session = parameters.batch
+            ? StreamConfiguration(pacing: .batch)
+            : StreamConfiguration(pacing: .live(latency: .milliseconds(parameters.latencyMillis)), dispatch: .init(inFlightLimit: 1))
         let runner = StreamRunner(service: id, transport: transport, configuration: .init(session: session), logger: logger)
         await runner.membersChanged(await runnerMembers(id, cluster.members))
         await registry.add(runner)

@@ -199,6 +199,45 @@ public actor DecodeWorkerPool: UnitExecutor {
         }
     }
 
+    /// Starts one worker for a service that has none yet, in its cgroup, and leaves it idle for
+    /// the first unit (the worker opens FFmpeg as it starts: `UnitDecoder.prepareWorkerProcess`).
+    /// It holds a worker place while it starts, like a unit, so the service's limit holds. A
+    /// lease that ended meanwhile (`isHeld` false, or retired) gets no worker.
+    public func prepare(for reservation: Reservation, isHeld: @escaping @Sendable () async -> Bool) async {
+        let service = reservation.service
+        let workers = services[service, default: Workers()]
+        guard !workers.retiring, workers.running == 0, workers.idle.isEmpty, workers.busy.isEmpty else { return }
+        do {
+            try placement?.apply(reservation)
+        } catch {
+            logger.warning("cannot apply a lease's limits; no worker started ahead", metadata: ["service": "\(service)", "error": "\(error)"])
+            return
+        }
+        services[service, default: Workers()].running += 1
+        let worker: WorkerLink
+        do {
+            worker = try await start(for: reservation)
+        } catch {
+            leave(service)
+            logger.warning("cannot start a decode worker ahead of the first unit", metadata: ["service": "\(service)", "error": "\(error)"])
+            return
+        }
+        let held = await isHeld()
+        if services[service]?.retiring == false, held {
+            services[service]!.idle.append(worker)
+            leave(service)
+            logger.debug("started a decode worker ahead of the first unit", metadata: ["service": "\(service)", "worker": "\(worker.process.id)"])
+            return
+        }
+        await worker.stop()
+        leave(service)
+        // The lease ended before anything here could be retired: nothing of it is kept.
+        if let left = services[service], !left.retiring, left.running == 0, left.idle.isEmpty, left.busy.isEmpty, left.waiting.isEmpty {
+            services.removeValue(forKey: service)
+            placement?.retire(service)
+        }
+    }
+
     /// Ends the workers of a service whose lease ended: idle ones at once, busy ones by SIGKILL
     /// (their units are answered `noLease`); returns once every one is gone and the placement
     /// was told (its cgroup removed). Units under a new lease of the same service wait until then.

@@ -17,7 +17,7 @@ struct MembershipFigures {
         detections.isEmpty ? .nan : Percentiles.nearestRank(p * 100, of: detections.sorted())
     }
 
-    static func table(_ rows: [(Int, MembershipFigures, MembershipFigures?)], lossPercent: Double, lossSeconds: Int) -> String {
+    static func table(_ rows: [(Int, MembershipFigures, MembershipFigures?)], lossPercent: Double, lossSeconds: Int, serfLossSeconds: Int) -> String {
         var lines = ["membership bench (ratio = Coalition / Serf; lower is better)"]
         func cell(_ ours: Double, _ theirs: Double?, _ format: String) -> String {
             let mine = String(format: format, ours)
@@ -30,7 +30,7 @@ struct MembershipFigures {
             lines.append("  detection p50 s        \(cell(ours.percentile(0.5), serf?.percentile(0.5), "%.3f"))")
             lines.append("  detection p99 s        \(cell(ours.percentile(0.99), serf?.percentile(0.99), "%.3f"))")
             if let deaths = ours.falseDeaths {
-                lines.append("  false deaths (\(lossSeconds) s at \(lossPercent)%)  \(deaths)\(serf?.falseDeaths.map { " vs \($0)" } ?? "")")
+                lines.append("  false deaths (\(lossSeconds) s at \(lossPercent)%)  \(deaths)\(serf?.falseDeaths.map { " vs \($0)\(serfLossSeconds == lossSeconds ? "" : " in \(serfLossSeconds) s")" } ?? "")")
             }
             lines.append("  traffic out B/s/host   \(cell(ours.bytesPerSecondOut, serf?.bytesPerSecondOut, "%.0f"))")
             lines.append("  traffic in B/s/host    \(cell(ours.bytesPerSecondIn, serf?.bytesPerSecondIn, "%.0f"))")

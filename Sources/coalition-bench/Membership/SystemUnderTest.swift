@@ -6,7 +6,9 @@ protocol SystemUnderTest {
     func start() async throws -> [pid_t]
     /// Ends the system on every host.
     func stop()
-    func everyoneSeesEveryoneAlive() -> Bool
+    /// Whether every host lists every other as alive. Asked every half second while hosts
+    /// converge: at 100 hosts it must cost little, or the asking itself loads the machine.
+    func everyoneSeesEveryoneAlive() async -> Bool
     /// When the last other host reported `victim` dead after `since`, nil if not all have.
     func allOthersReportDead(_ victim: Int, since: Date) -> Date?
     /// Deaths reported by anyone after `since`.

@@ -51,17 +51,7 @@ struct BenchStreamCommand: AsyncParsableCommand {
         if let reason = Lab.unavailableReason { throw ValidationError(reason) }
         let binary = nodeBinary ?? Lab.nodeBinary
         let ffmpeg = Executables.find("ffmpeg") ?? "/usr/bin/ffmpeg"
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-bench-stream").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let clip = "\(work)/hd\(seconds)-gop\(gop).mp4"
-        if !FileManager.default.fileExists(atPath: clip) {
-            let made = try ChildProcess.run(ffmpeg, [
-                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=24", "-t", "\(seconds)",
-                "-c:v", "libx264", "-bf", "3", "-g", "\(Int((gop * 24).rounded()))", "-keyint_min", "\(Int((gop * 24).rounded()))",
-                "-sc_threshold", "0", "-b:v", "3M", "-pix_fmt", "yuv420p", clip,
-            ])
-            guard made.succeeded else { throw ValidationError("ffmpeg could not make the clip: \(made.stderr)") }
-        }
+        let clip = try StreamBenchClip.make(ffmpeg: ffmpeg, seconds: seconds, gop: gop)
 
         // The anchor: the ffmpeg CLI doing the same work (decode and hash every frame), one thread.
         let reference = try FFmpegReference.measure(ffmpeg: ffmpeg, clip: clip, mediaSeconds: Double(seconds))
@@ -76,6 +66,30 @@ struct BenchStreamCommand: AsyncParsableCommand {
         let alone = try BoardAlone.measure(quota: quota, clip: clip, ffmpeg: ffmpeg, binary: binary, mediaSeconds: Double(seconds), latency: 2)
         say(String(format: "one board alone at %.2f cores: decodes at %.2f x real time; live with 2 s latency, %d of %d frames late (%.1f%%)",
                    quota, alone.speed, alone.lateFrames, alone.frames, 100 * Double(alone.lateFrames) / Double(max(1, alone.frames))))
+        say(String(format: "  ffmpeg under the quota: %.3f CPU s per media s (%.2fx its unthrottled %.3f): the cost of running in throttled slices; members' decode beside it: %.2fx and %.2fx",
+                   alone.cpuPerMediaSecond, alone.cpuPerMediaSecond / reference.cpuPerMediaSecond, reference.cpuPerMediaSecond,
+                   plain.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond, killed.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond))
+    }
+}
+
+/// The clip of the stream benchmarks: 720p24 H.264 (testsrc2, 3 Mb/s) with 3 B-frames and a
+/// keyframe every `gop` seconds, made with the ffmpeg CLI once and kept in the temporary
+/// directory.
+enum StreamBenchClip {
+    static func make(ffmpeg: String, seconds: Int, gop: Double) throws -> String {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("coalition-bench-stream").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let clip = "\(work)/hd\(seconds)-gop\(gop).mp4"
+        if !FileManager.default.fileExists(atPath: clip) {
+            let keyframeInterval = "\(Int((gop * 24).rounded()))"
+            let made = try ChildProcess.run(ffmpeg, [
+                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=24", "-t", "\(seconds)",
+                "-c:v", "libx264", "-bf", "3", "-g", keyframeInterval, "-keyint_min", keyframeInterval,
+                "-sc_threshold", "0", "-b:v", "3M", "-pix_fmt", "yuv420p", clip,
+            ])
+            guard made.succeeded else { throw ValidationError("ffmpeg could not make the clip: \(made.stderr)") }
+        }
+        return clip
     }
 }
 
@@ -102,15 +116,19 @@ struct BoardAlone {
     var speed: Double
     var frames: Int
     var lateFrames: Int
+    /// ffmpeg's own CPU time under the quota: what the same decode costs when throttled in
+    /// slices, as the members' decode is (the anchor for their figure, beside the unthrottled one).
+    var cpuPerMediaSecond: Double
 
     static func measure(quota: Double, clip: String, ffmpeg: String, binary: String, mediaSeconds: Double, latency: Double) throws -> BoardAlone {
         let lab = try Lab.up(hosts: 1, name: "bench-stream-alone", node: binary)
         defer { lab.down() }
         try lab.cpu(host: 1, fraction: quota)
         let start = Date()
-        let output = try lab.run(host: 1, timeout: mediaSeconds * 40, [ffmpeg, "-hide_banner", "-loglevel", "error", "-threads", "1", "-i", clip, "-map", "0:v:0", "-f", "framemd5", "-y", "/dev/null"])
+        let output = try lab.run(host: 1, timeout: mediaSeconds * 40, [ffmpeg, "-hide_banner", "-benchmark", "-threads", "1", "-i", clip, "-map", "0:v:0", "-f", "framemd5", "-y", "/dev/null"])
         let wall = Date().timeIntervalSince(start)
         guard output.succeeded else { throw ValidationError("ffmpeg alone failed: \(output.stderr)") }
+        guard let figures = FFmpegBenchFigures.parse(output.stderr) else { throw ValidationError("ffmpeg alone printed no bench line") }
         let speed = mediaSeconds / wall
         let frames = Int(mediaSeconds * 24)
         var late = 0
@@ -120,6 +138,6 @@ struct BoardAlone {
                 if t / speed > t + latency { late += 1 }
             }
         }
-        return BoardAlone(speed: speed, frames: frames, lateFrames: late)
+        return BoardAlone(speed: speed, frames: frames, lateFrames: late, cpuPerMediaSecond: (figures.user + figures.system) / mediaSeconds)
     }
 }

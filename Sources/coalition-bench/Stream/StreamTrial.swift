@@ -26,15 +26,25 @@ struct StreamTrial {
         var recoverySeconds: Double?
         var killedAt: Double?
 
+        /// CPU seconds the members' decode workers reported per media second they decoded.
+        var memberDecodeCPUPerMediaSecond: Double {
+            report.members.reduce(0.0) { $0 + $1.cpuSeconds } / max(1e-9, report.members.reduce(0.0) { $0 + $1.mediaSecondsDecoded })
+        }
+
+        /// The CPU the members lent the stream at the end, in cores: their service cgroups' limits.
+        var lentCores: Double { work.values.reduce(0.0) { $0 + ($1.cpuLimitCores ?? 0) } }
+
         func print(title: String, reference: FFmpegReference, seconds: Double) {
             let f = report.frames
             let onTime = Double(f.onTime) / Double(max(1, f.expected))
             let reserved = report.members.reduce(0) { $0 + $1.reservedShare }
-            let measured = report.members.reduce(0.0) { $0 + $1.cpuSeconds } / max(1e-9, report.members.reduce(0.0) { $0 + $1.mediaSecondsDecoded })
+            let measured = memberDecodeCPUPerMediaSecond
             say(String(format: "%@: %d of %d frames on time (%.2f%%), %d late, %d lost; exit %d; %d units, %d re-dispatched",
                        title, f.onTime, f.expected, 100 * onTime, f.late, f.lost, exitStatus, report.units.cut, report.units.redispatched))
-            say(String(format: "  reserved %.2f streams in all; decode CPU %.3f s per media s at the members (ffmpeg %.3f: %.2fx); everything, every host: %.3f s per media s (%.2fx ffmpeg)",
-                       reserved, measured, reference.cpuPerMediaSecond, measured / reference.cpuPerMediaSecond,
+            say(String(format: "  reserved %.2f streams in all, lent %.3f cores (the members' cgroup limits; %.2fx the stream's measured demand %.3f)",
+                       reserved, lentCores, lentCores / reference.cpuPerMediaSecond, reference.cpuPerMediaSecond))
+            say(String(format: "  decode CPU %.3f s per media s at the members (%.2fx ffmpeg unthrottled); everything, every host: %.3f s per media s (%.2fx ffmpeg)",
+                       measured, measured / reference.cpuPerMediaSecond,
                        totalCPUSeconds / seconds, totalCPUSeconds / seconds / reference.cpuPerMediaSecond))
             if let killedAt {
                 let spells = report.lateSpells.map { String(format: "%d frames from %.1f s", $0.frames, $0.firstLateDue) }
