@@ -24,6 +24,9 @@ public enum ServiceEvent: Hashable, Sendable {
     /// `to`, lower on the user's ladder (nil: the member let go of it entirely, and the service
     /// is re-formed, as after a loss). `reason` is the member's.
     case steppedDown(from: QoSLevel, to: QoSLevel?, reason: String)
+    /// The recovery margin a rebuild reserved was given back: the members now hold these
+    /// shares (the demand plus the ordinary margin).
+    case trimmed(level: QoSLevel, members: [SubClusterMember])
 }
 
 /// What the shell must do for a service next.
@@ -40,6 +43,9 @@ public enum ServiceDirective: Hashable, Sendable {
     /// Call `onRetryTimer()` after this long (while unserved, or served below the preferred
     /// level). At most one is outstanding per service.
     case scheduleRetry(after: Duration)
+    /// Call `onTrimTimer()` after this long: a rebuild reserved the recovery margin, to be given
+    /// back then. At most one is outstanding per service.
+    case scheduleTrim(after: Duration)
 }
 
 /// Where a service stands.
@@ -65,6 +71,11 @@ public enum ServicePhase: Hashable, Sendable {
 /// `upgradeInterval`, and whenever a peer appears): make before break, the better level's
 /// reservations are all accepted before the old members are released; if one is refused, the
 /// service stays at (or is rebuilt at) the level it had.
+///
+/// With a `recoveryMargin`, a rebuild after a loss reserves that much above the demand where the
+/// peers have room, and `recoveryHold` later shrinks every member's share in proportion back to
+/// the demand plus the ordinary margin (a smaller reservation replacing the larger; a member
+/// that refuses keeps what it held).
 public struct ServiceSupervisor: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var formation: FormationConfiguration
@@ -73,14 +84,26 @@ public struct ServiceSupervisor: Sendable {
         /// How often a service served below its preferred level asks whether a better level
         /// fits now, even without news. Default 5 s.
         public var upgradeInterval: Duration
+        /// Streams a rebuild after a loss reserves above the demand, as a fraction of it, when
+        /// the peers have the room (it replaces `formation.coverageMargin` when larger). Default
+        /// 0: none. A live stream asks for some: the work the lost member held, and what piled
+        /// up until its loss was known, is caught up at this pace rather than at the ordinary
+        /// margin's. Given back after `recoveryHold`.
+        public var recoveryMargin: Double
+        /// How long the recovery margin is held after the rebuild before the shares are trimmed
+        /// back to the demand plus `formation.coverageMargin`. Default 10 s.
+        public var recoveryHold: Duration
 
         public init(
             formation: FormationConfiguration = .init(), retryInterval: Duration = .seconds(1),
-            upgradeInterval: Duration = .seconds(5)
+            upgradeInterval: Duration = .seconds(5), recoveryMargin: Double = 0, recoveryHold: Duration = .seconds(10)
         ) {
+            precondition(recoveryMargin >= 0 && recoveryMargin.isFinite && recoveryHold >= .zero)
             self.formation = formation
             self.retryInterval = retryInterval
             self.upgradeInterval = upgradeInterval
+            self.recoveryMargin = recoveryMargin
+            self.recoveryHold = recoveryHold
         }
     }
 
@@ -109,6 +132,9 @@ public struct ServiceSupervisor: Sendable {
     private var everServed = false
     private var upgrade: UpgradeAttempt?
     private var retryScheduled = false
+    private var trimScheduled = false
+    /// The shares being reserved now are the trim of a recovery margin.
+    private var trimming = false
 
     public init(id: ServiceID, request: ServiceRequest, configuration: Configuration = .init()) {
         self.id = id
@@ -156,7 +182,9 @@ public struct ServiceSupervisor: Sendable {
         //    the margined demand when it can (`choose` reserves `deficit × (1 + margin)`).
         let deficit = Double(request.streams) - covered
         var deficitFormation = configuration.formation
-        let margined = Double(request.streams) * (1 + configuration.formation.coverageMargin) - covered
+        let margin = phase == .rebuilding
+            ? max(configuration.formation.coverageMargin, configuration.recoveryMargin) : configuration.formation.coverageMargin
+        let margined = Double(request.streams) * (1 + margin) - covered
         deficitFormation.coverageMargin = deficit > 0 ? max(0, margined / deficit - 1) : 0
         let forDeficit = usable.map { offer -> PeerOffer in
             var offer = offer
@@ -257,7 +285,13 @@ public struct ServiceSupervisor: Sendable {
             refused.insert(peer)
         }
         guard pending.isEmpty else { return [] }
+        return allAnswered()
+    }
+
+    /// The last answer of a round of reservations is in.
+    private mutating func allAnswered() -> [ServiceDirective] {
         if let attempt = upgrade { return finishUpgrade(attempt) }
+        if trimming { return finishTrim() }
         if isCovered { return completeFormation() }
         return newQuery()
     }
@@ -269,8 +303,11 @@ public struct ServiceSupervisor: Sendable {
         if upgrade != nil { return loseDuringUpgrade(peer, reason: reason) }
         if pending.removeValue(forKey: peer) != nil {
             refused.insert(peer)
-            if pending.isEmpty { return isCovered ? completeFormation() : newQuery() }
-            return []
+            // A member asked to resize (a survivor topped up, a trim) is lost with its share.
+            var directives: [ServiceDirective] = []
+            if held.removeValue(forKey: peer) != nil { directives.append(.emit(.memberLost(peer: peer, reason: reason))) }
+            if pending.isEmpty { directives += allAnswered() }
+            return directives
         }
         guard held.removeValue(forKey: peer) != nil else { return [] }
         var directives: [ServiceDirective] = [.emit(.memberLost(peer: peer, reason: reason))]
@@ -303,7 +340,8 @@ public struct ServiceSupervisor: Sendable {
             var directives: [ServiceDirective] = [.emit(.steppedDown(from: from, to: nil, reason: reason))]
             if pending.removeValue(forKey: peer) != nil {
                 refused.insert(peer)
-                if pending.isEmpty { directives += isCovered ? completeFormation() : newQuery() }
+                held.removeValue(forKey: peer)
+                if pending.isEmpty { directives += allAnswered() }
                 return directives
             }
             held.removeValue(forKey: peer)
@@ -350,6 +388,35 @@ public struct ServiceSupervisor: Sendable {
         }
     }
 
+    /// MUST be called when a `.scheduleTrim` timer fires: the recovery margin is given back,
+    /// every member's share shrunk in proportion to the demand plus the ordinary margin. While
+    /// the service is busy (a round under way, an upgrade, a rebuild), the trim waits another
+    /// `recoveryHold`; a loss since rebuilds with a margin of its own and schedules its own trim.
+    public mutating func onTrimTimer() -> [ServiceDirective] {
+        trimScheduled = false
+        let target = Double(request.streams) * (1 + configuration.formation.coverageMargin)
+        guard phase != .released, covered > target + 1e-6 else { return [] }
+        guard phase == .serving, pending.isEmpty, !awaitingOffers, upgrade == nil else { return scheduleTrim() }
+        let scale = target / covered
+        round += 1
+        trimming = true
+        pending = held.mapValues { $0 * scale }
+        return members.map { .reserve(round: round, peer: $0.peer, level: level, share: $0.share * scale) }
+    }
+
+    /// Every answer of a trim is in: an accepted share replaced the larger one, a refused one
+    /// left the member with what it held. A member lost meanwhile leaves the sub-cluster short:
+    /// it is rebuilt, with a recovery margin trimmed in its turn.
+    private mutating func finishTrim() -> [ServiceDirective] {
+        trimming = false
+        refused = []
+        guard isCovered else {
+            phase = .rebuilding
+            return newQuery()
+        }
+        return [.emit(.trimmed(level: level, members: members))]
+    }
+
     /// The user released the service: every reservation is released.
     public mutating func release() -> [ServiceDirective] {
         guard phase != .released else { return [] }
@@ -368,6 +435,12 @@ public struct ServiceSupervisor: Sendable {
         guard !retryScheduled else { return [] }
         retryScheduled = true
         return [.scheduleRetry(after: delay)]
+    }
+
+    private mutating func scheduleTrim() -> [ServiceDirective] {
+        guard !trimScheduled else { return [] }
+        trimScheduled = true
+        return [.scheduleTrim(after: configuration.recoveryHold)]
     }
 
     private mutating func newQuery() -> [ServiceDirective] {
@@ -403,8 +476,12 @@ public struct ServiceSupervisor: Sendable {
             event = .formed(level: level, members: members, capable: capableCount)
         }
         everServed = true
+        var directives: [ServiceDirective] = [.emit(event)]
         // Below the preferred level, keep looking for room to go back up.
-        return [.emit(event)] + (levelIndex > 0 ? scheduleRetry(after: configuration.upgradeInterval) : [])
+        if levelIndex > 0 { directives += scheduleRetry(after: configuration.upgradeInterval) }
+        // A rebuild's recovery margin is given back later.
+        if covered > Double(request.streams) * (1 + configuration.formation.coverageMargin) + 1e-6 { directives += scheduleTrim() }
+        return directives
     }
 
     private func cannotServeReason(shortfall: FormationShortfall?, offers: [PeerOffer]) -> String {

@@ -61,10 +61,12 @@ import Glibc
     @Test func retiringAService_killsItsBusyWorker_answersItsUnitNoLease_thenRetiresThePlacement() async throws {
         let placement = RecordingPlacement()
         let pool = DecodeWorkerPool(
-            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(60)), placement: placement, logger: Self.logger)
+            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(300)), placement: placement, logger: Self.logger)
         let service = ServiceID("r/1")
         async let outcome = pool.execute(unit: Self.unit(4), plan: .full, under: Self.reservation())
-        try await eventually { await pool.work()[service]?.busy == 1 }
+        // Generous: in the whole suite on two cores, the suites that decode media synchronously
+        // can hold the cooperative threads the worker's start needs for tens of seconds.
+        try await eventually(within: .seconds(120)) { await pool.work()[service]?.busy == 1 }
         let pid = try #require(await pool.work()[service]?.pids.first)
         await pool.retire(service)
         #expect(await outcome == .refused(.noLease))

@@ -26,6 +26,8 @@ struct ServiceHarness {
     var queue: [Message] = []
     var now = MembershipInstant.zero
     var retries: [ServiceID] = []
+    /// Services with a `.scheduleTrim` outstanding.
+    var trims: [ServiceID] = []
 
     static func id(_ name: String) -> MemberID { MemberID.named(name) }
 
@@ -41,10 +43,11 @@ struct ServiceHarness {
         return profile
     }
 
-    mutating func request(_ service: String, by requester: String, _ request: ServiceRequest, reserveMargin: Double = 0) {
+    mutating func request(_ service: String, by requester: String, _ request: ServiceRequest, reserveMargin: Double = 0, recoveryMargin: Double = 0) {
         let id = ServiceID(service)
         var supervisor = ServiceSupervisor(
-            id: id, request: request, configuration: .init(formation: FormationConfiguration(coverageMargin: reserveMargin)))
+            id: id, request: request,
+            configuration: .init(formation: FormationConfiguration(coverageMargin: reserveMargin), recoveryMargin: recoveryMargin))
         requesters[id] = Self.id(requester)
         let directives = supervisor.start()
         supervisors[id] = supervisor
@@ -57,6 +60,8 @@ struct ServiceHarness {
                 events[service, default: []].append(event)
             } else if case .scheduleRetry = directive {
                 retries.append(service)
+            } else if case .scheduleTrim = directive {
+                trims.append(service)
             } else {
                 queue.append(.directive(requester: requesters[service]!, service: service, directive))
             }
@@ -103,7 +108,7 @@ struct ServiceHarness {
             enqueue(service, directives)
         case .release(let peer):
             members[peer]?.ledger.release(service, for: requester)
-        case .emit, .scheduleRetry:
+        case .emit, .scheduleRetry, .scheduleTrim:
             break
         }
     }
@@ -123,6 +128,15 @@ struct ServiceHarness {
         retries = []
         for service in due {
             let directives = supervisors[service]!.onRetryTimer()
+            enqueue(service, directives)
+        }
+    }
+
+    mutating func trimAll() {
+        let due = trims
+        trims = []
+        for service in due {
+            let directives = supervisors[service]!.onTrimTimer()
             enqueue(service, directives)
         }
     }

@@ -115,6 +115,59 @@ import Testing
         #expect(total >= 1 - 1e-9 && total <= 1.1 + 1e-9, "\(lab.supervisors[service]!.members)")
     }
 
+    @Test func aRebuildReservesTheRecoveryMargin_thenTrimsItBack_inProportion() throws {
+        var lab = ServiceHarness()
+        for name in ["a", "b", "c"] { lab.addMember(name, cores: 0.6) }
+        let service = ServiceID("s1")
+        lab.request("s1", by: "a", hd, reserveMargin: 0.1, recoveryMargin: 0.5)
+        lab.run()
+        #expect(abs(lab.reservedShare(of: service) - 1.1) < 1e-9, "formation reserves the ordinary margin only")
+        #expect(lab.trims.isEmpty)
+
+        let lost = try #require(["a", "b", "c"].first { id($0) == lab.supervisors[service]!.members[0].peer })
+        lab.fail(lost)
+        lab.run()
+        // The survivor keeps 0.55; the third board (0.6 cores at 0.8 per stream with 25%
+        // headroom: 0.6 of a stream) gives all it has towards the 1.5 asked for.
+        let rebuilt = lab.supervisors[service]!.members
+        #expect(abs(rebuilt.map(\.share).reduce(0, +) - 1.15) < 1e-9, "\(rebuilt)")
+        #expect(lab.trims == [service], "the recovery margin is to be given back")
+
+        lab.trimAll()
+        lab.run()
+        let trimmed = lab.supervisors[service]!.members
+        #expect(abs(trimmed.map(\.share).reduce(0, +) - 1.1) < 1e-9, "\(trimmed)")
+        #expect(abs(lab.reservedShare(of: service) - 1.1) < 1e-9, "the members' ledgers hold the smaller shares")
+        for (before, after) in zip(rebuilt, trimmed) {
+            #expect(before.peer == after.peer && abs(after.share - before.share * 1.1 / 1.15) < 1e-9, "shrunk in proportion")
+        }
+        #expect(lab.events[service]!.last == .trimmed(level: QoSLevel(video: .hd), members: trimmed))
+        #expect(lab.supervisors[service]!.phase == .serving && lab.trims.isEmpty)
+    }
+
+    @Test func aMemberLostDuringATrim_isRebuilt_withItsOwnRecoveryMargin() throws {
+        var lab = ServiceHarness()
+        for name in ["a", "b", "c", "d"] { lab.addMember(name, cores: 0.6) }
+        let service = ServiceID("s1")
+        lab.request("s1", by: "a", hd, reserveMargin: 0.1, recoveryMargin: 0.5)
+        lab.run()
+        let firstLost = try #require(["a", "b", "c", "d"].first { id($0) == lab.supervisors[service]!.members[0].peer })
+        lab.fail(firstLost)
+        lab.run()
+        try #require(lab.trims == [service])
+        lab.trimAll()
+        // Every member is asked for its smaller share; one dies before it answers.
+        let second = try #require(["a", "b", "c", "d"].first { $0 != firstLost && lab.supervisors[service]!.members.map(\.peer).contains(id($0)) })
+        lab.fail(second)
+        lab.run()
+        let members = lab.supervisors[service]!.members
+        #expect(lab.supervisors[service]!.phase == .serving, "\(lab.events[service] ?? [])")
+        #expect(!members.map(\.peer).contains(id(second)) && !members.map(\.peer).contains(id(firstLost)))
+        #expect(members.map(\.share).reduce(0, +) >= 1.1 - 1e-9, "\(members)")
+        #expect(lab.events[service]!.contains(.memberLost(peer: id(second), reason: "declared dead")))
+        #expect(lab.trims == [service], "the new rebuild's margin is trimmed in its turn")
+    }
+
     @Test func aFailedMember_isReplaced_andSurvivorsKeepTheirReservations() throws {
         var lab = ServiceHarness()
         for name in ["a", "b", "c"] { lab.addMember(name, cores: 1.0) }

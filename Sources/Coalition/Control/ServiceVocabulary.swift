@@ -15,11 +15,12 @@ extension ServiceEvent {
         case restored
         case released
         case steppedDown = "stepped-down"
+        case trimmed
 
         public var description: String { rawValue }
 
         /// True for the kinds that end a formation attempt (served, or cannot be).
-        public var settles: Bool { self != .memberLost && self != .steppedDown }
+        public var settles: Bool { self != .memberLost && self != .steppedDown && self != .trimmed }
     }
 
     /// This event's kind.
@@ -34,6 +35,7 @@ extension ServiceEvent {
         case .restored: .restored
         case .released: .released
         case .steppedDown: .steppedDown
+        case .trimmed: .trimmed
         }
     }
 }

@@ -123,12 +123,15 @@ public actor ServiceCoordinator: Service {
     /// - Parameters:
     ///   - reserveMargin: streams reserved above the demand, as a fraction of it (a live
     ///     stream's members need slack to stay on time); nil takes the configured formation's.
+    ///   - recoveryMargin: streams a rebuild after a loss reserves above the demand for a while
+    ///     (``ServiceSupervisor/Configuration/recoveryMargin``); nil takes the configured one.
     ///   - weight: how much the service matters against others (> 0; default 1): members may
     ///     step services of lower weight down for it (``WeightedReclaim``).
     ///   - input: the stream's own video, sent with every query and reservation so members
     ///     price it rather than the level's preset; nil: the presets.
     public func request(
-        _ request: ServiceRequest, reserveMargin: Double? = nil, weight: Double = 1, input: InputDescription? = nil
+        _ request: ServiceRequest, reserveMargin: Double? = nil, recoveryMargin: Double? = nil, weight: Double = 1,
+        input: InputDescription? = nil
     ) -> ServiceID {
         precondition(weight.isFinite && weight > 0, "a weight is > 0")
         let id = ServiceID("\(me.rawValue)/\(nextNumber)")
@@ -138,6 +141,7 @@ public actor ServiceCoordinator: Service {
         requestedAt[id] = clock.now
         var supervisorConfiguration = configuration.supervisor
         if let reserveMargin { supervisorConfiguration.formation.coverageMargin = max(0, reserveMargin) }
+        if let recoveryMargin { supervisorConfiguration.recoveryMargin = max(0, recoveryMargin) }
         var supervisor = ServiceSupervisor(id: id, request: request, configuration: supervisorConfiguration)
         let directives = supervisor.start()
         supervisors[id] = supervisor
@@ -311,6 +315,11 @@ public actor ServiceCoordinator: Service {
                     try? await Task.sleep(for: delay)
                     await self.retry(id)
                 }
+            case .scheduleTrim(let delay):
+                submit {
+                    try? await Task.sleep(for: delay)
+                    await self.trim(id)
+                }
             }
         }
     }
@@ -341,6 +350,10 @@ public actor ServiceCoordinator: Service {
 
     private func retry(_ id: ServiceID) {
         execute(id, mutate(id) { $0.onRetryTimer() })
+    }
+
+    private func trim(_ id: ServiceID) {
+        execute(id, mutate(id) { $0.onTrimTimer() })
     }
 
     private func record(_ id: ServiceID, _ event: ServiceEvent) {

@@ -67,6 +67,9 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         case .steppedDown(let old, let level, let why):
             (kind, self.level, from, members, reason) = (.steppedDown, level?.description, old.description, [], why)
             message = level.map { "stepped down from \(old) to \($0): \(why)" } ?? "taken back at \(old), re-forming: \(why)"
+        case .trimmed(let level, let members):
+            (kind, self.level, from, self.members, reason) = (.trimmed, level.description, nil, members.map(MemberShareRecord.init), nil)
+            message = "recovery margin given back: \(list(members))"
         }
     }
 

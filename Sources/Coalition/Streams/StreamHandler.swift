@@ -33,6 +33,12 @@ struct StreamHandler: ControlHandler {
     /// period, a unit's fresh decoder) adds up and never drains; with 10% slack it does.
     static let liveReserveMargin = 0.10
 
+    /// Streams a live stream's rebuild reserves above its demand after a loss, for the
+    /// supervisor's `recoveryHold` (10 s): 50%. The lost member's unit and what piled up until
+    /// the loss was known (about 0.7 s of the stream) must be caught up before frames are on
+    /// time again; at the ordinary 10% slack that took 6 s.
+    static let liveRecoveryMargin = 0.50
+
     func handle(_ parameters: StreamParameters, reply: ControlReply<StreamUpdate>) async throws {
         try validate(parameters)
         let source: DemuxSource
@@ -63,7 +69,9 @@ struct StreamHandler: ControlHandler {
         let events = await coordinator.watch()
         // Members price the input itself (its size and frame rate) rather than its level's preset.
         let input = InputLevel.description(of: streams)
-        let id = await coordinator.request(request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin, input: input)
+        let id = await coordinator.request(
+            request, reserveMargin: parameters.batch ? nil : Self.liveReserveMargin,
+            recoveryMargin: parameters.batch ? nil : Self.liveRecoveryMargin, input: input)
         var settled: ServiceEventRecord?
         for await event in events where event.service == id.rawValue && event.settles {
             settled = event
@@ -246,7 +254,7 @@ struct StreamHandler: ControlHandler {
                 if let cluster = await coordinator.subCluster(of: id) {
                     await runner.membersChanged(await runnerMembers(id, cluster.members))
                 }
-            case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown:
+            case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown, .trimmed:
                 // A step-down for a heavier service is a degradation: below the preferred level
                 // the members decode reference frames only.
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }

@@ -40,7 +40,7 @@ struct SequentialFormation {
                     reservations.append((round, peer, level, share))
                 case .emit(let event) where outcome == nil:
                     outcome = Outcome(millis: (clock.now - start) / .milliseconds(1), event: event)
-                case .emit, .release, .scheduleRetry:
+                case .emit, .release, .scheduleRetry, .scheduleTrim:
                     break
                 }
             }

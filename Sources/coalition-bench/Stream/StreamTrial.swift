@@ -75,15 +75,20 @@ struct StreamTrial {
         let start = Date()
         try process.run()
         var work: [String: HeldServiceWorkRecord] = [:]
+        /// The hosts whose daemons decode the stream now (they hold work for it).
+        var decoding: [Int] = []
         var killedAt: Double?
         while process.isRunning {
             try await Task.sleep(for: .milliseconds(500))
+            decoding = []
             for node in fleet.nodes.dropFirst() {
                 guard let status = fleet.status(node), let held = status.services?.work?.services.first else { continue }
                 work[status.status.node.id] = held
+                decoding.append(node.host)
             }
-            if let kill, killedAt == nil, Date().timeIntervalSince(start) >= kill {
-                try lab.kill(host: 2)
+            // A member is killed, not a board the formation left spare.
+            if let kill, killedAt == nil, Date().timeIntervalSince(start) >= kill, let victim = decoding.first {
+                try lab.kill(host: victim)
                 killedAt = Date().timeIntervalSince(start)
             }
         }

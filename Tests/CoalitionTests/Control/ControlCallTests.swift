@@ -32,10 +32,10 @@ import Testing
 
     @Test func theEventKindsAndPhasesKeepTheirWireNames() {
         #expect(ServiceEvent.Kind.allCases.map(\.rawValue) == [
-            "formed", "member-lost", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released", "stepped-down",
+            "formed", "member-lost", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released", "stepped-down", "trimmed",
         ])
         #expect(ServicePhase.Name.allCases.map(\.rawValue) == ["forming", "serving", "rebuilding", "unserved", "released"])
-        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost, .steppedDown])
+        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost, .steppedDown, .trimmed])
     }
 
     @Test func aRequestLineCarriesVersionOpAndTheTypedRequest() throws {
