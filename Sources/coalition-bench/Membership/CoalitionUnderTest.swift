@@ -66,6 +66,23 @@ struct CoalitionUnderTest: SystemUnderTest {
         return true
     }
 
+    /// Per host that does not list every other alive: the peers it lists otherwise (last two id
+    /// digits and state), and how many it lists at all; at most 10 hosts.
+    func notSeenAlive() async -> String {
+        var lines: [String] = []
+        for host in 1...lab.count where lines.count < 10 {
+            guard let membership = try? await ControlClient(path: socket(host)).call(MembershipCall.self) else {
+                lines.append("h\(host): no answer on its control socket")
+                continue
+            }
+            let notAlive = membership.peers.filter { $0.state != .alive }
+            guard !notAlive.isEmpty || membership.peers.count != lab.count - 1 else { continue }
+            let listed = notAlive.prefix(8).map { "\($0.id.suffix(2)) \($0.state)" }.joined(separator: ", ")
+            lines.append("h\(host) lists \(membership.peers.count) peers; not alive: \(listed)\(notAlive.count > 8 ? ", ..." : "")")
+        }
+        return lines.joined(separator: "; ")
+    }
+
     func allOthersReportDead(_ victim: Int, since: Date) -> Date? {
         var latest = Date.distantPast
         for host in 1...lab.count where host != victim {

@@ -20,7 +20,7 @@ struct MembershipRun {
         // machine): 60 s plus 9 s per host.
         let convergence = 60 + 9 * Double(lab.count)
         guard try await Lab.wait(within: convergence, every: 0.5, until: { await system.everyoneSeesEveryoneAlive() }) else {
-            throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within \(Int(convergence)) s")
+            throw BenchFailure("\(label): the \(lab.count) members never saw each other alive within \(Int(convergence)) s: \(await system.notSeenAlive())")
         }
         say("\(label): \(lab.count) members all alive everywhere \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the first start")
         try await Task.sleep(for: .seconds(settleSeconds))
@@ -66,7 +66,7 @@ struct MembershipRun {
         say("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
         try lab.heal(host: victim)
         guard try await Lab.wait(within: 90, every: 0.5, until: { await system.everyoneSeesEveryoneAlive() }) else {
-            throw BenchFailure("\(label): host \(victim) did not come back within 90 s of healing")
+            throw BenchFailure("\(label): host \(victim) did not come back within 90 s of healing: \(await system.notSeenAlive())")
         }
     }
 }

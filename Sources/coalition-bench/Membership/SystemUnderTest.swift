@@ -15,4 +15,10 @@ protocol SystemUnderTest {
     func deaths(since: Date) -> Int
     /// The hosts that have not reported `victim` dead since `since`, with what they last reported.
     func missingDeathReports(_ victim: Int, since: Date) -> String
+    /// Who does not list whom as alive, and in which state, for a failure's message.
+    func notSeenAlive() async -> String
+}
+
+extension SystemUnderTest {
+    func notSeenAlive() async -> String { "" }
 }
