@@ -35,6 +35,11 @@ public struct MembershipReport: Codable, Sendable, Equatable {
     public var bytesReceived: Int
     /// Dropped frames by reason (badMagic, oversized, badTag, ...).
     public var drops: [String: Int]
+    /// Datagrams the kernel refused to send (a firewall DROP, no route). Absent from daemons
+    /// older than the field.
+    public var sendFailures: Int?
+    /// Datagrams dropped unsent after waiting for a full send buffer (`MembershipSocket.maximumDeferred`).
+    public var sendBacklogDrops: Int?
 
     public init(snapshot: MembershipSnapshot, statistics: MembershipStatistics) {
         id = snapshot.member.rawValue
@@ -55,6 +60,8 @@ public struct MembershipReport: Codable, Sendable, Equatable {
         datagramsReceived = statistics.datagramsReceived
         bytesReceived = statistics.bytesReceived
         drops = Dictionary(uniqueKeysWithValues: statistics.drops.counts.map { ($0.key.rawValue, $0.value) })
+        sendFailures = statistics.sendFailures
+        sendBacklogDrops = statistics.sendBacklogDrops
     }
 }
 

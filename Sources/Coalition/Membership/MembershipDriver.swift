@@ -115,7 +115,9 @@ final class MembershipDriver {
     /// Sends what ``perform(_:)`` queued; the loop calls it once per wake.
     func flush() {
         guard let socket else { return }
-        statistics.sendFailures += socket.flush()
+        let (refused, dropped) = socket.flush()
+        statistics.sendFailures += refused
+        statistics.sendBacklogDrops += dropped
     }
 
     private func perform(_ directives: [MembershipDirective]) {

@@ -22,6 +22,12 @@ final class MembershipSocket: @unchecked Sendable {
 
     /// The most datagrams one `recvmmsg` takes; a fuller queue is read on the next wake.
     static let batch = 8
+    /// Send and receive buffer asked of the kernel, bytes: 1 MiB (it grants at most its
+    /// `wmem_max`/`rmem_max`).
+    static let socketBufferBytes: Int32 = 1 << 20
+    /// Datagrams kept for the next wake when the send buffer is full; beyond this the oldest
+    /// are dropped and counted. 4096: forty broadcasts to a full table of 100.
+    static let maximumDeferred = 4096
     /// Longer datagrams are cut here and then dropped by the codec as truncated.
     static let datagramCapacity = 512
 
@@ -46,6 +52,11 @@ final class MembershipSocket: @unchecked Sendable {
         }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        // Room for a burst (a declaration to every member, repeated, beside the heartbeats) in
+        // both directions; the kernel caps it at net.core.{w,r}mem_max (208 KiB by default).
+        var buffer = Self.socketBufferBytes
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, socklen_t(MemoryLayout<Int32>.size))
         let length = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
         do {
             _ = try Self.check("bind the membership socket to", host, port) {
@@ -108,10 +119,11 @@ final class MembershipSocket: @unchecked Sendable {
         var woken = false
     }
 
-    /// Sleeps until a datagram arrives, ``wake()`` is called, or `nanoseconds` pass.
+    /// Sleeps until a datagram arrives, ``wake()`` is called, `nanoseconds` pass, or, while
+    /// datagrams are deferred (``hasDeferred``), the send buffer has room again.
     func wait(nanoseconds: Int64) -> Readiness {
         var descriptors = [
-            pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: socket, events: Int16(POLLIN) | (hasDeferred ? Int16(POLLOUT) : 0), revents: 0),
             pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0),
         ]
         // Whole milliseconds, rounded up: a tick is never early, at most a millisecond late.
@@ -208,13 +220,20 @@ final class MembershipSocket: @unchecked Sendable {
         return true
     }
 
-    /// Sends every queued datagram with as few `sendmmsg` calls as possible; a datagram the
-    /// kernel refuses (EPERM from a firewall DROP, no route) is skipped and counted. Returns
-    /// how many were refused.
-    func flush() -> Int {
+    /// Whether datagrams wait for room in the send buffer (``flush()`` stopped at a full one).
+    var hasDeferred: Bool { !outLengths.isEmpty }
+
+    /// Sends every queued datagram with as few `sendmmsg` calls as possible. A datagram the
+    /// kernel refuses (EPERM from a firewall DROP, no route) is skipped and counted in
+    /// `refused`. When the send buffer is full (EAGAIN: a burst to a hundred members on a busy
+    /// machine, whose softirqs have not yet delivered what was sent), the rest stays queued for
+    /// the next wake rather than being dropped one by one, which would lose the same tail of
+    /// every broadcast; past ``maximumDeferred`` the oldest are dropped, counted in `dropped`.
+    func flush() -> (refused: Int, dropped: Int) {
         let count = outLengths.count
-        guard count > 0 else { return 0 }
+        guard count > 0 else { return (0, 0) }
         var refused = 0
+        var next = 0
         outBytes.withUnsafeMutableBytes { bytes in
             outNames.withUnsafeMutableBufferPointer { names in
                 var offset = 0
@@ -235,15 +254,16 @@ final class MembershipSocket: @unchecked Sendable {
                             msg_len: 0)
                     }
                     headers.withUnsafeMutableBufferPointer { headers in
-                        var next = 0
                         while next < count {
-                            let sent = try? retryingOnInterrupt("sendmmsg") {
-                                CLinuxSocket_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
-                            }
-                            if let sent, sent > 0 {
-                                next += Int(sent)
-                            } else {
-                                refused += 1  // this one failed (or would block): skip it
+                            do {
+                                let sent = try retryingOnInterrupt("sendmmsg") {
+                                    CLinuxSocket_sendmmsg(socket, headers.baseAddress! + next, UInt32(count - next), 0)
+                                }
+                                next += max(1, Int(sent))
+                            } catch let error as SystemCallError where error.code == .wouldBlock {
+                                return  // the buffer is full: the rest waits for the next wake
+                            } catch {
+                                refused += 1  // this one failed: skip it
                                 next += 1
                             }
                         }
@@ -251,10 +271,17 @@ final class MembershipSocket: @unchecked Sendable {
                 }
             }
         }
-        outBytes.removeAll(keepingCapacity: true)
-        outLengths.removeAll(keepingCapacity: true)
-        outNames.removeAll(keepingCapacity: true)
-        return refused
+        let sentBytes = outLengths.prefix(next).reduce(0, +)
+        outBytes.removeFirst(sentBytes)
+        outLengths.removeFirst(next)
+        outNames.removeFirst(next)
+        let dropped = max(0, outLengths.count - Self.maximumDeferred)
+        if dropped > 0 {
+            outBytes.removeFirst(outLengths.prefix(dropped).reduce(0, +))
+            outLengths.removeFirst(dropped)
+            outNames.removeFirst(dropped)
+        }
+        return (refused, dropped)
     }
 
     private func destination(_ address: PeerAddress) -> sockaddr_storage? {

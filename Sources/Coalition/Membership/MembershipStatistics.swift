@@ -9,6 +9,9 @@ public struct MembershipStatistics: Hashable, Sendable {
     public var drops = WireDropCounts()
     /// Datagrams that could not be sent (unresolvable address, socket error).
     public var sendFailures = 0
+    /// Datagrams dropped unsent because the send buffer stayed full while more than
+    /// `MembershipSocket.maximumDeferred` waited for it.
+    public var sendBacklogDrops = 0
 
     public init() {}
 }
