@@ -59,10 +59,10 @@ struct NaiveCuttingTests {
         #expect(short != expected)
     }
 
-    @Test func aacWithNoiseSubstitutionDiffersAfterTheFirstUnit() throws {
+    @Test func aacWithNoiseSubstitutionDiffersAfterTheFirstUnit() async throws {
         // Documents a limit: PNS noise comes from a generator running over the whole stream.
         let path = TestMedia.clip("pns.mp4", ["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.2:sample_rate=48000", "-t", "3", "-c:a", "aac", "-b:a", "48k"])
-        let (lines, units, _) = try UnitRoundTripTests.decodedLines(path, .audio)
+        let (lines, units, _) = try await UnitRoundTripTests.decodedLines(path, .audio)
         let expected = try TestMedia.ffmpegFrameMD5(path, TestMedia.audioSelection)
         #expect(lines.count == expected.count)
         let unit0 = UnitDecoder.decode(units[0]).frames.count
