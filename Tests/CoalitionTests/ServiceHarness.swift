@@ -123,20 +123,19 @@ struct ServiceHarness {
         }
     }
 
-    mutating func retryAll() {
-        let due = retries
-        retries = []
-        for service in due {
-            let directives = supervisors[service]!.onRetryTimer()
-            enqueue(service, directives)
-        }
-    }
+    /// Fires every outstanding `.scheduleRetry` timer.
+    mutating func retryAll() { fire(\.retries) { $0.onRetryTimer() } }
 
-    mutating func trimAll() {
-        let due = trims
-        trims = []
+    /// Fires every outstanding `.scheduleTrim` timer.
+    mutating func trimAll() { fire(\.trims) { $0.onTrimTimer() } }
+
+    private mutating func fire(
+        _ timers: WritableKeyPath<ServiceHarness, [ServiceID]>, _ handler: (inout ServiceSupervisor) -> [ServiceDirective]
+    ) {
+        let due = self[keyPath: timers]
+        self[keyPath: timers] = []
         for service in due {
-            let directives = supervisors[service]!.onTrimTimer()
+            let directives = handler(&supervisors[service]!)
             enqueue(service, directives)
         }
     }
