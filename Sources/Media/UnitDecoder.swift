@@ -65,10 +65,9 @@ public enum UnitDecoder {
 
     /// Readies a decode worker process before its first unit, so that neither cost falls on a
     /// unit under a live deadline:
-    /// - freed picture buffers stay in the heap (`CurrentProcess.keepFreedHeapBlocks`): every
+    /// - freed picture buffers stay in the heap (`FFmpegLibrary.keepFreedHeapBlocks`): every
     ///   unit opens a fresh decoder, and without this each of its buffers would be a new mapping
-    ///   whose pages fault and are zeroed again (`coalition-bench units` measures both;
-    ///   `FFmpegLibrary.keepFreedHeapBlocks`);
+    ///   whose pages fault and are zeroed again (`coalition-bench units` measures both);
     /// - FFmpeg's libraries are opened now (dlopen and symbol resolution, tens of milliseconds of
     ///   CPU, which at a small reserved share is a second or more of wall time).
     /// Returns why FFmpeg could not be opened, or nil; the worker still answers every unit (each

@@ -159,6 +159,9 @@ public struct ServiceSupervisor: Sendable {
     }
 
     private var covered: Double { held.values.reduce(0, +) }
+    /// Streams held once the service is settled: the demand plus the ordinary margin (a
+    /// rebuild's recovery margin is trimmed back to this).
+    private var settledTarget: Double { Double(request.streams) * (1 + configuration.formation.coverageMargin) }
     private var isCovered: Bool { covered >= Double(request.streams) - 1e-6 }
 
     /// MUST be called once, when the service is requested.
@@ -394,7 +397,7 @@ public struct ServiceSupervisor: Sendable {
     /// `recoveryHold`; a loss since rebuilds with a margin of its own and schedules its own trim.
     public mutating func onTrimTimer() -> [ServiceDirective] {
         trimScheduled = false
-        let target = Double(request.streams) * (1 + configuration.formation.coverageMargin)
+        let target = settledTarget
         guard phase != .released, covered > target + 1e-6 else { return [] }
         guard phase == .serving, pending.isEmpty, !awaitingOffers, upgrade == nil else { return scheduleTrim() }
         let scale = target / covered
@@ -480,7 +483,7 @@ public struct ServiceSupervisor: Sendable {
         // Below the preferred level, keep looking for room to go back up.
         if levelIndex > 0 { directives += scheduleRetry(after: configuration.upgradeInterval) }
         // A rebuild's recovery margin is given back later.
-        if covered > Double(request.streams) * (1 + configuration.formation.coverageMargin) + 1e-6 { directives += scheduleTrim() }
+        if covered > settledTarget + 1e-6 { directives += scheduleTrim() }
         return directives
     }
 
