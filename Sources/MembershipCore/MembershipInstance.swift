@@ -15,8 +15,10 @@ import QoSModel
 ///   ack clears the suspicion. Silent for `confirmationTimeout` more, it is declared dead and
 ///   the declaration is sent to every member at once (and repeated `broadcastRepeats` times).
 /// - Every message carries its sender's incarnation. A member told it is dead at its current
-///   incarnation refutes: it takes a higher incarnation and sends `alive` to everyone. A member
-///   dead in our view that shows a higher incarnation is alive again (``MembershipEvent/Kind/rejoined``).
+///   incarnation refutes: it takes a higher incarnation and answers `alive` to the teller only;
+///   every other member that believes it dead probes it each `deadProbeInterval` and learns the
+///   higher incarnation from its answer (no broadcast: see `refute`). A member dead in our view
+///   that shows a higher incarnation is alive again (``MembershipEvent/Kind/rejoined``).
 /// - A member whose own ticks run late (``LocalHealth``) accuses nobody until it has recovered.
 /// - A member that probes us though our ring does not name it as our monitor (views differ for
 ///   a moment while Discovery spreads) receives our heartbeats for a while: no false suspicion loop.
@@ -244,7 +246,7 @@ public struct MembershipInstance: Sendable {
     }
 
     /// A death goes to every live member and to the dead one (so a live one refutes at once);
-    /// anything else (a refutation) goes to every member we know, dead ones included.
+    /// anything else goes to every member we know, dead ones included.
     mutating func send(_ entry: inout Broadcast, _ out: inout [MembershipDirective]) {
         let message = message(entry.body)
         for id in peers.keys.sorted() {

@@ -108,22 +108,30 @@ struct MembershipInstanceTests {
         #expect(instance.snapshot(now: start + .seconds(5)).healthScore > 0)
     }
 
-    @Test func aDeathNoticeAboutUsRaisesOurIncarnationAndIsRefutedToEveryone() {
+    @Test func aDeathNoticeAboutUsRaisesOurIncarnationAndIsRefutedToTheTellerOnly() {
         var (instance, now) = Self.instance(peers: 4)
         let notice = MembershipMessage(sender: Self.peer(1), incarnation: 1, body: .dead(subject: Self.me, subjectIncarnation: 10))
         let out = instance.onMessage(notice, from: Self.address(1), now: now + .milliseconds(5))
         now = now + .milliseconds(5)
         #expect(instance.incarnation == 11)
-        let alives = Self.sends(out).filter { $0.0.body == .alive && $0.0.incarnation == 11 }
-        #expect(alives.count == 4)
+        let alives = Self.sends(out).filter { $0.0.body == .alive }
+        #expect(alives.map(\.0.incarnation) == [11])
+        #expect(alives.map(\.1) == [Self.address(1)])
+        // Nothing is queued to repeat it to the others: they learn it from our next answer.
+        var random = SeededGenerator(seed: 5)
+        let next = instance.onTick(now: now + .milliseconds(100), using: &random)
+        #expect(!Self.sends(next).contains { $0.0.body == .alive })
     }
 
-    @Test func aStaleDeathNoticeAboutUsIsIgnored() {
+    @Test func aStaleDeathNoticeAboutUsIsAnsweredWithOurCurrentIncarnation() {
         var (instance, now) = Self.instance(peers: 4)
         let notice = MembershipMessage(sender: Self.peer(1), incarnation: 1, body: .dead(subject: Self.me, subjectIncarnation: 9))
-        _ = instance.onMessage(notice, from: Self.address(1), now: now)
+        let out = instance.onMessage(notice, from: Self.address(1), now: now)
         now = now + .zero
         #expect(instance.incarnation == 10)
+        #expect(instance.counters.refutations == 0)
+        // The teller believes us dead at 9: our answer at 10 brings us back in its view.
+        #expect(Self.sends(out).filter { $0.0.body == .alive }.map { $0.0.incarnation } == [10])
     }
 
     @Test func aDeadMemberWithTheSameIncarnationIsToldItIsDead_andANewerOneRejoins() {

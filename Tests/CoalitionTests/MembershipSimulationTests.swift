@@ -127,12 +127,59 @@ struct MembershipSimulationTests {
             sender: MembershipSimulator.id(9), incarnation: 1, body: .dead(subject: MembershipSimulator.id(5), subjectIncarnation: before))
         let injectedAt = sim.now
         for observer in sim.liveNodes(excluding: [9]) { sim.inject(forged, from: 9, to: observer) }
-        sim.run(for: .seconds(1))
+        // n5 answers the teller only; every other believer learns the higher incarnation from
+        // n5's answer to its next probe of a dead member (one `deadProbeInterval`, 1 s, later).
+        sim.run(for: .seconds(2))
         #expect(sim.nodes[5].incarnation > before, "seed \(seed)")
         for observer in sim.liveNodes(excluding: [5]) {
             #expect(sim.state(of: 5, seenBy: observer) == .alive, "seed \(seed): n\(observer) sees n5 as \(String(describing: sim.state(of: 5, seenBy: observer)))")
         }
         #expect(sim.firstEvent(.rejoined, about: 5, seenBy: 0, since: injectedAt) != nil, "seed \(seed)")
+    }
+
+    @Test("a member cut off for 20 s comes back without a burst of refutations")
+    func aMemberCutOffComesBackWithoutABurst() {
+        // Cut off, n3 sees every subject fall silent: it declares them dead one after another,
+        // and its ring moves on to the next ones. Once its link heals, it tells each of them so.
+        // Each refutation used to go to every member three times: at 100 lab hosts that was
+        // 12 000 datagrams at once, a stall of every daemon on the machine, and false deaths
+        // that fed themselves. Now each answers the teller only.
+        let seed: UInt64 = 61
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(2))
+        let steadyStart = sim.datagrams
+        let steadyKinds = sim.datagramsByKind
+        sim.run(for: .seconds(3))
+        let steadyPerThreeSeconds = sim.datagrams - steadyStart
+        let steadyByKind = sim.datagramsByKind.merging(steadyKinds) { $0 - $1 }
+        sim.cut = [3]
+        sim.run(for: .seconds(20))
+        let declaredByTheCutOff = sim.observations.filter { $0.observer == 3 && $0.event.kind == .dead }.count
+        #expect(declaredByTheCutOff >= 10, "seed \(seed): the cut-off n3 declared \(declaredByTheCutOff) dead")
+        let healedAt = sim.now
+        sim.cut = []
+        let beforeHeal = sim.datagrams
+        let kindsBeforeHeal = sim.datagramsByKind
+        sim.run(for: .seconds(3))
+        let afterHeal = sim.datagrams - beforeHeal
+        let afterHealByKind = sim.datagramsByKind.merging(kindsBeforeHeal) { $0 - $1 }
+        // The heal costs each believer's probe of n3 and n3's of those it believes dead, one
+        // death notice and one `alive` answer each, and n3's heartbeats to the members that
+        // probed it (they are its monitors for a while): about N refutations, not 3 x 49 per
+        // refutation (~3 x 49 x declaredByTheCutOff). The whole 3 s stay within 1.5 x steady
+        // traffic (the broadcasts alone would have doubled it).
+        let detail = "seed \(seed): \(afterHeal) datagrams in the 3 s after the heal (\(afterHealByKind.sorted { $0.key < $1.key })) against \(steadyPerThreeSeconds) in 3 steady seconds (\(steadyByKind.sorted { $0.key < $1.key }))"
+        #expect(afterHealByKind["alive", default: 0] <= 2 * 50, "\(detail)")
+        #expect(Double(afterHeal) < 1.5 * Double(steadyPerThreeSeconds), "\(detail)")
+        let falseDeaths = sim.observations.filter {
+            $0.event.at >= healedAt && $0.event.kind == .dead && $0.observer != 3
+        }
+        #expect(falseDeaths.isEmpty, "seed \(seed): \(falseDeaths.map(\.event))")
+        for observer in sim.nodes.indices {
+            for subject in sim.nodes.indices where subject != observer {
+                #expect(sim.state(of: subject, seenBy: observer) == .alive, "seed \(seed): n\(observer) sees n\(subject) as \(String(describing: sim.state(of: subject, seenBy: observer)))")
+            }
+        }
     }
 
     @Test("a starved member accuses nobody")

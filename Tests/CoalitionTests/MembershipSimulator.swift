@@ -34,6 +34,8 @@ struct MembershipSimulator {
     private(set) var now = MembershipInstant.zero
     private(set) var observations: [Observation] = []
     private(set) var datagrams = 0
+    /// Datagrams sent, by message kind (`MembershipMessage.Body.name`).
+    private(set) var datagramsByKind: [String: Int] = [:]
     /// Per node: frames dropped by the codec or refused by admission, by reason.
     private(set) var drops: [Int: WireDropCounts] = [:]
     /// Datagrams nodes sent to addresses outside the coalition (answers to strangers).
@@ -167,6 +169,7 @@ struct MembershipSimulator {
                 drops[node, default: WireDropCounts()].record(WireDropReason(refusal))
             case .send(let message, let address):
                 datagrams += 1
+                datagramsByKind[message.body.name, default: 0] += 1
                 guard address.host == Self.host, Int(address.port) < nodes.count else {
                     sentToStrangers += 1
                     continue

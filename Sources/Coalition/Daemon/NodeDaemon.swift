@@ -36,6 +36,8 @@ public struct NodeDaemon: Sendable {
         public var keyring: WireKeyring? = nil
         /// Heartbeats and failure detection. Default `.lan` (100 ms heartbeats).
         public var membership: MembershipConfiguration = .lan
+        /// When a member's record is resolved again after membership saw it die or restart.
+        public var recordRefresh: RecordRefreshPolicy.Configuration = .init()
         /// The decode workers of services held here and their cgroups.
         public var work: MemberWork.Configuration = .init()
         /// Where `/metrics` and the live page are served (`--metrics-address`); nil serves
@@ -68,6 +70,8 @@ public struct NodeDaemon: Sendable {
     public let work: MemberWork
     /// Recent membership and service events, for the live page.
     public let journal = EventJournal()
+    /// Resolves a member's record again when membership saw it stay dead or restart.
+    private let recordRefresher: RecordRefresher
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -103,6 +107,10 @@ public struct NodeDaemon: Sendable {
                 port: configuration.announcement.heartbeatPort, keyring: configuration.keyring),
             spareCapacity: { capacity.spare }, logger: logger)
         self.work = MemberWork(configuration: configuration.work, host: host, me: me, logger: logger)
+        let agent = self.agent
+        self.recordRefresher = RecordRefresher(configuration: configuration.recordRefresh) { member in
+            if let node = NodeID(hex: member.description) { agent.resolveAgain(.nodeID(node)) }
+        }
     }
 
     /// What `node status --json` would print now (the `status`, `services` and `membership`
@@ -190,23 +198,16 @@ public struct NodeDaemon: Sendable {
         for await change in membership.changes() {
             journal.append(change)
             let event = change.event
+            // Discovery resolves each peer once: a member that stays dead may have moved, and
+            // one that restarted may announce other ports; the policy says when to look again.
+            await recordRefresher.observe(event)
             switch event.kind {
             case .dead, .left:
-                // Discovery resolves each peer once: a member declared dead while it is still
-                // listed may have moved, so its record is resolved again (rate-limited there).
-                if event.kind == .dead, let node = NodeID(hex: event.member.description) {
-                    agent.resolveAgain(.nodeID(node))
-                }
                 await coordinator.peerDown(event.member, reason: "\(event.kind == .dead ? "declared dead" : "left"): \(event.reason)")
                 for reservation in await host.requesterDied(event.member) {
                     logger.info("released a dead requester's reservation", metadata: ["service": "\(reservation.service)"])
                 }
             case .alive, .rejoined:
-                // Back at a new incarnation (a restart, a power cut): its TXT record (ports,
-                // profile) may have changed too, and Discovery watches no records, so ask it.
-                if event.kind == .rejoined, let node = NodeID(hex: event.member.description) {
-                    agent.resolveAgain(.nodeID(node))
-                }
                 await coordinator.peerAlive(event.member)
             case .suspect:
                 break
@@ -243,6 +244,7 @@ public struct NodeDaemon: Sendable {
                 serviceName: "queries"),
             .init(service: coordinator, serviceName: "services"),
             .init(service: membership, serviceName: "membership"),
+            .init(service: recordRefresher, serviceName: "record-refresher"),
             .init(service: MembershipFollower(follow: { await self.followMembership() }), serviceName: "membership-to-services"),
             .init(service: MembershipFollower(follow: { await self.followServices() }), serviceName: "service-events-to-journal"),
             .init(

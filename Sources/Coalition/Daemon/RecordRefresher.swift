@@ -1,0 +1,38 @@
+import MembershipCore
+import ServiceLifecycle
+
+/// The shell of ``RecordRefreshPolicy``: membership events in, Discovery re-resolutions out.
+/// Checks once a second (``checkInterval``) for dead members whose delay has passed.
+actor RecordRefresher: Service {
+    /// How often due re-resolutions are looked for. The policy's delays are seconds long, so
+    /// one second of granularity costs them nothing.
+    static let checkInterval: Duration = .seconds(1)
+
+    private var policy: RecordRefreshPolicy
+    private let resolve: @Sendable (MemberID) -> Void
+    private var random = SystemRandomNumberGenerator()
+
+    /// - Parameter resolve: asks Discovery to resolve the member's record again.
+    init(configuration: RecordRefreshPolicy.Configuration = .init(), resolve: @escaping @Sendable (MemberID) -> Void) {
+        self.policy = RecordRefreshPolicy(configuration: configuration)
+        self.resolve = resolve
+    }
+
+    /// MUST be called with every membership event, in order.
+    func observe(_ event: MembershipEvent) {
+        if policy.observe(event, at: .now, using: &random) == .resolveNow { resolve(event.member) }
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.checkInterval)
+                await self.resolveDue()
+            }
+        }
+    }
+
+    private func resolveDue() {
+        for member in policy.due(at: .now) { resolve(member) }
+    }
+}
