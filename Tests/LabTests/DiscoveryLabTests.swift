@@ -191,8 +191,8 @@ struct DiscoveryLabTests {
         try lab.avahiStart(host: 2)
         let restarted = try LabNode.start(in: lab, host: 2, name: "board-2")
         var after: (id: String, incarnation: UInt64)?
-        // Membership hears the new incarnation and the daemon asks Discovery to resolve the
-        // peer again; a request within 10 s of the one made at its death waits for that interval.
+        // Membership hears the new incarnation, a jump no refutation makes (a restart), and the
+        // daemon asks Discovery to resolve the peer again at once (RecordRefreshPolicy).
         let changed = Lab.poll(within: 20, every: 0.1) {
             after = listed()
             return after.map { $0.incarnation > before!.incarnation } ?? false

@@ -23,20 +23,32 @@ net_bridge_up() {
   ip -n "$br_ns" link set "$br" up
 }
 
-# net_backlog_up N: every lab host shares this kernel's per-CPU input queue (each veth hands its
-# packets to it, and the bridge clones every multicast packet once per port), where separate boards
-# would each have their own. At the default of 1000 packets, 100 hosts' bursts overflowed it and
-# the kernel dropped thousands of datagrams without a trace in any socket's counters (the second
-# column of /proc/net/softnet_stat): the tail of a death broadcast never reached half the hosts.
-# So the queue is raised to 200 packets per host (never lowered; it is a global setting and stays
-# after the lab, harmless on a machine that only routes its own traffic).
-net_backlog_up() {
-  local n=$1 want have
-  want=$((n * 200))
-  have=$(cat /proc/sys/net/core/netdev_max_backlog 2>/dev/null || echo 0)
+# net_capacity_up N: the kernel's tables that every lab host shares, where separate boards would
+# each have their own, raised for N hosts (never lowered: they are global settings and stay after
+# the lab, harmless on a machine that only routes its own traffic).
+# - The neighbour (ARP) table is one for all namespaces, and its default hard limit is 1024
+#   entries: 100 hosts that each talk to 99 others need 9 900. Beyond it the kernel forgets
+#   entries as fast as it makes them and drops the datagrams that wait for one, without a trace
+#   in any socket's counters (`ip -s ntable show name arp_cache`: table_fulls, res_failed). At
+#   100 hosts this lost the tail of every death broadcast: half the hosts never learned a death.
+#   Raised to 2 x N x N entries (hard limit), N x N before any is collected.
+# - The per-CPU input queue (each veth hands its packets to it, and the bridge clones every
+#   multicast packet once per port) holds 1000 packets by default; 100 hosts' bursts overflowed
+#   it (the second column of /proc/net/softnet_stat). Raised to 200 packets per host.
+net_capacity_up() {
+  local n=$1
+  raise_sysctl net/core/netdev_max_backlog $((n * 200))
+  raise_sysctl net/ipv4/neigh/default/gc_thresh1 $((n * n))
+  raise_sysctl net/ipv4/neigh/default/gc_thresh2 $((n * n * 3 / 2))
+  raise_sysctl net/ipv4/neigh/default/gc_thresh3 $((n * n * 2))
+}
+
+# raise_sysctl KEY VALUE: sets /proc/sys/KEY to VALUE if it is lower.
+raise_sysctl() {
+  local key=$1 want=$2 have
+  have=$(cat "/proc/sys/$key" 2>/dev/null || echo 0)
   if [ "$have" -lt "$want" ]; then
-    echo "$want" >/proc/sys/net/core/netdev_max_backlog ||
-      note "could not raise net.core.netdev_max_backlog to $want (it is $have): bursts of $n hosts may be dropped"
+    echo "$want" >"/proc/sys/$key" || note "could not raise $key to $want (it is $have): a lab of this size may lose datagrams"
   fi
 }
 

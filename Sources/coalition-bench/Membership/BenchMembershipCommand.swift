@@ -108,7 +108,13 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             defer { lab.down() }
             say("\n== \(count) hosts")
             let ours = CoalitionUnderTest(lab: lab, binary: binary)
-            let oursFigures = try await MembershipRun(lab: lab, label: "coalition", options: self, settleSeconds: settleSeconds, lossSeconds: lossSeconds).measure(ours)
+            let oursFigures: MembershipFigures
+            do {
+                oursFigures = try await MembershipRun(lab: lab, label: "coalition", options: self, settleSeconds: settleSeconds, lossSeconds: lossSeconds).measure(ours)
+            } catch {
+                say("the hosts' logs are kept in \(keepLogs(of: lab))")
+                throw error
+            }
             ours.stop()
             var serfFigures: MembershipFigures?
             if let serf {
@@ -120,5 +126,20 @@ struct BenchMembershipCommand: AsyncParsableCommand {
             say(MembershipFigures.table([(count, oursFigures, serfFigures)], lossPercent: lossPercent, lossSeconds: lossSeconds, serfLossSeconds: serfLossSeconds ?? lossSeconds))
         }
         say("\n" + MembershipFigures.table(rows, lossPercent: lossPercent, lossSeconds: lossSeconds, serfLossSeconds: serfLossSeconds ?? lossSeconds))
+    }
+
+    /// Copies every host's daemon log and membership events out of the lab before it is taken
+    /// down, so a failed run can be read afterwards; returns the directory.
+    private func keepLogs(of lab: Lab) -> String {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let directory = "/tmp/coalition-artifacts/membership-\(lab.count)-\(stamp)"
+        for host in 1...lab.count {
+            let target = "\(directory)/h\(host)"
+            try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            for name in ["bench-node.log", "bench-membership-events.log"] {
+                try? FileManager.default.copyItem(atPath: "\(lab.host(host).directory)/\(name)", toPath: "\(target)/\(name)")
+            }
+        }
+        return directory
     }
 }
