@@ -7,10 +7,18 @@ import MembershipCore
 struct CoalitionUnderTest: SystemUnderTest {
     let lab: Lab
     let binary: String
+    private let eventLogs: EventLogReader
+
+    init(lab: Lab, binary: String) {
+        self.lab = lab
+        self.binary = binary
+        eventLogs = EventLogReader(paths: (1...lab.count).map { Self.eventsPath(in: lab, host: $0) })
+    }
 
     func id(_ host: Int) -> String { String(format: "%016x", 0xBE7C_0000 + host) }
     func socket(_ host: Int) -> String { "\(lab.host(host).directory)/bench-node.sock" }
-    func events(_ host: Int) -> String { "\(lab.host(host).directory)/bench-membership-events.log" }
+    func events(_ host: Int) -> String { Self.eventsPath(in: lab, host: host) }
+    static func eventsPath(in lab: Lab, host: Int) -> String { "\(lab.host(host).directory)/bench-membership-events.log" }
 
     func start() async throws -> [pid_t] {
         let pids = try (1...lab.count).map { host in
@@ -110,15 +118,7 @@ struct CoalitionUnderTest: SystemUnderTest {
     }
 
     /// The changes host `host`'s watcher logged, oldest first.
-    private func changes(_ host: Int) -> [MembershipChangeReport] {
-        let text = (try? String(contentsOfFile: events(host), encoding: .utf8)) ?? ""
-        // A change line may follow other output on the same line (the status printed before
-        // watching): each line is read from its first `{"id"` on.
-        return text.split(separator: "\n").compactMap { line in
-            guard let start = line.range(of: "{\"id\"")?.lowerBound else { return nil }
-            return try? JSONDecoder().decode(MembershipChangeReport.self, from: Data(line[start...].utf8))
-        }
-    }
+    private func changes(_ host: Int) -> [MembershipChangeReport] { eventLogs.changes(host) }
 }
 
 extension MembershipChangeReport {
