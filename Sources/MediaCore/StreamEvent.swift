@@ -16,8 +16,9 @@ public enum StreamEvent: Hashable, Sendable {
     /// predicts for this stream (CPU seconds per media second), for the report. A member
     /// already present has its share changed.
     case memberAdded(MemberID, share: Double, cpuPerMediaSecond: Double?)
-    /// Membership declared the member dead, or it left the sub-cluster: whatever it held goes
-    /// to the others at once.
+    /// Membership declared the member dead, or it left the sub-cluster: its copies are cancelled
+    /// there (`.cancel`; the shell tells a member it can still reach) and whatever only it held
+    /// goes to the others at once.
     case memberLost(MemberID)
     /// Reserved shares changed (a degrade or an upgrade re-reserved the sub-cluster); members
     /// not named keep theirs.

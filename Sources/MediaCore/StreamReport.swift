@@ -21,7 +21,8 @@ public struct UnitCounts: Hashable, Sendable, Codable {
     public var duplicateResultsDropped = 0
     /// Answers dropped from a member the unit was never sent to.
     public var unexpectedResultsDropped = 0
-    /// Copies cancelled at a member (the other copy won, or the member fell behind).
+    /// Copies cancelled at a member (the other copy won, the member fell behind or was lost, or
+    /// the stream was given up).
     public var cancelled = 0
 
     public init() {}

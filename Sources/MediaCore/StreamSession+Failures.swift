@@ -120,11 +120,19 @@ extension StreamSession {
         return directives + deliver(output, at: now)
     }
 
+    /// The member's copies are cancelled there (it may have only left the sub-cluster, alive:
+    /// the shell tells it when it can still reach it), then the units only it held requeued.
     mutating func onMemberLost(_ member: MemberID, at now: MediaInstant) -> [StreamDirective] {
         guard dispatcher.share(of: member) != nil else { return [] }
+        var directives: [StreamDirective] = []
+        for key in dispatcher.inFlight(at: member).map(\.key) {
+            counts.cancelled += 1
+            accounts[member]?.unitsCancelled += 1
+            directives.append(.cancel(key, at: member))
+        }
         let requeued = dispatcher.removeMember(member, at: now)
         accounts[member]?.timesLost += 1
-        return [.report(.memberLost(member, requeued: requeued))]
+        return directives + [.report(.memberLost(member, requeued: requeued))]
     }
 
     /// Finds members behind: their waiting units move, their late unit is duplicated.

@@ -126,6 +126,10 @@ public enum CoalitionMetrics {
         }
         families.append(perHeld("coalition_work_units_decoded_total", "Units decoded here for a service.", .counter) { Double($0.unitsDecoded) })
         families.append(perHeld("coalition_work_units_failed_total", "Units that failed here.", .counter) { Double($0.unitsFailed) })
+        families.append(
+            perHeld("coalition_work_units_cancelled_total", "Units their requester cancelled here (dropped or stopped).", .counter) {
+                $0.unitsCancelled.map(Double.init)
+            })
         families.append(perHeld("coalition_work_workers", "Decode worker processes alive for a service.", .gauge) { Double($0.workers) })
         families.append(perHeld("coalition_work_cpu_seconds_total", "CPU time of a service's workers in its cgroup.", .counter) { $0.cpuSeconds })
         families.append(

@@ -182,10 +182,18 @@ enum Rendering {
         return text
     }
 
-    /// Whether lent work is enforced, then per service held here its workers, units and cgroup use.
+    /// Whether lent work is enforced, then per service held here its workers, units and cgroup
+    /// use, then (once any came) what the unit cancels received found.
     static func work(_ report: MemberWorkReport) -> [String] {
-        var lines = ["work for others: enforcement \(report.enforcement.summary)"]
-        guard !report.services.isEmpty else { return lines }
+        let lines = ["work for others: enforcement \(report.enforcement.summary)"]
+        var cancels: [String] = []
+        if let counts = report.cancels, counts != UnitCancelCounts() {
+            cancels = [
+                "  unit cancels received: \(counts.dropped) dropped before decoding, \(counts.stopped) decodes stopped, "
+                    + "\(counts.unknown) found nothing, \(counts.refused) refused (another requester's unit)"
+            ]
+        }
+        guard !report.services.isEmpty else { return lines + cancels }
         let rows = report.services.map { s -> [String] in
             let workers = "\(s.workers)" + (s.busy > 0 ? " (\(s.busy) busy)" : "")
             let used = s.cpuSeconds.map { String(format: "%.2f s", $0) } ?? "-"
@@ -204,7 +212,7 @@ enum Rendering {
             return [s.service, workers, String(s.unitsDecoded), String(s.unitsFailed), used, limit, throttled, memory, oom]
         }
         return lines + table(["SERVICE", "WORKERS", "DECODED", "FAILED", "CPU USED", "CPU LIMIT", "THROTTLED", "MEM NOW/PEAK/LIMIT", "OOM KILLS"], rows)
-            .map { "  " + $0 }
+            .map { "  " + $0 } + cancels
     }
 
     /// `b15ad9b0 100%, 313c5227 50%`.

@@ -165,6 +165,56 @@ import Glibc
         #expect(await pool.work()[ServiceID("r/1")]?.statistics.unitsFailed == 2)
     }
 
+    @Test func aCancelledDecode_isStopped_andTheUnitWaitingBehindItDecodesOnTheReplacementWorker() async throws {
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(300)), logger: Self.logger)
+        let service = ServiceID("r/1")
+        let first = UnitCancellation(), second = UnitCancellation()
+        async let a = pool.execute(unit: Self.unit(0), plan: .full, under: Self.reservation(cores: 0.5), cancellation: first)
+        try await eventually(within: .seconds(120)) { await pool.work()[service]?.busy == 1 }
+        let pid = try #require(await pool.work()[service]?.pids.first)
+        async let b = pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation(cores: 0.5), cancellation: second)
+        try await eventually(within: .seconds(60)) { await pool.work()[service]?.waiting == 1 }
+
+        #expect(first.cancel() == .stopped)
+        #expect(await a == .cancelled)
+        #expect(!Self.alive(pid))
+        // The unit behind it takes the worker started in the stopped one's place.
+        try await eventually(within: .seconds(60)) {
+            let work = await pool.work()[service]
+            return work?.busy == 1 && work?.waiting == 0 && work?.pids.first != pid
+        }
+        #expect(await pool.statistics.workersStarted == 2)
+        #expect(first.cancel() == .unknown, "a second cancel finds nothing")
+
+        #expect(second.cancel() == .stopped)
+        #expect(await b == .cancelled)
+        let statistics = await pool.statistics
+        #expect(statistics.unitsCancelled == 2 && statistics.decodesStopped == 2)
+        #expect(statistics.workersDied == 0 && statistics.unitsFailed == 0)
+        await pool.stopAll()
+    }
+
+    @Test func aUnitCancelledBeforeItCame_startsNoWorker_andAnAnsweredOneCannotBeCancelled() async throws {
+        let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/cat", arguments: []), logger: Self.logger)
+        let early = UnitCancellation()
+        #expect(early.cancel() == .dropped)
+        #expect(await pool.execute(unit: Self.unit(0), plan: .full, under: Self.reservation(), cancellation: early) == .cancelled)
+        let statistics = await pool.statistics
+        #expect(statistics.workersStarted == 0)
+        #expect(statistics.unitsCancelled == 1 && statistics.decodesStopped == 0)
+
+        // `cat` answers at once; the server marks a unit answered (`finish`) before its answer goes out.
+        let answered = UnitCancellation()
+        guard case .result = await pool.execute(unit: Self.unit(1), plan: .full, under: Self.reservation(), cancellation: answered) else {
+            Issue.record("cat's echo is a result")
+            return
+        }
+        answered.finish()
+        #expect(answered.cancel() == .unknown)
+        await pool.stopAll()
+    }
+
     @Test func aHungWorker_isKilledAfterTheUnitTimeout() async throws {
         let pool = DecodeWorkerPool(
             configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .milliseconds(200)), logger: Self.logger)

@@ -220,6 +220,13 @@ import Testing
             .unit(request: 10, sender: a, service: s, plan: DeliveryPlan(level: .referenceFramesOnly), unit: []),
             .unitAnswer(request: 11, outcome: .result([9, 8, 7])),
             .unitAnswer(request: 12, outcome: .refused(.busy)),
+            .unitAnswer(request: 13, outcome: .cancelled),
+            .unitCancel(request: 14, sender: a, service: s, unit: UnitKey(stream: 1, sequence: 7)),
+            .unitCancel(request: 15, sender: a, service: s, unit: UnitKey(stream: 255, sequence: .max)),
+            .unitCancelAnswer(request: 16, outcome: .dropped),
+            .unitCancelAnswer(request: 17, outcome: .stopped),
+            .unitCancelAnswer(request: 18, outcome: .unknown),
+            .unitCancelAnswer(request: 19, outcome: .refused),
         ]
         for message in messages {
             var buffer = ByteBuffer()
@@ -261,6 +268,49 @@ import Testing
         refusal.moveWriterIndex(to: refusal.writerIndex - 1)
         refusal.writeInteger(UInt8(99))
         #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitAnswer, body: refusal)).get() }
+    }
+
+    @Test func cancelFrames_truncatedPaddedOrWithBadFields_areMalformed() throws {
+        let cancel = ServiceMessage.unitCancel(request: 3, sender: MemberID.named("a"), service: ServiceID("a/1"), unit: UnitKey(stream: 1, sequence: 9))
+        let answer = ServiceMessage.unitCancelAnswer(request: 3, outcome: .stopped)
+        for message in [cancel, answer, .unitAnswer(request: 3, outcome: .cancelled)] {
+            var body = message.body()
+            for cut in 0..<body.readableBytes {
+                let frame = WireFrame(type: message.type, body: body.getSlice(at: 0, length: cut)!)
+                #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(frame).get() }
+            }
+            body.writeInteger(UInt8(0))
+            #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: message.type, body: body)).get() }
+        }
+        // Outcomes other than 1...4, and unit answers other than 0...2.
+        for code in [UInt8(0), 5, 255] {
+            var bad = ByteBuffer()
+            bad.writeInteger(UInt32(3))
+            bad.writeInteger(code)
+            #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitCancelAnswer, body: bad)).get() }
+        }
+        var unitAnswer = ByteBuffer()
+        unitAnswer.writeInteger(UInt32(3))
+        unitAnswer.writeInteger(UInt8(3))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitAnswer, body: unitAnswer)).get() }
+        // An empty service id, a sender that is not an id.
+        var emptyService = ByteBuffer()
+        emptyService.writeInteger(UInt32(3))
+        let sender = Array(MemberID.named("a").rawValue.utf8)
+        emptyService.writeInteger(UInt8(sender.count)); emptyService.writeBytes(sender)
+        emptyService.writeInteger(UInt8(0))
+        emptyService.writeInteger(UInt8(1)); emptyService.writeInteger(UInt32(9))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitCancel, body: emptyService)).get() }
+        var badSender = ByteBuffer()
+        badSender.writeInteger(UInt32(3))
+        badSender.writeInteger(UInt8(MemberID.byteCount + 1)); badSender.writeBytes(Array(repeating: UInt8(ascii: "a"), count: MemberID.byteCount + 1))
+        badSender.writeInteger(UInt8(3)); badSender.writeBytes(Array("a/1".utf8))
+        badSender.writeInteger(UInt8(1)); badSender.writeInteger(UInt32(9))
+        #expect(throws: WireDropReason.malformedBody) { try ServiceMessage.decode(WireFrame(type: .serviceUnitCancel, body: badSender)).get() }
+        // A cancel is a request (a member takes it), its answer an answer (a requester does).
+        #expect(ServiceMessage.requestTypes.contains(.serviceUnitCancel) && !ServiceMessage.answerTypes.contains(.serviceUnitCancel))
+        #expect(ServiceMessage.answerTypes.contains(.serviceUnitCancelAnswer) && !ServiceMessage.requestTypes.contains(.serviceUnitCancelAnswer))
+        #expect(cancel.sender == MemberID.named("a") && answer.sender == nil)
     }
 
     @Test func absurdSharesAndLevels_areMalformed() {

@@ -6,6 +6,7 @@ import MembershipCore
 import QoSModel
 import ServiceCore
 import Testing
+import TestSupport
 
 /// The requester's stream shell over real sockets: three members (ServiceHost + ServiceServer on
 /// 127.0.0.1, keyed) hold leases; the runner sends them units, one member goes away mid-stream,
@@ -112,5 +113,85 @@ import Testing
         #expect(final.frames.lost == 0)
         #expect(final.members.count == 3)
         #expect(final.members.allSatisfy { $0.unitsDone > 0 }, "every member served before or after the loss")
+    }
+
+    /// The requester cancels what it takes back: two members whose workers never finish (`sleep`
+    /// in their real `DecodeWorkerPool`); one leaves the sub-cluster alive, and each of its
+    /// copies is cancelled at it (its decode stopped, its queued unit dropped); the stream is then
+    /// given up, and the other member's copies are cancelled too. The members answer those copies
+    /// `cancelled`, which the runner drops without counting them as results.
+    @Test func copiesTakenBack_areCancelledAtTheirMembers_andTheirAnswersDropped() async throws {
+        let service = ServiceID("req/8")
+        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
+        var servers: [Task<Void, Never>] = []
+        var members: [StreamRunner.Member] = []
+        var pools: [DecodeWorkerPool] = []
+        var counters: [UnitCancelCounter] = []
+        for index in 0..<2 {
+            let id = MemberID.named("c\(index)")
+            let host = ServiceHost(
+                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
+                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
+            let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(300)), logger: Self.logger)
+            let counter = UnitCancelCounter()
+            let (ports, listening) = AsyncStream<Int>.makeStream()
+            let server = ServiceServer(
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
+                host: host, units: pool, me: id, cancels: counter, logger: Self.logger, onListening: { listening.yield($0) })
+            servers.append(Task { try? await server.run() })
+            var iterator = ports.makeAsyncIterator()
+            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
+            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 0.25).accepted)
+            members.append(StreamRunner.Member(endpoint: endpoint, share: 1))
+            pools.append(pool)
+            counters.append(counter)
+        }
+        let started = servers
+        defer { for server in started { server.cancel() } }
+
+        let runner = StreamRunner(
+            service: service, transport: client,
+            configuration: .init(session: StreamConfiguration(pacing: .batch, window: 6), unitTimeout: .seconds(120)), logger: Self.logger)
+        await runner.membersChanged(members)
+        for sequence in UInt32(0)..<4 { try await runner.cut(MediaUnitEncoding.encode(Self.unit(sequence))) }
+        // Each member decodes one unit (one worker at this share) and queues the next.
+        for pool in pools {
+            try await eventually(within: .seconds(120)) {
+                let work = await pool.work()[service]
+                return work?.busy == 1 && work?.waiting == 1
+            }
+        }
+        let sent = await runner.report().members.map(\.unitsSent)
+        #expect(sent == [2, 2])
+
+        // c0 leaves the sub-cluster (alive): both its copies are cancelled there.
+        await runner.membersChanged([members[1]])
+        try await eventually(within: .seconds(60)) {
+            let counts = counters[0].snapshot
+            return counts.stopped + counts.dropped == 2
+        }
+        #expect(counters[0].snapshot.stopped == 1 && counters[0].snapshot.dropped == 1)
+        try await eventually(within: .seconds(60)) { await pools[0].work()[service]?.statistics.unitsCancelled == 2 }
+
+        // The stream is given up: c1's copies are cancelled too.
+        await runner.abandon(reason: "the test stops it")
+        var report: StreamReport?
+        for await output in runner.outputs {
+            if case .finished(let final) = output { report = final }
+        }
+        try await eventually(within: .seconds(60)) {
+            let counts = counters[1].snapshot
+            return counts.stopped == 1 && counts.stopped + counts.dropped >= 2
+        }
+        try await eventually(within: .seconds(60)) { await pools[1].work()[service]?.busy == 0 }
+        let final = try #require(report)
+        #expect(final.units.cancelled == 2 + counters[1].snapshot.stopped + counters[1].snapshot.dropped)
+        #expect(counters.allSatisfy { $0.snapshot.refused == 0 })
+        // The members' `cancelled` answers were not taken for results.
+        let after = await runner.report()
+        #expect(after.units.duplicateResultsDropped == 0 && after.units.unexpectedResultsDropped == 0)
+        #expect(after.members.allSatisfy { $0.unitsFailed == 0 })
+        await client.close()
+        for pool in pools { await pool.stopAll() }
     }
 }

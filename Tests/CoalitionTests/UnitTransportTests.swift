@@ -8,6 +8,10 @@ import QoSModel
 import ServiceCore
 import Synchronization
 import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Units over the real query port (127.0.0.1, keyed): a member runs a unit only under the
 /// sender's lease, runs several at once and answers each when it is done, and refuses beyond its
@@ -58,7 +62,8 @@ import Testing
     }
 
     func withMember(
-        maximumUnitsInFlight: Int = 8, _ body: (ServiceEndpoint, GatedExecutor, ServiceClient) async throws -> Void
+        maximumUnitsInFlight: Int = 8, units: (any UnitExecutor)? = nil, cancels: UnitCancelCounter = .init(),
+        _ body: (ServiceEndpoint, GatedExecutor, ServiceClient) async throws -> Void
     ) async throws {
         let executor = GatedExecutor()
         let member = MemberID.named("m")
@@ -68,7 +73,7 @@ import Testing
         let (ports, listening) = AsyncStream<Int>.makeStream()
         let server = ServiceServer(
             configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey), maximumUnitsInFlight: maximumUnitsInFlight),
-            host: host, units: executor, me: member, logger: Self.logger, onListening: { listening.yield($0) })
+            host: host, units: units ?? executor, me: member, cancels: cancels, logger: Self.logger, onListening: { listening.yield($0) })
         let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
@@ -132,5 +137,67 @@ import Testing
                 }
             }
         }
+    }
+}
+
+/// Cancels over the real query port, into the member's real `DecodeWorkerPool`: its workers are
+/// `sleep` (a decode that never ends, as a hung or slow unit; the pipe protocol only matters
+/// here, the real worker decodes in its own tests), one per service at this share, so a second
+/// unit waits for the first's worker.
+@Suite(.serialized) struct UnitCancelTests {
+    static func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    @Test func aQueuedUnitIsDropped_aDecodingOneStopped_eachAnsweredCancelled_strangersRefused_repeatsNoOps() async throws {
+        let pool = DecodeWorkerPool(
+            configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(300)), logger: UnitTransportTests.logger)
+        let cancels = UnitCancelCounter()
+        try await UnitTransportTests().withMember(units: pool, cancels: cancels) { member, _, client in
+            let service = ServiceID("req/9")
+            let reserved = try await client.reserve(member, service: service, level: QoSLevel(video: .sd), share: 0.25)
+            try #require(reserved.accepted, "\(reserved)")
+            let decoding = Task { try await client.execute(unit: UnitTransportTests.unit(0), of: service, on: member, timeout: .seconds(120)) }
+            // As in the pool's own tests: the worker's start can wait long for a starved thread.
+            try await eventually(within: .seconds(120)) { await pool.work()[service]?.busy == 1 }
+            let pid = try #require(await pool.work()[service]?.pids.first)
+            let queued = Task { try await client.execute(unit: UnitTransportTests.unit(1), of: service, on: member, timeout: .seconds(120)) }
+            try await eventually(within: .seconds(60)) { await pool.work()[service]?.waiting == 1 }
+
+            // Another requester may not cancel our unit; nothing changes.
+            let stranger = ServiceClient(me: MemberID.named("other"), configuration: .init(keyring: WireKeyring(.testKey)))
+            #expect(try await stranger.cancel(unit: UnitKey(stream: 0, sequence: 1), of: service, on: member, timeout: .seconds(5)) == .refused)
+            await stranger.close()
+            #expect(await pool.work()[service]?.waiting == 1)
+
+            // The queued unit: dropped at once, its own request answered cancelled.
+            #expect(try await client.cancel(unit: UnitKey(stream: 0, sequence: 1), of: service, on: member, timeout: .seconds(5)) == .dropped)
+            #expect(try await queued.value == .cancelled)
+            #expect(await pool.work()[service]?.busy == 1, "the decoding unit goes on")
+
+            // The decoding unit: its worker killed, its request answered cancelled, a fresh
+            // worker left idle in its place; no worker counted dead.
+            #expect(try await client.cancel(unit: UnitKey(stream: 0, sequence: 0), of: service, on: member, timeout: .seconds(5)) == .stopped)
+            #expect(try await decoding.value == .cancelled)
+            #expect(!Self.alive(pid), "the worker \(pid) decoding the cancelled unit is gone")
+            try await eventually(within: .seconds(60)) {
+                let work = await pool.work()[service]
+                return work?.workers == 1 && work?.busy == 0 && work?.pids.first != pid
+            }
+
+            // Cancelling it again, or a unit never sent: no-ops.
+            #expect(try await client.cancel(unit: UnitKey(stream: 0, sequence: 0), of: service, on: member, timeout: .seconds(5)) == .unknown)
+            #expect(try await client.cancel(unit: UnitKey(stream: 3, sequence: 77), of: service, on: member, timeout: .seconds(5)) == .unknown)
+
+            var expected = UnitCancelCounts()
+            expected.dropped = 1
+            expected.stopped = 1
+            expected.unknown = 2
+            expected.refused = 1
+            #expect(cancels.snapshot == expected)
+            let statistics = try #require(await pool.work()[service]?.statistics)
+            #expect(statistics.unitsCancelled == 2 && statistics.decodesStopped == 1)
+            #expect(statistics.workersDied == 0 && statistics.unitsFailed == 0 && statistics.unitsDecoded == 0)
+            #expect(statistics.workersStarted == 2, "the stopped worker was replaced")
+        }
+        await pool.stopAll()
     }
 }

@@ -69,6 +69,30 @@ import Testing
         #expect(session.report(at: Fixture.at(0.5)).units.redispatched == 1)
     }
 
+    @Test func aMemberLeavingTheSubCluster_hasItsCopiesCancelledThere_beforeTheyAreSentElsewhere() {
+        var session = session(members: [a, b, c])
+        let units = (0..<6).map { Fixture.unit(UInt32($0)) }
+        for unit in units { _ = session.handle(.unitCut(unit), at: .zero) }
+        let held = session.inFlight(at: b)
+        #expect(held.count == 2)
+        // a answers one unit: room for one of b's.
+        let first = session.inFlight(at: a)[0]
+        _ = session.handle(.result(Fixture.result(for: units[Int(first.sequence)]), from: a), at: Fixture.at(0.4))
+        let lost = session.handle(.memberLost(b), at: Fixture.at(0.5))
+        #expect(lost.cancels.map(\.key) == held)
+        #expect(lost.cancels.allSatisfy { $0.member == b })
+        // Each cancel comes before any send: the member is told before the unit runs elsewhere.
+        let firstSend = lost.firstIndex { if case .send = $0 { true } else { false } }
+        let lastCancel = lost.lastIndex { if case .cancel = $0 { true } else { false } }
+        #expect(firstSend.map { $0 > lastCancel! } ?? true)
+        #expect(lost.sends.map(\.key) == [held[0]])
+        let report = session.report(at: Fixture.at(0.5))
+        #expect(report.units.cancelled == 2)
+        #expect(report.members.first { $0.member == b.rawValue }?.unitsCancelled == 2)
+        // A member lost twice is cancelled nothing more.
+        #expect(session.handle(.memberLost(b), at: Fixture.at(0.7)).isEmpty)
+    }
+
     @Test func aSlowMember_itsQueuedUnitsMove_itsLateUnitIsDuplicated_theLosingAnswerIsDropped() {
         var session = session()
         let units = (0..<4).map { Fixture.unit(UInt32($0)) }

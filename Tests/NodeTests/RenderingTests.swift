@@ -95,6 +95,24 @@ import Testing
         #expect(Rendering.services(off).hasSuffix("work for others: enforcement OFF, units refused: cannot create service cgroups: permission denied"))
     }
 
+    @Test func theCancelsAMemberReceived_areShownOnceAnyCame() throws {
+        let report = try decode(ServicesReport.self, #"""
+            {"services":[],"reservations":[],"spareCores":0.5,"spareMemoryMiB":512,"queryDrops":{},
+             "work":{"enforcement":{"enabled":true,"cgroupVersion":1,"unitsRun":true,"detail":"..."},"services":[],
+                     "cancels":{"dropped":3,"stopped":1,"unknown":2,"refused":0}}}
+            """#)
+        #expect(Rendering.services(report).hasSuffix("""
+            work for others: enforcement on (cgroup v1)
+              unit cancels received: 3 dropped before decoding, 1 decodes stopped, 2 found nothing, 0 refused (another requester's unit)
+            """))
+        let none = try decode(ServicesReport.self, #"""
+            {"services":[],"reservations":[],"spareCores":0.5,"spareMemoryMiB":512,"queryDrops":{},
+             "work":{"enforcement":{"enabled":true,"cgroupVersion":1,"unitsRun":true,"detail":"..."},"services":[],
+                     "cancels":{"dropped":0,"stopped":0,"unknown":0,"refused":0}}}
+            """#)
+        #expect(Rendering.services(none).hasSuffix("work for others: enforcement on (cgroup v1)"))
+    }
+
     @Test func statusJSONDecodesBackIntoTheSharedTypes() throws {
         let node = NodeSummary(
             name: "board-1", id: "00000000000000a1", incarnation: 1, cores: 4, memoryMiB: 1024, profile: "none",

@@ -4,14 +4,14 @@ import QoSModel
 import ServiceCore
 
 /// The bodies of the query, reservation and work messages (`ServiceMessage.decode`), the frame
-/// taken as read: the first input byte picks the type (of the 10), the rest is the body.
+/// taken as read: the first input byte picks the type (of the 12), the rest is the body.
 ///
 /// Canonical (checked): a message that decodes re-encodes to exactly its body. (Its reasons are
 /// cut to 512 bytes when encoded and refused over 512 when decoded, so nothing is lost.)
 enum ServiceMessageTarget {
     static let target = FuzzTarget(
         name: "service-message",
-        summary: "ServiceMessage.decode: query, offer, reserve, renew, release, unit, unitAnswer and their answers"
+        summary: "ServiceMessage.decode: query, offer, reserve, renew, release, unit, unitCancel and their answers"
     ) { bytes in
         guard let first = bytes.first else { return }
         let type = WireFixtures.serviceTypes[Int(first) % WireFixtures.serviceTypes.count]
@@ -68,7 +68,9 @@ enum ServiceMessageTarget {
             Fuzz.check(unit.count <= ServiceMessage.maximumUnitBytes, "unit over its limit")
         case .unitAnswer(_, .result(let result)):
             Fuzz.check(result.count <= ServiceMessage.maximumUnitResultBytes, "unit result over its limit")
-        case .release, .releaseAnswer, .unitAnswer(_, .refused):
+        case .unitCancel(_, _, let service, _):
+            Fuzz.check(service.rawValue.utf8.count <= ServiceMessage.maximumServiceIDBytes, "service id over its limit")
+        case .release, .releaseAnswer, .unitAnswer(_, .refused), .unitAnswer(_, .cancelled), .unitCancelAnswer:
             break
         }
     }

@@ -15,6 +15,6 @@ enum WireFixtures {
     static let allTypes: [WireMessageType] = WireMessageType.membership + serviceTypes
     static let serviceTypes: [WireMessageType] = [
         .serviceQuery, .serviceOffer, .serviceReserve, .serviceReserveAnswer, .serviceRenew, .serviceRenewAnswer,
-        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer,
+        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer, .serviceUnitCancel, .serviceUnitCancelAnswer,
     ]
 }

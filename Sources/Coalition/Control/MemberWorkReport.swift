@@ -7,10 +7,15 @@ public struct MemberWorkReport: Codable, Sendable, Equatable {
     public var enforcement: WorkEnforcement
     /// Services with workers here, sorted by id.
     public var services: [HeldServiceWorkRecord]
+    /// What the unit cancels this member received found, over every service and requester
+    /// (a requester cancels a unit it re-dispatched elsewhere or gave up with its stream);
+    /// nil from a daemon without cancels.
+    public var cancels: UnitCancelCounts?
 
-    public init(enforcement: WorkEnforcement, services: [HeldServiceWorkRecord]) {
+    public init(enforcement: WorkEnforcement, services: [HeldServiceWorkRecord], cancels: UnitCancelCounts? = nil) {
         self.enforcement = enforcement
         self.services = services
+        self.cancels = cancels
     }
 }
 
@@ -49,6 +54,11 @@ public struct HeldServiceWorkRecord: Codable, Sendable, Equatable {
     public var workerPids: [Int32]
     public var unitsDecoded: Int
     public var unitsFailed: Int
+    /// Units answered `.cancelled` (their requester cancelled them while they waited or
+    /// decoded), and of those the decodes stopped (a worker killed and replaced); nil from a
+    /// daemon without cancels.
+    public var unitsCancelled: Int?
+    public var decodesStopped: Int?
     public var workersStarted: Int
     /// Workers that crashed, hung (``workersTimedOut`` of them) or broke the pipe protocol.
     public var workersDied: Int

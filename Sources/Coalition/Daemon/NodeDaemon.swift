@@ -236,7 +236,7 @@ public struct NodeDaemon: Sendable {
                     configuration: .init(
                         host: configuration.bindAddress ?? "0.0.0.0", port: configuration.announcement.queryPort,
                         keyring: configuration.keyring),
-                    host: host, units: work.pool, me: me, drops: queryDrops, logger: logger,
+                    host: host, units: work.pool, me: me, drops: queryDrops, cancels: work.cancels, logger: logger,
                     admit: { sender, source in
                         let known = sender == me ? nil : await membership.known(sender)
                         return admission.refusal(of: sender, from: source, known: known)

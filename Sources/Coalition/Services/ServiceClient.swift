@@ -99,6 +99,16 @@ public actor ServiceClient: ServiceTransport {
         return outcome
     }
 
+    /// Tells `peer` to give up `unit` of `service`, sent to it before (dropped if queued, stopped
+    /// if decoding; its own request is answered `.cancelled`). Returns what the member found.
+    public func cancel(unit: UnitKey, of service: ServiceID, on peer: ServiceEndpoint, timeout: Duration) async throws -> UnitCancelOutcome {
+        let answer = try await send(.unitCancel(request: number(), sender: me, service: service, unit: unit), to: peer, timeout: timeout)
+        guard case .unitCancelAnswer(_, let outcome) = answer else {
+            throw ServiceClientError(peer: peer, reason: "answered a unit cancel with \(answer.type)")
+        }
+        return outcome
+    }
+
     /// Closes every connection.
     public func close() async {
         for future in connections.values { _ = try? await future.get().close() }

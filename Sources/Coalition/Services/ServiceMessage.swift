@@ -56,6 +56,13 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The answer to a unit: its result in `MediaUnitEncoding`'s form, or why the member would not
     /// take it (no lease for the service, too many units in flight).
     case unitAnswer(request: UInt32, outcome: UnitOutcome)
+    /// "Give up `unit` of `service`": the requester sent it to this member and no longer needs
+    /// its result (it was re-dispatched elsewhere, another copy won, or the stream ended). The
+    /// member drops it if queued and stops it if decoding, and answers the unit itself
+    /// `.cancelled`. Only the unit's requester may cancel it.
+    case unitCancel(request: UInt32, sender: MemberID, service: ServiceID, unit: UnitKey)
+    /// What the cancel found (the unit's own request gets its answer separately).
+    case unitCancelAnswer(request: UInt32, outcome: UnitCancelOutcome)
 
     /// Most levels in a ladder.
     public static let maximumLadder = 8
@@ -76,7 +83,7 @@ public enum ServiceMessage: Hashable, Sendable {
         switch self {
         case .query(let r, _, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _, _), .reserveAnswer(let r, _, _, _, _),
             .renew(let r, _, _), .renewAnswer(let r, _, _), .release(let r, _, _), .releaseAnswer(let r),
-            .unit(let r, _, _, _, _), .unitAnswer(let r, _):
+            .unit(let r, _, _, _, _), .unitAnswer(let r, _), .unitCancel(let r, _, _, _), .unitCancelAnswer(let r, _):
             r
         }
     }
@@ -84,7 +91,8 @@ public enum ServiceMessage: Hashable, Sendable {
     /// The sender a request names (nil for answers).
     public var sender: MemberID? {
         switch self {
-        case .query(_, let s, _, _, _, _), .reserve(_, let s, _, _, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _): s
+        case .query(_, let s, _, _, _, _), .reserve(_, let s, _, _, _, _, _), .renew(_, let s, _), .release(_, let s, _), .unit(_, let s, _, _, _),
+            .unitCancel(_, let s, _, _): s
         default: nil
         }
     }
@@ -101,6 +109,8 @@ public enum ServiceMessage: Hashable, Sendable {
         case .releaseAnswer: .serviceReleaseAnswer
         case .unit: .serviceUnit
         case .unitAnswer: .serviceUnitAnswer
+        case .unitCancel: .serviceUnitCancel
+        case .unitCancelAnswer: .serviceUnitCancelAnswer
         }
     }
 
@@ -181,6 +191,15 @@ public enum ServiceMessage: Hashable, Sendable {
         case .unitAnswer(_, .refused(let refusal)):
             buffer.writeInteger(UInt8(1))
             buffer.writeInteger(refusal.rawValue)
+        case .unitAnswer(_, .cancelled):
+            buffer.writeInteger(UInt8(2))
+        case .unitCancel(_, let sender, let service, let unit):
+            buffer.writeShortString(sender.rawValue)
+            buffer.writeShortString(service.rawValue)
+            buffer.writeInteger(unit.stream)
+            buffer.writeInteger(unit.sequence)
+        case .unitCancelAnswer(_, let outcome):
+            buffer.writeInteger(outcome.rawValue)
         }
         return buffer
     }
@@ -307,9 +326,19 @@ public enum ServiceMessage: Hashable, Sendable {
             case 1:
                 guard let code = body.readInteger(as: UInt8.self), let refusal = UnitRefusal(rawValue: code) else { return nil }
                 return .unitAnswer(request: request, outcome: .refused(refusal))
+            case 2:
+                return .unitAnswer(request: request, outcome: .cancelled)
             default:
                 return nil
             }
+        case .serviceUnitCancel:
+            guard let sender = body.readMemberID(), let service = body.readServiceID(),
+                let stream = body.readInteger(as: UInt8.self), let sequence = body.readInteger(as: UInt32.self)
+            else { return nil }
+            return .unitCancel(request: request, sender: sender, service: service, unit: UnitKey(stream: stream, sequence: sequence))
+        case .serviceUnitCancelAnswer:
+            guard let code = body.readInteger(as: UInt8.self), let outcome = UnitCancelOutcome(rawValue: code) else { return nil }
+            return .unitCancelAnswer(request: request, outcome: outcome)
         default:
             return nil
         }
@@ -419,6 +448,9 @@ public enum UnitOutcome: Hashable, Sendable {
     case result([UInt8])
     /// The member did not take the unit.
     case refused(UnitRefusal)
+    /// The requester cancelled the unit (`ServiceMessage.unitCancel`) before it was decoded:
+    /// dropped from the queue, or its decode stopped. No result follows.
+    case cancelled
 }
 
 /// Why a member did not take a unit. Nothing was decoded; the requester sends it elsewhere.
@@ -435,6 +467,28 @@ public enum UnitRefusal: UInt8, Hashable, Sendable, CustomStringConvertible {
         case .noLease: "no lease for this service"
         case .busy: "too many units in flight"
         case .workerUnavailable: "no decode worker could be started"
+        }
+    }
+}
+
+/// What a member found for a cancelled unit (`ServiceMessage.unitCancelAnswer`).
+public enum UnitCancelOutcome: UInt8, Hashable, Sendable, Codable, CustomStringConvertible {
+    /// It had not started decoding (waiting for a worker, or not yet handed to one): dropped.
+    case dropped = 1
+    /// It was decoding: its worker was stopped (and replaced).
+    case stopped = 2
+    /// No such unit of the sender in flight here (already answered, never came, or cancelled
+    /// before): nothing done, counted.
+    case unknown = 3
+    /// The unit is in flight here for another requester: refused, counted.
+    case refused = 4
+
+    public var description: String {
+        switch self {
+        case .dropped: "dropped before decoding"
+        case .stopped: "decode stopped"
+        case .unknown: "no such unit in flight"
+        case .refused: "not the sender's unit"
         }
     }
 }

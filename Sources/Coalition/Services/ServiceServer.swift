@@ -14,6 +14,11 @@ import Synchronization
 ///
 /// Every connection shares one replay memory (``SharedReplayGuard``): a tagged request captured
 /// on one connection is `replayed` on any other within the window.
+///
+/// Units in flight are known on every connection by requester, service and unit key
+/// (``RunningUnits``): the unit's requester may cancel one (`unitCancel`) from any of its
+/// connections; the unit is dropped or stopped and answered `.cancelled`. A cancel of another
+/// requester's unit is refused, of a unit not here a no-op; each is counted (`cancels`).
 public struct ServiceServer: Service {
     public struct Configuration: Sendable {
         /// The address to bind; tests and the lab give the host's own address. Default 0.0.0.0.
@@ -50,10 +55,14 @@ public struct ServiceServer: Service {
     private let replay: SharedReplayGuard
     /// Told the port once listening.
     private let onListening: @Sendable (Int) -> Void
+    /// The units in flight on every connection, for cancels.
+    private let runningUnits = RunningUnits()
+    /// What the cancels received found (`node status`, `MemberWorkReport.cancels`).
+    private let cancels: UnitCancelCounter
 
     public init(
         configuration: Configuration, host: ServiceHost, units: (any UnitExecutor)? = nil, me: MemberID,
-        drops: ServiceDropCounter = .init(), logger: Logger,
+        drops: ServiceDropCounter = .init(), cancels: UnitCancelCounter = .init(), logger: Logger,
         replay: SharedReplayGuard = SharedReplayGuard(),
         admit: @escaping @Sendable (_ sender: MemberID, _ source: String?) async -> WireDropReason? = { _, _ in nil },
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -64,6 +73,7 @@ public struct ServiceServer: Service {
         self.units = units
         self.me = me
         self.drops = drops
+        self.cancels = cancels
         self.logger = logger
         self.admit = admit
         self.replay = replay
@@ -165,9 +175,14 @@ public struct ServiceServer: Service {
                         answer.yield(.unitAnswer(request: request, outcome: .refused(.busy)))
                         continue
                     }
+                    // Entered before the next request is read, so a cancel that follows finds it.
+                    let key = MediaUnitEncoding.header(ofUnit: unit).map { UnitKey(stream: $0.stream, sequence: $0.sequence) }
+                    let units = self.runningUnits
+                    let cancellation = key.map { units.enter(requester: sender, service: service, unit: $0) } ?? UnitCancellation()
                     running.addTask {
                         defer { inFlight.leave() }
-                        let outcome = await self.execute(unit, plan: plan, service: service, requester: sender)
+                        let outcome = await self.execute(unit, plan: plan, service: service, requester: sender, cancellation: cancellation)
+                        if let key { units.leave(service: service, unit: key, cancellation) }
                         answer.yield(.unitAnswer(request: request, outcome: outcome))
                     }
                     continue
@@ -185,11 +200,15 @@ public struct ServiceServer: Service {
         }
     }
 
-    /// Runs a unit under the sender's lease for `service`, or says why not.
-    func execute(_ unit: [UInt8], plan: DeliveryPlan, service: ServiceID, requester: MemberID) async -> UnitOutcome {
+    /// Runs a unit under the sender's lease for `service`, or says why not; `.cancelled` when
+    /// its requester cancelled it meanwhile.
+    func execute(
+        _ unit: [UInt8], plan: DeliveryPlan, service: ServiceID, requester: MemberID, cancellation: UnitCancellation = UnitCancellation()
+    ) async -> UnitOutcome {
         guard let reservation = await host.lease(of: service, for: requester) else { return .refused(.noLease) }
         guard let units else { return .refused(.workerUnavailable) }
-        return await units.execute(unit: unit, plan: plan, under: reservation)
+        if cancellation.isCancelled { return .cancelled }
+        return await units.execute(unit: unit, plan: plan, under: reservation, cancellation: cancellation)
     }
 
     /// The answer to a request; nil for a message that is not a request.
@@ -230,7 +249,18 @@ public struct ServiceServer: Service {
             return .releaseAnswer(request: request)
         case .unit(let request, let sender, let service, let plan, let unit):
             return .unitAnswer(request: request, outcome: await execute(unit, plan: plan, service: service, requester: sender))
-        case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer, .unitAnswer:
+        case .unitCancel(let request, let sender, let service, let unit):
+            let outcome = runningUnits.cancel(unit, of: service, from: sender)
+            cancels.record(outcome)
+            if outcome == .refused {
+                logger.warning(
+                    "refused a cancel of another requester's unit",
+                    metadata: ["service": "\(service)", "unit": "\(unit)", "sender": "\(sender)"])
+            } else {
+                logger.debug("a unit was cancelled", metadata: ["service": "\(service)", "unit": "\(unit)", "outcome": "\(outcome)"])
+            }
+            return .unitCancelAnswer(request: request, outcome: outcome)
+        case .offer, .reserveAnswer, .renewAnswer, .releaseAnswer, .unitAnswer, .unitCancelAnswer:
             return nil
         }
     }
@@ -265,9 +295,11 @@ public final class ServiceDropCounter: Sendable {
 
 extension ServiceMessage {
     /// The types a member accepts on its query port.
-    public static let requestTypes: [WireMessageType] = [.serviceQuery, .serviceReserve, .serviceRenew, .serviceRelease, .serviceUnit]
+    public static let requestTypes: [WireMessageType] = [
+        .serviceQuery, .serviceReserve, .serviceRenew, .serviceRelease, .serviceUnit, .serviceUnitCancel,
+    ]
     /// The types a requester accepts on its connections.
     public static let answerTypes: [WireMessageType] = [
-        .serviceOffer, .serviceReserveAnswer, .serviceRenewAnswer, .serviceReleaseAnswer, .serviceUnitAnswer,
+        .serviceOffer, .serviceReserveAnswer, .serviceRenewAnswer, .serviceReleaseAnswer, .serviceUnitAnswer, .serviceUnitCancelAnswer,
     ]
 }

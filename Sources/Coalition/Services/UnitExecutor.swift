@@ -11,6 +11,13 @@ public protocol UnitExecutor: Sendable {
     /// result (`UnitFailure`), a refusal is a `UnitRefusal`.
     func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome
 
+    /// The same, stoppable: when `cancellation` is cancelled (its requester sent
+    /// `ServiceMessage.unitCancel`), a unit still waiting is dropped and one decoding stopped,
+    /// and the answer is `.cancelled`. Default: runs the unit to its end (an executor that
+    /// cannot stop one); the query port still answers `.cancelled` for a unit cancelled before
+    /// it was handed over.
+    func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation, cancellation: UnitCancellation) async -> UnitOutcome
+
     /// A lease for a stream was just granted: get ready for its first unit (start a worker in
     /// the service's cgroup), so that start-up does not fall on a unit under a live deadline.
     /// Never fails: a worker that cannot start now is started (or refused) with the first unit.
@@ -20,5 +27,9 @@ public protocol UnitExecutor: Sendable {
 }
 
 extension UnitExecutor {
+    public func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation, cancellation: UnitCancellation) async -> UnitOutcome {
+        await execute(unit: unit, plan: plan, under: reservation)
+    }
+
     public func prepare(for reservation: Reservation, isHeld: @escaping @Sendable () async -> Bool) async {}
 }

@@ -11,6 +11,11 @@ import ServiceCore
 /// (`membersChanged`), ticks it, and hands every output (frames in order, problems, the final
 /// report) to `outputs`. It never decodes: units are opaque bytes here, read only for their
 /// metadata.
+///
+/// A copy the session cancels (moved from a member behind, beaten by another copy, taken back
+/// from a member that left the sub-cluster, or given up with the stream) is cancelled at its
+/// member (`UnitTransport.cancel`), so the member stops spending lent CPU on it; the member
+/// answers that copy `.cancelled`, which is dropped here. A member declared dead is told nothing.
 public actor StreamRunner {
     public struct Configuration: Sendable {
         /// The session's knobs (pacing, window, dispatch). Default: `StreamConfiguration()`.
@@ -21,11 +26,18 @@ public actor StreamRunner {
         /// member. Default 30 s: the session finds a slow member long before (its stall bound)
         /// and duplicates the unit elsewhere; this bound only frees the request.
         public var unitTimeout: Duration
+        /// How long a cancel's exchange may take (it is sent and forgotten: the copy's own answer
+        /// is dropped whatever comes). Default 2 s.
+        public var cancelTimeout: Duration
 
-        public init(session: StreamConfiguration = .init(), tickInterval: Duration = .milliseconds(100), unitTimeout: Duration = .seconds(30)) {
+        public init(
+            session: StreamConfiguration = .init(), tickInterval: Duration = .milliseconds(100), unitTimeout: Duration = .seconds(30),
+            cancelTimeout: Duration = .seconds(2)
+        ) {
             self.session = session
             self.tickInterval = tickInterval
             self.unitTimeout = unitTimeout
+            self.cancelTimeout = cancelTimeout
         }
     }
 
@@ -72,6 +84,9 @@ public actor StreamRunner {
     private var session: StreamSession
     private var units: [UnitKey: [UInt8]] = [:]
     private var members: [MemberID: Member] = [:]
+    /// Members that just left the sub-cluster (alive, as far as known), while the session's
+    /// answer to their leaving is performed: their copies are cancelled there.
+    private var leaving: [MemberID: Member] = [:]
     private var inputPaused = false
     private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
@@ -177,9 +192,11 @@ public actor StreamRunner {
                 directives += session.handle(.memberAdded(id, share: member.share, cpuPerMediaSecond: member.cpuPerMediaSecond), at: now)
             }
         }
+        leaving = members.filter { byID[$0.key] == nil }
         members = byID
         if !changed.isEmpty { directives += session.handle(.sharesChanged(changed), at: now) }
         perform(directives)
+        leaving = [:]
     }
 
     /// Membership declared `member` dead: its units go to the others now, before the
@@ -201,11 +218,8 @@ public actor StreamRunner {
             switch directive {
             case .send(let key, let member, let plan):
                 send(key, to: member, plan: plan)
-            case .cancel:
-                // Members decode the units they hold one after the other and answer each; a
-                // cancelled copy's answer is dropped by the session. (Aborting it at the member
-                // needs a cancel message on the link: not yet.)
-                break
+            case .cancel(let key, let member):
+                cancel(key, at: member)
             case .forget(let key):
                 units.removeValue(forKey: key)
             case .emit(let unit):
@@ -234,6 +248,24 @@ public actor StreamRunner {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Tells the member to give its copy up. Sent and forgotten: whatever the member found, the
+    /// session already let that copy go.
+    private func cancel(_ key: UnitKey, at member: MemberID) {
+        guard let endpoint = (members[member] ?? leaving[member])?.endpoint else { return }
+        let service = self.service
+        let timeout = configuration.cancelTimeout
+        let transport = self.transport
+        let logger = self.logger
+        Task {
+            do {
+                let outcome = try await transport.cancel(unit: key, of: service, on: endpoint, timeout: timeout)
+                logger.debug("cancelled a unit at a member", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "outcome": "\(outcome)"])
+            } catch {
+                logger.debug("a unit's cancel failed", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "error": "\(error)"])
+            }
+        }
+    }
+
     private func send(_ key: UnitKey, to member: MemberID, plan: DeliveryPlan) {
         guard let bytes = units[key], let endpoint = members[member]?.endpoint else {
             // The member left between the decision and now: the session learns it from
@@ -245,7 +277,7 @@ public actor StreamRunner {
         let timeout = configuration.unitTimeout
         let transport = self.transport
         Task {
-            let result: UnitResult
+            let result: UnitResult?
             do {
                 switch try await transport.execute(unit: bytes, plan: plan, of: service, on: endpoint, timeout: timeout) {
                 case .result(let answer):
@@ -254,13 +286,27 @@ public actor StreamRunner {
                 case .refused(let refusal):
                     logger.warning("a member refused a unit", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "reason": "\(refusal)"])
                     result = UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0)
+                case .cancelled:
+                    result = nil
                 }
             } catch {
                 logger.warning("a unit's exchange failed", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "error": "\(error)"])
                 result = UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0)
             }
-            await self.answered(result, key: key, from: member)
+            if let result {
+                await self.answered(result, key: key, from: member)
+            } else {
+                await self.answeredCancelled(key, from: member)
+            }
         }
+    }
+
+    /// The member dropped or stopped its copy at our cancel: the session let it go already. A
+    /// copy the session still holds there (a cancel that crossed a later send of the same unit)
+    /// is failed, so it is sent again rather than waited for.
+    private func answeredCancelled(_ key: UnitKey, from member: MemberID) {
+        guard session.inFlight(at: member).contains(key) else { return }
+        handle(.result(UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0), from: member))
     }
 
     private func answered(_ result: UnitResult, key: UnitKey, from member: MemberID) {

@@ -42,12 +42,16 @@ public struct WireMessageType: Hashable, Sendable, CustomStringConvertible {
     public static let serviceUnit = WireMessageType(rawValue: 17, name: "service-unit", maximumBodyLength: (16 << 20) + 512)
     // A result's body holds at most MediaUnitLimits.standard.maximumFrames digests of 36 bytes.
     public static let serviceUnitAnswer = WireMessageType(rawValue: 18, name: "service-unit-answer", maximumBodyLength: 8192 * 36 + 1024 + (3 + 64 * 16) + (1 << 20))
-    // 19 and up: the next subsystem's types, appended here.
+    // A unit given up by its requester (re-dispatched elsewhere, or its stream ended): the member
+    // drops it if queued, stops it if decoding. A sender id, a service id and a unit key.
+    public static let serviceUnitCancel = WireMessageType(rawValue: 19, name: "service-unit-cancel", maximumBodyLength: 512)
+    public static let serviceUnitCancelAnswer = WireMessageType(rawValue: 20, name: "service-unit-cancel-answer", maximumBodyLength: 16)
+    // 21 and up: the next subsystem's types, appended here.
 
     /// Every type this build knows, by number (the table in `PROTOCOL.md` beside this file).
     public static let all: [WireMessageType] = membership + [
         .serviceQuery, .serviceOffer, .serviceReserve, .serviceReserveAnswer, .serviceRenew, .serviceRenewAnswer,
-        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer,
+        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer, .serviceUnitCancel, .serviceUnitCancelAnswer,
     ]
 
     /// Every membership type, for the membership socket's codec.

@@ -31,6 +31,16 @@ extension WorkerPlacement {
 /// `UnitFailure.workerDied` (the requester sends it elsewhere, once). Nothing a worker does stops
 /// the daemon.
 ///
+/// A unit its requester cancels (``execute(unit:plan:under:cancellation:)``) is answered
+/// `.cancelled` at once if it waits for a worker place; if it is decoding, its worker is killed
+/// (SIGKILL by its pid, as at retirement) and a fresh one started in its place before the
+/// answer. Killing is the safe and cheap way: a worker decodes one unit synchronously and holds
+/// nothing else (no state to clean, no partial answer to trust), while telling it to abandon
+/// would need a second channel into a single-threaded decode; the cost is one worker start
+/// (FFmpeg opened again) against up to a whole unit of lent CPU. A cancelled unit counts in
+/// ``Statistics/unitsCancelled`` (and ``Statistics/decodesStopped`` when its worker was
+/// killed), never as a worker death.
+///
 /// When a service's lease ends, ``retire(_:)`` ends all its workers, busy ones too (SIGKILL by
 /// the pid each was started as; their units are answered `noLease`), waits until they are gone,
 /// and only then tells the placement (which removes the service's cgroup). A unit under a new
@@ -70,6 +80,11 @@ public actor DecodeWorkerPool: UnitExecutor {
         public var unitsDecoded = 0
         /// Units answered with a failure: the worker's (bad data) or `workerDied`.
         public var unitsFailed = 0
+        /// Units answered `.cancelled`: their requester cancelled them while they waited for a
+        /// worker or decoded.
+        public var unitsCancelled = 0
+        /// Of those, units whose decode was stopped (the worker killed and replaced).
+        public var decodesStopped = 0
 
         public init() {}
     }
@@ -80,6 +95,8 @@ public actor DecodeWorkerPool: UnitExecutor {
         public var workers: Int
         /// Units being decoded now.
         public var busy: Int
+        /// Units waiting for a worker place now (the service's workers are all taken).
+        public var waiting: Int
         /// Their pids, ascending.
         public var pids: [Int32]
         public var statistics: Statistics
@@ -91,13 +108,20 @@ public actor DecodeWorkerPool: UnitExecutor {
         var busy: [Int32: WorkerLink] = [:]
         /// Units holding a worker place (starting a worker or decoding).
         var running = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [Waiter] = []
         /// The lease ended: no unit starts here any more; ``retire(_:)`` waits for `running` to
         /// reach 0 (`drained`), then units under a new lease go on (`afterRetirement`).
         var retiring = false
         var drained: [CheckedContinuation<Void, Never>] = []
-        var afterRetirement: [CheckedContinuation<Void, Never>] = []
+        var afterRetirement: [Waiter] = []
         var statistics = Statistics()
+    }
+
+    /// A unit waiting for a worker place or for a retirement; `unit` names its cancellation, so
+    /// a cancel can wake it.
+    private struct Waiter {
+        var unit: ObjectIdentifier?
+        var continuation: CheckedContinuation<Void, Never>
     }
 
     public let configuration: Configuration
@@ -113,17 +137,31 @@ public actor DecodeWorkerPool: UnitExecutor {
     }
 
     public func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
+        await execute(unit: unit, plan: plan, under: reservation, cancellation: UnitCancellation())
+    }
+
+    public func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation, cancellation: UnitCancellation) async -> UnitOutcome {
         let service = reservation.service
         let limit = WorkerLimits.workers(cores: reservation.demand.cpuCores, maximum: configuration.maximumWorkersPerService)
+        let name = ObjectIdentifier(cancellation)
         while true {
-            if services[service]?.retiring == true {
-                await withCheckedContinuation { services[service]!.afterRetirement.append($0) }
-            } else if services[service, default: Workers()].running >= limit {
-                await withCheckedContinuation { services[service, default: Workers()].waiting.append($0) }
-            } else {
-                break
+            let retiring = services[service]?.retiring == true
+            guard retiring || services[service, default: Workers()].running >= limit else { break }
+            // A cancel wakes it (from any thread: through the actor).
+            guard cancellation.whileRunning(decoding: false, stop: { Task { await self.wake(name, of: service) } }) else {
+                return cancelledWhileWaiting(service)
             }
+            await withCheckedContinuation { continuation in
+                let waiter = Waiter(unit: name, continuation: continuation)
+                if retiring {
+                    services[service]!.afterRetirement.append(waiter)
+                } else {
+                    services[service, default: Workers()].waiting.append(waiter)
+                }
+            }
+            cancellation.stepEnded()
         }
+        if cancellation.isCancelled { return cancelledWhileWaiting(service) }
         do {
             try placement?.apply(reservation)
         } catch {
@@ -159,6 +197,12 @@ public actor DecodeWorkerPool: UnitExecutor {
                 return .refused(.noLease)
             }
         }
+        let process = worker.process
+        guard cancellation.whileRunning(decoding: true, stop: { try? process.send(signal: SIGKILL) }) else {
+            // Cancelled while its worker was found or started: the worker is still good.
+            if services[service]?.retiring == false { services[service]?.idle.append(worker) } else { await worker.stop() }
+            return cancelled(service, stopped: false)
+        }
         services[service]?.busy[worker.process.id] = worker
         let outcome: Result<[UInt8], WorkerLink.Failure>
         do {
@@ -166,8 +210,18 @@ public actor DecodeWorkerPool: UnitExecutor {
         } catch {
             outcome = .failure(error)
         }
+        cancellation.stepEnded()
         services[service]?.busy.removeValue(forKey: worker.process.id)
         let retired = services[service]?.retiring ?? true
+
+        if cancellation.isCancelled {
+            // Killed, or about to be (the signal may land after its answer): never reused.
+            await worker.stop()
+            if !retired, let fresh = try? await start(for: reservation) {
+                if services[service]?.retiring == false { services[service]!.idle.append(fresh) } else { await fresh.stop() }
+            }
+            return cancelled(service, stopped: true)
+        }
 
         switch outcome {
         case .success(let answer):
@@ -196,6 +250,34 @@ public actor DecodeWorkerPool: UnitExecutor {
             let header = MediaUnitEncoding.header(ofUnit: unit)
             return .result(MediaUnitEncoding.encode(UnitResult(
                 sequence: header?.sequence ?? 0, stream: header?.stream ?? 0, frames: [], failure: .workerDied, cpuNanoseconds: 0)))
+        }
+    }
+
+    /// A unit answered `.cancelled`, counted.
+    private func cancelled(_ service: ServiceID, stopped: Bool) -> UnitOutcome {
+        count(service) {
+            $0.unitsCancelled += 1
+            if stopped { $0.decodesStopped += 1 }
+        }
+        return .cancelled
+    }
+
+    /// A unit cancelled before it took a worker place. It may have been the one a freed place
+    /// woke: the next waiting unit is woken in its stead (a spurious wake only re-checks).
+    private func cancelledWhileWaiting(_ service: ServiceID) -> UnitOutcome {
+        if services[service]?.retiring == false, services[service]!.waiting.isEmpty == false {
+            services[service]!.waiting.removeFirst().continuation.resume()
+        }
+        return cancelled(service, stopped: false)
+    }
+
+    /// Wakes a waiting unit that was cancelled (it finds its cancellation set and returns).
+    private func wake(_ unit: ObjectIdentifier, of service: ServiceID) {
+        guard services[service] != nil else { return }
+        if let index = services[service]!.waiting.firstIndex(where: { $0.unit == unit }) {
+            services[service]!.waiting.remove(at: index).continuation.resume()
+        } else if let index = services[service]!.afterRetirement.firstIndex(where: { $0.unit == unit }) {
+            services[service]!.afterRetirement.remove(at: index).continuation.resume()
         }
     }
 
@@ -247,14 +329,14 @@ public actor DecodeWorkerPool: UnitExecutor {
         services[service]?.idle = []
         for worker in workers.idle { await worker.stop() }
         for worker in workers.busy.values { try? worker.process.send(signal: SIGKILL) }
-        for waiter in workers.waiting { waiter.resume() }
+        for waiter in workers.waiting { waiter.continuation.resume() }
         services[service]?.waiting = []
         if (services[service]?.running ?? 0) > 0 {
             await withCheckedContinuation { services[service]!.drained.append($0) }
         }
         placement?.retire(service)
         let after = services.removeValue(forKey: service)?.afterRetirement ?? []
-        for waiter in after { waiter.resume() }
+        for waiter in after { waiter.continuation.resume() }
         logger.info("retired a service's workers", metadata: ["service": "\(service)"])
     }
 
@@ -267,7 +349,8 @@ public actor DecodeWorkerPool: UnitExecutor {
     public func work() -> [ServiceID: ServiceWork] {
         services.filter { !$0.value.retiring }.mapValues { workers in
             let pids = (workers.idle.map(\.process.id) + workers.busy.keys).sorted()
-            return ServiceWork(workers: pids.count, busy: workers.busy.count, pids: pids, statistics: workers.statistics)
+            return ServiceWork(
+                workers: pids.count, busy: workers.busy.count, waiting: workers.waiting.count, pids: pids, statistics: workers.statistics)
         }
     }
 
@@ -277,7 +360,7 @@ public actor DecodeWorkerPool: UnitExecutor {
         guard services[service] != nil else { return }
         services[service]!.running -= 1
         if !services[service]!.waiting.isEmpty {
-            services[service]!.waiting.removeFirst().resume()
+            services[service]!.waiting.removeFirst().continuation.resume()
         }
         if services[service]!.retiring, services[service]!.running == 0 {
             for waiter in services[service]!.drained { waiter.resume() }

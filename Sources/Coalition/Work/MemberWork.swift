@@ -36,6 +36,9 @@ public struct MemberWork: Service {
     public let configuration: Configuration
     /// What runs units; nil when they are refused.
     public let pool: DecodeWorkerPool?
+    /// What the unit cancels received on the query port found (the daemon's `ServiceServer`
+    /// counts into it).
+    public let cancels = UnitCancelCounter()
     /// The cgroups; nil when unenforced.
     public let placement: CgroupWorkerPlacement?
     public let enforcement: WorkEnforcement
@@ -110,6 +113,8 @@ public struct MemberWork: Service {
                 unitsDecoded: done.statistics.unitsDecoded, unitsFailed: done.statistics.unitsFailed,
                 workersStarted: done.statistics.workersStarted, workersDied: done.statistics.workersDied,
                 workersTimedOut: done.statistics.workersTimedOut)
+            record.unitsCancelled = done.statistics.unitsCancelled
+            record.decodesStopped = done.statistics.decodesStopped
             if let (usage, limits, directories) = placement?.usage(of: service) {
                 record.cgroup = directories
                 record.cpuLimitCores = Double(limits.cpuMillicores) / 1000
@@ -126,6 +131,6 @@ public struct MemberWork: Service {
             }
             return record
         }
-        return MemberWorkReport(enforcement: enforcement, services: services)
+        return MemberWorkReport(enforcement: enforcement, services: services, cancels: cancels.snapshot)
     }
 }

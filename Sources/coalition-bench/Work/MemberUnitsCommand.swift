@@ -130,6 +130,10 @@ struct MemberUnitsCommand: AsyncParsableCommand {
                         case .refused(let refusal):
                             attempts.append("refused:\(refusal)")
                             break attempt
+                        case .cancelled:
+                            // This requester cancels nothing; a member that says so is wrong.
+                            attempts.append("cancelled")
+                            break attempt
                         case .result(let bytes):
                             let result = try MediaUnitEncoding.decodeResult(bytes)
                             if let failure = result.failure {

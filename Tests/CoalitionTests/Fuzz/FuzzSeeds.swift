@@ -66,7 +66,7 @@ enum FuzzSeeds {
 
     static let serviceTypes: [WireMessageType] = [
         .serviceQuery, .serviceOffer, .serviceReserve, .serviceReserveAnswer, .serviceRenew, .serviceRenewAnswer,
-        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer,
+        .serviceRelease, .serviceReleaseAnswer, .serviceUnit, .serviceUnitAnswer, .serviceUnitCancel, .serviceUnitCancelAnswer,
     ]
 
     static func frame(_ type: WireMessageType, body: [UInt8], keyed: Bool, nonce: UInt64) -> [UInt8] {
@@ -133,6 +133,10 @@ enum FuzzSeeds {
                     StepDown(service: service, level: sd, reason: "stepped down for a service of weight 5 (this one weighs 1)"),
                     StepDown(service: ServiceID("3a5f09c21e7d4b68/2"), level: nil, reason: "taken back"),
                 ])),
+            // A unit given up by its requester, what the member found, and the unit's own answer.
+            ("service-unit-cancel", .unitCancel(request: 12, sender: sender, service: service, unit: UnitKey(stream: 1, sequence: 41))),
+            ("service-unit-cancel-answer", .unitCancelAnswer(request: 12, outcome: .stopped)),
+            ("service-unit-cancelled", .unitAnswer(request: 5, outcome: .cancelled)),
         ]
     }
 
