@@ -127,6 +127,11 @@ enum FuzzSeeds {
                 input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 30000, frameRateDenominator: 1001))),
             ("service-reserve-answer-demand", .reserveAnswer(
                 request: 11, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.0755, memoryBytes: 12_202_496))),
+            ("service-reserve-answer-estimate", .reserveAnswer(
+                request: 12, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.171, memoryBytes: 16_277_504),
+                estimate: CPUEstimate(
+                    cpuPerMediaSecond: 0.171, decodeCPUPerMediaSecond: 0.105, hashCPUPerMediaSecond: 0.066,
+                    basis: "decode 0.1050 (measured at HD) + hash 0.0660 (33.2 MB/s of pictures at 502.7 MB per CPU s)"))),
             ("service-renew-answer-step-downs", .renewAnswer(
                 request: 9, unknown: [],
                 stepDowns: [
