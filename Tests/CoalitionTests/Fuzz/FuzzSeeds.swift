@@ -102,6 +102,11 @@ enum FuzzSeeds {
         let sd = QoSLevel(video: .sd, audio: .high)
         let unit = MediaUnitEncoding.encode(MediaSeeds.videoUnit())
         let result = MediaUnitEncoding.encode(MediaSeeds.result())
+        let profile = try CapabilityProfile.decode(Data(contentsOf: repositoryRoot.appendingPathComponent("profiles/amd-epyc.vm.json")))
+        let hd24 = InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 24, frameRateDenominator: 1)!
+        guard let estimate = profile.streamEstimate(of: QoSLevel(video: .hd), input: hd24) else {
+            throw CocoaError(.coderInvalidValue)
+        }
         return [
             ("service-query", .query(request: 1, sender: sender, service: service, ladder: [hd, sd, QoSLevel(audio: .low)])),
             ("service-offer", .offer(request: 1, responder: peer, shares: [0.4, 1, 0], reasons: ["", "", "no spare CPU: 0.1 cores left"])),
@@ -127,17 +132,19 @@ enum FuzzSeeds {
                 input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 30000, frameRateDenominator: 1001))),
             ("service-reserve-answer-demand", .reserveAnswer(
                 request: 11, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.0755, memoryBytes: 12_202_496))),
-            ("service-reserve-answer-estimate", .reserveAnswer(
-                request: 12, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.171, memoryBytes: 16_277_504),
-                estimate: CPUEstimate(
-                    cpuPerMediaSecond: 0.171, decodeCPUPerMediaSecond: 0.105, hashCPUPerMediaSecond: 0.066,
-                    basis: "decode 0.1050 (measured at HD) + hash 0.0660 (33.2 MB/s of pictures at 502.7 MB per CPU s)"))),
             ("service-renew-answer-step-downs", .renewAnswer(
                 request: 9, unknown: [],
                 stepDowns: [
                     StepDown(service: service, level: sd, reason: "stepped down for a service of weight 5 (this one weighs 1)"),
                     StepDown(service: ServiceID("3a5f09c21e7d4b68/2"), level: nil, reason: "taken back"),
                 ])),
+            // What the demand is made of (decode, hash, basis), as the committed profile estimates
+            // the stream benchmark's 720p24 input.
+            ("service-reserve-answer-estimate", .reserveAnswer(
+                request: 12, accepted: true, available: 0.5, reason: "", demand: estimate.demand,
+                estimate: CPUEstimate(
+                    cpuPerMediaSecond: estimate.demand.cpuCores, decodeCPUPerMediaSecond: estimate.decodeCPUSecondsPerMediaSecond,
+                    hashCPUPerMediaSecond: estimate.hashCPUSecondsPerMediaSecond, basis: estimate.description))),
         ]
     }
 
