@@ -1,6 +1,8 @@
 // The Profiler's whole-file decode: a file's best stream of one kind, decoded one packet at a
-// time so each step can be timed.
+// time so each step can be timed, optionally hashing each frame as a decode worker does.
 import CFFmpeg
+import MediaCore
+import SystemCalls
 
 #if canImport(Glibc)
     import Glibc
@@ -50,6 +52,12 @@ package final class MediaDecoder {
     package private(set) var samplesDecoded = 0
     /// Frames the decoder flagged as corrupt.
     package private(set) var corruptFrames = 0
+    /// When set, every decoded frame is also hashed as a member's decode worker hashes it
+    /// (``FrameHasher``), on the calling thread, and the hashing counted in `hashing`.
+    package var hashesFrames = false
+    /// What hashing the frames took so far (zero unless `hashesFrames`).
+    package private(set) var hashing = FrameHashing()
+    private let hasher = FrameHasher()
 
     private let source: MediaSource
     private let codec: CodecContext
@@ -164,8 +172,32 @@ package final class MediaDecoder {
             if frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0 {
                 corruptFrames += 1
             }
+            if hashesFrames { try hash(frame) }
             ff.av_frame_unref(frame)
         }
     }
+
+    /// Hashes `frame` with the decode worker's code, timing it with this thread's CPU clock.
+    private func hash(_ frame: UnsafeMutablePointer<AVFrame>) throws(FFmpegError) {
+        let before = CurrentProcess.threadCPUNanoseconds()
+        let count: Int
+        do {
+            count = try hasher.hash(frame, kind: kind == .video ? .video : .audio).count
+        } catch {
+            throw FFmpegError(code: FFmpegError.invalidData, operation: "hashing a decoded frame", file: path, message: "\(error)")
+        }
+        let after = CurrentProcess.threadCPUNanoseconds()
+        hashing.frames += 1
+        hashing.bytes += UInt64(count)
+        hashing.cpuNanoseconds += after - before
+    }
 }
 
+/// What hashing decoded frames took: frames, bytes hashed and the hashing thread's CPU time.
+package struct FrameHashing: Sendable, Equatable {
+    package var frames = 0
+    package var bytes: UInt64 = 0
+    package var cpuNanoseconds: UInt64 = 0
+
+    package init() {}
+}

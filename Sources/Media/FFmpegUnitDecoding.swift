@@ -16,8 +16,8 @@ final class UnitDecodingSession {
     private let frame: Frame
     private let parameters: CodecParameters
     private let emit: PresentationRange
-    /// The packed picture or interleaved samples of the frame being hashed (reused).
-    private var buffer: [UInt8] = []
+    /// Packs and hashes each emitted frame (its buffer holds the last one packed).
+    private let hasher = FrameHasher()
     private(set) var frames: [DecodedFrame] = []
     /// An emitted frame the decoder flagged damaged.
     private(set) var damagedFrames = 0
@@ -134,7 +134,7 @@ final class UnitDecodingSession {
         if let last = lastPicture { makeThumbnails(from: last, before: pts) }
         let format = AVPixelFormat(rawValue: frame.pointee.format)
         lastPicture = format == AV_PIX_FMT_YUV420P || format == AV_PIX_FMT_YUVJ420P
-            ? (pts, duration, Int(frame.pointee.width), Int(frame.pointee.height), Array(buffer[0..<count])) : nil
+            ? (pts, duration, Int(frame.pointee.width), Int(frame.pointee.height), Array(hasher.buffer[0..<count])) : nil
     }
 
     /// The thumbnails due before `end` that `picture` shows, within the result's limits.
@@ -182,21 +182,41 @@ final class UnitDecodingSession {
 
     /// The frame's MD5 over the bytes ffmpeg's framemd5 hashes.
     private func hash(_ frame: UnsafeMutablePointer<AVFrame>, pts: Int64) throws(UnitFailure) -> DecodedFrame {
-        let count: Int
         let duration: Int64
         switch parameters.codec.kind {
         case .video:
-            count = try packPicture(frame)
             duration = max(0, frame.pointee.pkt_duration)
         case .audio:
-            count = try interleaveSamples(frame)
             let sampleRate = frame.pointee.sample_rate > 0 ? frame.pointee.sample_rate : parameters.sampleRate
             duration = FrameMD5.rescale(
                 Int64(frame.pointee.nb_samples), from: TimeBase(numerator: 1, denominator: max(1, sampleRate)), to: parameters.timeBase)
         }
+        let (count, digest) = try hasher.hash(frame, kind: parameters.codec.kind)
+        return DecodedFrame(pts: pts, duration: duration, byteCount: UInt32(count), md5: digest)
+    }
+}
+
+/// Hashes decoded frames as ffmpeg's framemd5 muxer does: the frame's bytes laid out as the
+/// rawvideo encoder (video) or `pcm_*le` (audio) would write them, then `av_md5_sum` over them.
+/// The one hashing code of the project: a member's decode worker (``UnitDecoder``) hashes every
+/// emitted frame with it, and `node profile` measures its rate with it (``MediaDecoder``'s
+/// `hashing`). Not thread-safe; one per decoder.
+package final class FrameHasher {
+    /// The packed picture or interleaved samples of the frame hashed last (reused).
+    private(set) var buffer: [UInt8] = []
+
+    package init() {}
+
+    /// Packs `frame` into `buffer` and returns the byte count and its 16-byte MD5.
+    func hash(_ frame: UnsafeMutablePointer<AVFrame>, kind: StreamKind) throws(UnitFailure) -> (count: Int, md5: [UInt8]) {
+        let count: Int =
+            switch kind {
+            case .video: try packPicture(frame)
+            case .audio: try interleaveSamples(frame)
+            }
         var digest = [UInt8](repeating: 0, count: 16)
         buffer.withUnsafeBufferPointer { bytes in ff.av_md5_sum(&digest, bytes.baseAddress, count) }
-        return DecodedFrame(pts: pts, duration: duration, byteCount: UInt32(count), md5: digest)
+        return (count, digest)
     }
 
     /// Video: the planes packed one after another without padding, in the decoder's own pixel

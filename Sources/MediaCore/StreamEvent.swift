@@ -12,10 +12,10 @@ public enum StreamEvent: Hashable, Sendable {
     /// A member answered for a unit (decoded, or failed).
     case result(UnitResult, from: MemberID)
     /// A member joined the sub-cluster with `share` streams of the service's level reserved
-    /// (ServiceCore's `SubClusterMember.share`); `cpuPerMediaSecond` is what its profile
-    /// predicts for this stream (CPU seconds per media second), for the report. A member
-    /// already present has its share changed.
-    case memberAdded(MemberID, share: Double, cpuPerMediaSecond: Double?)
+    /// (ServiceCore's `SubClusterMember.share`); `estimate` is what its profile predicts this
+    /// stream costs it in CPU (and of what), for the report. A member already present has its
+    /// share changed.
+    case memberAdded(MemberID, share: Double, estimate: CPUEstimate?)
     /// Membership declared the member dead, or it left the sub-cluster: its copies are cancelled
     /// there (`.cancel`; the shell tells a member it can still reach) and whatever only it held
     /// goes to the others at once.

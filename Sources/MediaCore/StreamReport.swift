@@ -35,8 +35,10 @@ public struct MemberReport: Hashable, Sendable, Codable {
     /// Streams of the service's level it reserved (last known; 1.0 = the whole stream in real
     /// time).
     public var reservedShare: Double
+    /// What its profile predicts this stream costs it in CPU (and of what), if the shell knew it.
+    public var estimate: CPUEstimate?
     /// CPU seconds per media second its profile predicts for this stream, if the shell knew it.
-    public var estimatedCPUPerMediaSecond: Double?
+    public var estimatedCPUPerMediaSecond: Double? { estimate?.cpuPerMediaSecond }
     public var unitsSent = 0
     public var unitsDone = 0
     public var unitsFailed = 0
@@ -57,10 +59,10 @@ public struct MemberReport: Hashable, Sendable, Codable {
     /// Wall seconds it had at least one unit in flight.
     public var busySeconds = 0.0
 
-    public init(member: String, reservedShare: Double, estimatedCPUPerMediaSecond: Double? = nil) {
+    public init(member: String, reservedShare: Double, estimate: CPUEstimate? = nil) {
         self.member = member
         self.reservedShare = reservedShare
-        self.estimatedCPUPerMediaSecond = estimatedCPUPerMediaSecond
+        self.estimate = estimate
     }
 
     /// Stream-seconds decoded per wall second of work, in the unit of `reservedShare`: a
@@ -71,7 +73,7 @@ public struct MemberReport: Hashable, Sendable, Codable {
     public var measuredCPUPerMediaSecond: Double? { mediaSecondsDecoded > 0 ? cpuSeconds / mediaSecondsDecoded : nil }
 
     private enum CodingKeys: String, CodingKey {
-        case member, reservedShare, estimatedCPUPerMediaSecond, measuredCPUPerMediaSecond, unitsSent, unitsDone,
+        case member, reservedShare, estimate, estimatedCPUPerMediaSecond, measuredCPUPerMediaSecond, unitsSent, unitsDone,
             unitsFailed, unitsCancelled, timesBehind, timesSuspended, timesLost, mediaSecondsDecoded, streamSecondsDecoded, cpuSeconds,
             busySeconds, throughput
     }
@@ -80,7 +82,10 @@ public struct MemberReport: Hashable, Sendable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         member = try container.decode(String.self, forKey: .member)
         reservedShare = try container.decode(Double.self, forKey: .reservedShare)
-        estimatedCPUPerMediaSecond = try container.decodeIfPresent(Double.self, forKey: .estimatedCPUPerMediaSecond)
+        estimate = try container.decodeIfPresent(CPUEstimate.self, forKey: .estimate)
+        if estimate == nil, let total = try container.decodeIfPresent(Double.self, forKey: .estimatedCPUPerMediaSecond) {
+            estimate = CPUEstimate(cpuPerMediaSecond: total)  // a report written before the parts were
+        }
         unitsSent = try container.decode(Int.self, forKey: .unitsSent)
         unitsDone = try container.decode(Int.self, forKey: .unitsDone)
         unitsFailed = try container.decode(Int.self, forKey: .unitsFailed)
@@ -94,12 +99,15 @@ public struct MemberReport: Hashable, Sendable, Codable {
         busySeconds = try container.decode(Double.self, forKey: .busySeconds)
     }
 
-    /// Writes the derived `throughput` and `measuredCPUPerMediaSecond` too, for report.json.
+    /// Writes the derived `throughput`, `measuredCPUPerMediaSecond` and
+    /// `estimatedCPUPerMediaSecond` (the estimate's total, beside its parts in `estimate`) too,
+    /// for report.json.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(member, forKey: .member)
         try container.encode(reservedShare, forKey: .reservedShare)
         try container.encodeIfPresent(estimatedCPUPerMediaSecond, forKey: .estimatedCPUPerMediaSecond)
+        try container.encodeIfPresent(estimate, forKey: .estimate)
         try container.encodeIfPresent(measuredCPUPerMediaSecond, forKey: .measuredCPUPerMediaSecond)
         try container.encode(unitsSent, forKey: .unitsSent)
         try container.encode(unitsDone, forKey: .unitsDone)

@@ -91,10 +91,10 @@ public struct StreamSession: Sendable {
             directives = onUnitCut(metadata, at: now)
         case .result(let result, let member):
             directives = onResult(result, from: member, at: now)
-        case .memberAdded(let member, let share, let cpu):
+        case .memberAdded(let member, let share, let estimate):
             dispatcher.addMember(member, share: share)
             accounts[member, default: MemberReport(member: member.rawValue, reservedShare: share)].reservedShare = share
-            if let cpu { accounts[member]!.estimatedCPUPerMediaSecond = cpu }
+            if let estimate { accounts[member]!.estimate = estimate }
             waitingReported = false
             directives = []
         case .memberLost(let member):

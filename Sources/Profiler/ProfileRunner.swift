@@ -8,6 +8,8 @@ public enum ProfileProgress: Sendable, Equatable {
     case synthesizing(MediaPreset, Double)
     /// Decoding a preset's clip; `threads` is the thread count asked for (0 = automatic).
     case decoding(MediaPreset, threads: Int, Double)
+    /// Hashing a video preset's decoded pictures, as a decode worker does for `frames.md5`.
+    case hashing(MediaPreset, Double)
     /// A preset is measured.
     case measured(PresetResult)
 }
@@ -18,6 +20,19 @@ public struct PresetResult: Sendable, Equatable {
     public var clip: URL
     public var singleThread: DecodeMeasurement
     public var multiThread: DecodeMeasurement
+    /// Video: hashing the clip's decoded pictures (the run with the median rate); nil for audio.
+    public var frameHash: FrameHashRun?
+
+    public init(
+        preset: MediaPreset, clip: URL, singleThread: DecodeMeasurement, multiThread: DecodeMeasurement,
+        frameHash: FrameHashRun? = nil
+    ) {
+        self.preset = preset
+        self.clip = clip
+        self.singleThread = singleThread
+        self.multiThread = multiThread
+        self.frameHash = frameHash
+    }
 
     /// The larger of the two runs' memory high-water marks, in bytes; at least one page, since a
     /// decoder that ran used some memory even when the pages it touched were already resident.
@@ -33,7 +48,8 @@ public struct PresetResult: Sendable, Equatable {
 }
 
 /// Measures this device: for each preset, makes (or reuses) its clip, decodes it with one thread
-/// and with the default thread count, and assembles a `CapabilityProfile`.
+/// and with the default thread count, for a video preset hashes its decoded pictures as a decode
+/// worker does (``FrameHashBenchmark``), and assembles a `CapabilityProfile`.
 public struct ProfileRunner: Sendable {
     public var configuration: ProfilerConfiguration
 
@@ -52,7 +68,9 @@ public struct ProfileRunner: Sendable {
             let single = try measure(clip, spec, threads: 1) { progress(.decoding(preset, threads: 1, $0)) }
             let threads = configuration.multiThreadCount
             let multi = try measure(clip, spec, threads: threads) { progress(.decoding(preset, threads: threads, $0)) }
-            let result = PresetResult(preset: preset, clip: clip, singleThread: single, multiThread: multi)
+            var hash: FrameHashRun?
+            if spec.kind == .video { hash = try measureHash(clip) { progress(.hashing(preset, $0)) } }
+            let result = PresetResult(preset: preset, clip: clip, singleThread: single, multiThread: multi, frameHash: hash)
             progress(.measured(result))
             results.append(result)
         }
@@ -81,6 +99,22 @@ public struct ProfileRunner: Sendable {
         return median
     }
 
+    /// Hashes the clip's pictures `repetitions` times; keeps the run with the median rate.
+    private func measureHash(_ clip: URL, progress: (Double) -> Void) throws -> FrameHashRun {
+        let count = max(1, configuration.repetitions)
+        var runs: [FrameHashRun] = []
+        for index in 0..<count {
+            progress(Double(index) / Double(count))
+            do {
+                runs.append(try FrameHashBenchmark.run(path: clip.path))
+            } catch {
+                throw ClipCache.explainDamage(error)
+            }
+        }
+        progress(1)
+        return runs.sorted { $0.bytesPerCPUSecond < $1.bytesPerCPUSecond }[runs.count / 2]
+    }
+
     /// The capability profile of `results`, measured on `device`.
     public func profile(
         of results: [PresetResult], device: DeviceInfo, measuredAt: Date = Date(), throttling: String? = nil,
@@ -102,6 +136,12 @@ public struct ProfileRunner: Sendable {
                 "Each figure is from the run with the median CPU time of \(configuration.repetitions) runs.",
                 "multiThread: thread_count 0 (FFmpeg's choice; cores + 1 frame threads for H.264); "
                     + "audio decoders are single-threaded.",
+                "frameHash.bytesPerCPUSecond: bytes of decoded picture data (each picture packed without padding in "
+                    + "the decoder's pixel format, yuv420p here: width x height x 1.5) hashed per CPU second of one thread, "
+                    + "packing (av_image_copy_to_buffer) and av_md5_sum as a member's decode worker hashes every picture "
+                    + "for frames.md5 (the same code, FrameHasher); CLOCK_THREAD_CPUTIME_ID around each picture's hash, "
+                    + "just after it is decoded (single-thread decode), summed over the video clips' pictures, each clip's "
+                    + "run with the median rate of \(configuration.repetitions).",
                 "Clips are synthesised in-process with deterministic moving content: "
                     + specs.map(\.encodingSummary).joined(separator: "; ") + ".",
             ] + extraNotes
@@ -111,6 +151,7 @@ public struct ProfileRunner: Sendable {
             measurement: MeasurementInfo(
                 measuredAt: measuredAt, tool: "node profile (Coalition)", libraries: FFmpegLibrary.versionMap,
                 clipDurationSeconds: configuration.clipDurationSeconds, throttling: throttling, notes: notes),
-            presets: results.map(\.measurement))
+            presets: results.map(\.measurement),
+            frameHash: FrameHashBenchmark.measurement(of: results.compactMap(\.frameHash)))
     }
 }

@@ -30,6 +30,13 @@ public enum ProfileTable {
             }
         }
         lines.append(contentsOf: TextTable.render(header: header, rows: rows))
+        if let hash = profile.frameHash {
+            lines.append(
+                "frame hash (pack + MD5 of decoded pictures, 1 thread): \(format(hash.bytesPerCPUSecond / 1e6, 1)) MB per CPU s "
+                    + "over \(hash.frames) pictures (\(megabytes(hash.bytes)) MiB)")
+        } else {
+            lines.append("frame hash: not measured")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -16,6 +16,7 @@ public enum ProgressBar {
         case .synthesizing(let preset, _): "\(preset.id.padding(12)) making the test clip"
         case .decoding(let preset, let threads, _):
             "\(preset.id.padding(12)) decoding, \(threads == 0 ? "default threads" : threads == 1 ? "1 thread" : "\(threads) threads")"
+        case .hashing(let preset, _): "\(preset.id.padding(12)) hashing the decoded pictures"
         case .measured: nil
         }
     }

@@ -17,7 +17,7 @@ public final class TerminalProgress {
         }
         let fraction: Double
         switch progress {
-        case .synthesizing(_, let f), .decoding(_, _, let f): fraction = f
+        case .synthesizing(_, let f), .decoding(_, _, let f), .hashing(_, let f): fraction = f
         case .measured: return
         }
         if label != currentLabel {

@@ -3,7 +3,9 @@ import Foundation
 /// A device's measured capability table: what decoding each media preset costs on it.
 /// Written by `node profile`, loaded by `node join`. See `profiles/README.md` for the format.
 ///
-/// Version 1 of the schema; `load(from:)` rejects any other version.
+/// Version 1 of the schema; `load(from:)` rejects any other version. Fields added since are
+/// optional (`frameHash`), so a profile without them still loads, and a build that predates them
+/// reads a profile with them (it ignores keys it does not know).
 public struct CapabilityProfile: Codable, Sendable, Equatable {
     /// The schema version this build reads and writes.
     public static let currentSchemaVersion = 1
@@ -16,15 +18,20 @@ public struct CapabilityProfile: Codable, Sendable, Equatable {
     public var measurement: MeasurementInfo
     /// One entry per preset of `MediaPreset.allCases`.
     public var presets: [PresetMeasurement]
+    /// What hashing decoded pictures for `frames.md5` costs on this device; nil in a profile
+    /// measured before `node profile` measured it (the demand estimate then says so).
+    public var frameHash: FrameHashMeasurement?
 
     public init(
-        id: String, device: DeviceInfo, measurement: MeasurementInfo, presets: [PresetMeasurement]
+        id: String, device: DeviceInfo, measurement: MeasurementInfo, presets: [PresetMeasurement],
+        frameHash: FrameHashMeasurement? = nil
     ) {
         self.schemaVersion = Self.currentSchemaVersion
         self.id = id
         self.device = device
         self.measurement = measurement
         self.presets = presets
+        self.frameHash = frameHash
     }
 
     /// The measurement of one preset, if present.
@@ -133,5 +140,24 @@ public struct DecodeRun: Codable, Sendable, Equatable {
         self.wallSecondsPerMediaSecond = wallSecondsPerMediaSecond
         self.frameDecodeP50Milliseconds = frameDecodeP50Milliseconds
         self.frameDecodeP99Milliseconds = frameDecodeP99Milliseconds
+    }
+}
+
+/// The device's frame-hash cost: how fast one thread hashes decoded pictures as a member's decode
+/// worker does for `frames.md5` (each picture packed without padding, `av_image_copy_to_buffer`,
+/// then `av_md5_sum` over it), measured by `node profile` over the pictures of its video clips.
+public struct FrameHashMeasurement: Codable, Sendable, Equatable {
+    /// Bytes of packed picture data hashed per CPU second of the hashing thread
+    /// (`CLOCK_THREAD_CPUTIME_ID` around the packing and the MD5 of each picture).
+    public var bytesPerCPUSecond: Double
+    /// Pictures hashed in the measurement.
+    public var frames: Int
+    /// Bytes hashed in the measurement.
+    public var bytes: UInt64
+
+    public init(bytesPerCPUSecond: Double, frames: Int, bytes: UInt64) {
+        self.bytesPerCPUSecond = bytesPerCPUSecond
+        self.frames = frames
+        self.bytes = bytes
     }
 }

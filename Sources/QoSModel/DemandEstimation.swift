@@ -50,6 +50,14 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
     /// Pixels decoded per second of media: what a decoder's CPU time grows with.
     public var pixelRate: Double { pixelsPerFrame * framesPerSecond }
 
+    /// Bytes of one decoded pixel as a member hashes it: 1.5, H.264's 8-bit 4:2:0 (`yuv420p`),
+    /// the format the profiles' clips and the stream benchmark's clip decode to. The description
+    /// does not carry the input's pixel format yet; a 4:2:2 or 10-bit input hashes more bytes
+    /// (2, 3) than this prices.
+    public static let decodedBytesPerPixel = 1.5
+    /// Bytes of decoded pictures per second of media, the bytes a member hashes for `frames.md5`.
+    public var pictureBytesPerMediaSecond: Double { pixelRate * Self.decodedBytesPerPixel }
+
     /// The level the input calls for: the smallest whose frame holds as many pixels, FHD above.
     public var level: VideoLevel {
         VideoLevel.allCases.first { Double($0.frameSize.width * $0.frameSize.height) >= pixelsPerFrame } ?? .fhd
@@ -62,8 +70,10 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
     }
 }
 
-/// What decoding an input is estimated to cost on one device, and from what.
-public struct DemandEstimate: Hashable, Sendable {
+/// What decoding an input is estimated to cost on one device, and from what: a member's decode
+/// worker decodes every picture and hashes it for `frames.md5`, so its CPU estimate is the two
+/// added, each from its own measurement in the profile.
+public struct DemandEstimate: Hashable, Sendable, CustomStringConvertible {
     /// Which measurements the figures come from.
     public enum Basis: Hashable, Sendable, CustomStringConvertible {
         /// The input has a measured preset's pixel rate (CPU) or picture size (memory).
@@ -83,23 +93,66 @@ public struct DemandEstimate: Hashable, Sendable {
         }
     }
 
-    /// CPU seconds per second of media for one decoder thread (the profile's single-thread runs,
-    /// as members decode units): also the cores one whole stream keeps busy.
-    public var cpuSecondsPerMediaSecond: Double
+    /// What hashing every decoded picture (as `frames.md5` needs) costs.
+    public enum HashCost: Hashable, Sendable, CustomStringConvertible {
+        /// `pictureBytesPerMediaSecond / bytesPerCPUSecond` CPU seconds per media second, from
+        /// the profile's measured frame-hash rate (``FrameHashMeasurement``).
+        case measured(pictureBytesPerMediaSecond: Double, bytesPerCPUSecond: Double)
+        /// The profile has no frame-hash rate (measured before `node profile` measured it): the
+        /// hash is not priced, and the estimate says so.
+        case notMeasured(pictureBytesPerMediaSecond: Double)
+
+        /// CPU seconds per media second; nil when not measured.
+        public var cpuSecondsPerMediaSecond: Double? {
+            switch self {
+            case .measured(let bytes, let rate): bytes / rate
+            case .notMeasured: nil
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .measured(let bytes, let rate):
+                String(
+                    format: "hash %.4f (%.1f MB/s of pictures at %.1f MB per CPU s)", bytes / rate, bytes / 1e6, rate / 1e6)
+            case .notMeasured(let bytes):
+                String(format: "hash not priced (%.1f MB/s of pictures; the profile has no frameHash rate)", bytes / 1e6)
+            }
+        }
+    }
+
+    /// CPU seconds per second of media that decoding takes with one decoder thread (the
+    /// profile's single-thread runs, as members decode units).
+    public var decodeCPUSecondsPerMediaSecond: Double
+    /// What hashing the decoded pictures takes.
+    public var hash: HashCost
     /// Memory one decoder adds, in bytes.
     public var memoryBytes: UInt64
+    /// What the decode figure comes from.
     public var cpuBasis: Basis
     public var memoryBasis: Basis
 
-    public init(cpuSecondsPerMediaSecond: Double, memoryBytes: UInt64, cpuBasis: Basis, memoryBasis: Basis) {
-        self.cpuSecondsPerMediaSecond = cpuSecondsPerMediaSecond
+    public init(
+        decodeCPUSecondsPerMediaSecond: Double, hash: HashCost, memoryBytes: UInt64, cpuBasis: Basis, memoryBasis: Basis
+    ) {
+        self.decodeCPUSecondsPerMediaSecond = decodeCPUSecondsPerMediaSecond
+        self.hash = hash
         self.memoryBytes = memoryBytes
         self.cpuBasis = cpuBasis
         self.memoryBasis = memoryBasis
     }
 
+    /// CPU seconds per second of media for one worker thread, decode plus hash (the hash counts
+    /// 0 when not measured): also the cores one whole stream keeps busy.
+    public var cpuSecondsPerMediaSecond: Double { decodeCPUSecondsPerMediaSecond + (hash.cpuSecondsPerMediaSecond ?? 0) }
+
     /// As a demand of one whole stream.
     public var demand: Demand { Demand(cpuCores: cpuSecondsPerMediaSecond, memoryBytes: memoryBytes) }
+
+    /// `decode 0.1048 (measured at HD) + hash 0.0660 (33.2 MB/s of pictures at 502.7 MB per CPU s)`.
+    public var description: String {
+        String(format: "decode %.4f (%@) + ", decodeCPUSecondsPerMediaSecond, cpuBasis.description) + hash.description
+    }
 }
 
 /// Estimating an input's demand from a device's profile.
@@ -118,8 +171,22 @@ public struct DemandEstimate: Hashable, Sendable {
 ///   measured curve, so an estimate off the table errs towards reserving more.
 ///
 /// With one preset measured, proportional scaling alone; with none (or a codec the profile did
-/// not measure), no estimate. Bit rate is not used: the presets' bit rates are fixed
-/// (1.5, 3 and 6 Mbit/s), and at these rates the entropy decoder is a small part of the cost.
+/// not measure), no estimate.
+///
+/// The hash a member computes for every decoded picture is priced apart, from the profile's
+/// frame-hash rate (``FrameHashMeasurement/bytesPerCPUSecond``): the input's picture bytes per
+/// second of media (width x height x ``InputDescription/decodedBytesPerPixel`` x fps) divided by
+/// that rate. A profile without the rate prices no hash and the estimate says so
+/// (``DemandEstimate/HashCost/notMeasured(pictureBytesPerMediaSecond:)``); no constant stands in.
+///
+/// Bit rate is not used. The presets' bit rates grow with their pixel rates (1.5, 3 and
+/// 6 Mbit/s: 0.20, 0.14 and 0.10 bits per pixel) and vary together, so a model with a cost per
+/// bit beside the cost per pixel (and a fixed cost) would be fitted through all three points with
+/// none left to test it; an input does not carry its bit rate to members either. What the
+/// decode figure misses is content and encoder settings, which neither rate captures: the stream
+/// benchmark's clip (testsrc2 720p24 at 3 Mbit/s, x264's default preset with B-frames) has the
+/// HD preset's pixel rate *and* bit rate, yet `ffmpeg -threads 1` decodes it in about half the
+/// HD preset's CPU time.
 extension CapabilityProfile {
     /// The estimated cost of decoding `input` on this device; nil when the profile measured no
     /// video preset or not the input's codec.
@@ -137,9 +204,16 @@ extension CapabilityProfile {
         })
         let (cpuValue, cpuBasis) = cpu.value(at: input.pixelRate)
         let (memoryValue, memoryBasis) = memory.value(at: input.pixelsPerFrame)
+        let pictureBytes = input.pictureBytesPerMediaSecond
+        let hash: DemandEstimate.HashCost =
+            if let rate = frameHash?.bytesPerCPUSecond, rate > 0 {
+                .measured(pictureBytesPerMediaSecond: pictureBytes, bytesPerCPUSecond: rate)
+            } else {
+                .notMeasured(pictureBytesPerMediaSecond: pictureBytes)
+            }
         return DemandEstimate(
-            cpuSecondsPerMediaSecond: cpuValue, memoryBytes: UInt64(memoryValue.rounded(.up)), cpuBasis: cpuBasis,
-            memoryBasis: memoryBasis)
+            decodeCPUSecondsPerMediaSecond: cpuValue, hash: hash, memoryBytes: UInt64(memoryValue.rounded(.up)),
+            cpuBasis: cpuBasis, memoryBasis: memoryBasis)
     }
 
     /// The demand of one stream of `level` when its video is `input`: the video estimated for
@@ -147,11 +221,20 @@ extension CapabilityProfile {
     /// cannot be priced; without an input, ``demand(of:)``.
     public func demand(of level: QoSLevel, input: InputDescription?) -> Demand? {
         guard let input, level.video != nil else { return demand(of: level) }
-        guard let video = estimateDemand(for: input) else { return nil }
-        guard let audio = level.audio else { return video.demand }
+        return streamEstimate(of: level, input: input)?.demand
+    }
+
+    /// One whole stream of `level` whose video is `input`, in parts: the video's estimate and any
+    /// audio as its preset measured. Nil when the level has no video or a part cannot be priced.
+    public func streamEstimate(of level: QoSLevel, input: InputDescription) -> StreamDemandEstimate? {
+        guard level.video != nil, let video = estimateDemand(for: input) else { return nil }
+        guard let audio = level.audio else { return StreamDemandEstimate(video: video, audio: nil) }
         guard let measured = measurement(of: .audio(audio)) else { return nil }
-        return video.demand
-            + Demand(cpuCores: measured.singleThread.cpuSecondsPerMediaSecond, memoryBytes: measured.memoryHighWaterBytes)
+        return StreamDemandEstimate(
+            video: video,
+            audio: .init(
+                preset: audio, cpuSecondsPerMediaSecond: measured.singleThread.cpuSecondsPerMediaSecond,
+                memoryBytes: measured.memoryHighWaterBytes))
     }
 
     static func pixelRate(of level: VideoLevel) -> Double { pixelsPerFrame(of: level) * Double(level.framesPerSecond) }
@@ -189,5 +272,40 @@ struct DemandCurve {
         let (a, b) = below ? (points[0], points[1]) : (points[points.count - 2], points[points.count - 1])
         let line = a.y + (x - a.x) * (b.y - a.y) / (b.x - a.x)
         return (max(line, proportional, 0), .extrapolated(from: nearest.level))
+    }
+}
+
+/// One whole stream's estimated cost on a device: its video (decode and hash, ``DemandEstimate``)
+/// and its audio, if any, as the audio preset measured.
+public struct StreamDemandEstimate: Hashable, Sendable, CustomStringConvertible {
+    public struct Audio: Hashable, Sendable {
+        public var preset: AudioLevel
+        /// CPU seconds per media second of the preset's single-thread decode.
+        public var cpuSecondsPerMediaSecond: Double
+        public var memoryBytes: UInt64
+    }
+
+    public var video: DemandEstimate
+    public var audio: Audio?
+
+    /// The whole stream's demand: video decode + hash + audio.
+    public var demand: Demand {
+        video.demand + (audio.map { Demand(cpuCores: $0.cpuSecondsPerMediaSecond, memoryBytes: $0.memoryBytes) } ?? .zero)
+    }
+
+    /// CPU seconds per media second of decoding, video and audio.
+    public var decodeCPUSecondsPerMediaSecond: Double {
+        video.decodeCPUSecondsPerMediaSecond + (audio?.cpuSecondsPerMediaSecond ?? 0)
+    }
+
+    /// CPU seconds per media second of hashing the decoded pictures; nil when the profile has no
+    /// frame-hash rate.
+    public var hashCPUSecondsPerMediaSecond: Double? { video.hash.cpuSecondsPerMediaSecond }
+
+    /// What the figures are made of, e.g. `decode 0.1048 (measured at HD) + hash 0.0660 (...)`,
+    /// with `; audio high 0.0030` when the stream has audio.
+    public var description: String {
+        video.description
+            + (audio.map { String(format: "; audio %@ decode %.4f (measured)", $0.preset.rawValue, $0.cpuSecondsPerMediaSecond) } ?? "")
     }
 }

@@ -107,6 +107,12 @@ extension CapabilityProfile {
                 "\(base).memoryHighWaterBytes",
                 "must be above 0 and at most the device's memory (\(device.memoryBytes) bytes), got \(entry.memoryHighWaterBytes)")
         }
+        if let hash = frameHash {
+            // 100 kB/s to 1 TB/s: MD5 runs at hundreds of MB/s on a Pi and a few GB/s at best.
+            checkNumber(hash.bytesPerCPUSecond, "frameHash.bytesPerCPUSecond", in: 100_000...1e12, unit: "bytes per CPU s")
+            check((1...100_000_000).contains(hash.frames), "frameHash.frames", "must be 1...100000000, got \(hash.frames)")
+            check(hash.bytes > 0, "frameHash.bytes", "must be above 0, got \(hash.bytes)")
+        }
         for preset in MediaPreset.allCases where !seen.contains(preset) {
             problems.append(("presets", "missing preset \(preset.id)"))
         }

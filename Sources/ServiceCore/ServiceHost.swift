@@ -80,6 +80,14 @@ public actor ServiceHost {
         profile?.demand(of: level, input: Self.input(input, pricing: level))
     }
 
+    /// The same estimate in parts (decode, hash, audio, and from what), when `input` prices
+    /// `level` (else the level's preset prices it and there are no parts to tell); nil without a
+    /// profile.
+    public func estimatePerStream(of level: QoSLevel, input: InputDescription?) -> StreamDemandEstimate? {
+        guard let input = Self.input(input, pricing: level) else { return nil }
+        return profile?.streamEstimate(of: level, input: input)
+    }
+
     /// What this node lends and what levels cost on it, for weighted reclaim; nil without a
     /// profile.
     private func pricing() -> ReservationLedger.Pricing? {

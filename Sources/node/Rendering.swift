@@ -171,13 +171,17 @@ enum Rendering {
     }
 
     /// A running stream: its units and frames so far, then per member its reserved share against
-    /// its measured throughput (stream-seconds decoded per second busy).
+    /// its measured throughput (stream-seconds decoded per second busy), and its estimated CPU
+    /// per media second (decode + hash) against what it measured.
     static func streamLine(_ stream: StreamStatus) -> String {
         let r = stream.report
         var text = "  stream \(stream.service): units \(r.units.done) done, \(r.units.inFlight) in flight, \(r.units.redispatched) re-dispatched; "
             + "frames \(r.frames.delivered) decoded, \(r.frames.late) late, \(r.frames.lost) lost"
         for member in r.members {
             text += String(format: "\n    %@  share %.2f  measured %.2f  units %d  cpu %.1f s", member.member, member.reservedShare, member.throughput, member.unitsDone, member.cpuSeconds)
+            if let estimate = member.estimate {
+                text += "\n      CPU s per media s: " + estimate.against(measured: member.measuredCPUPerMediaSecond)
+            }
         }
         return text
     }

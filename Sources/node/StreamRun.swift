@@ -168,6 +168,12 @@ actor StreamProgress {
                     "done: \(report.frames.delivered) frames delivered, \(report.frames.late) late, \(report.frames.lost) lost, "
                         + "\(report.units.cut) units (\(report.units.redispatched) re-dispatched)"
                         + (output.map { "; wrote \($0.path)/frames.md5 and report.json" } ?? ""))
+                for member in report.members {
+                    guard let estimate = member.estimate else { continue }
+                    ServiceOutput.emit(
+                        "member \(member.member.prefix(8)): CPU s per media s "
+                            + estimate.against(measured: member.measuredCPUPerMediaSecond))
+                }
             }
             outcome = inputFailed ? .inputFailed : report.complete ? .complete : .incomplete
             return false

@@ -240,7 +240,7 @@ import Testing
     @Test func anOverlongReason_isCutBetweenCharacters_notDropped() throws {
         let reason = String(repeating: "é", count: 400)  // 800 bytes of UTF-8, two per character
         let message = ServiceMessage.reserveAnswer(request: 4, accepted: false, available: 0, reason: reason)
-        guard case .reserveAnswer(_, _, _, let received, _) = try ServiceMessage.decode(WireFrame(type: .serviceReserveAnswer, body: message.body())).get()
+        guard case .reserveAnswer(_, _, _, let received, _, _) = try ServiceMessage.decode(WireFrame(type: .serviceReserveAnswer, body: message.body())).get()
         else {
             Issue.record("not a reserve answer")
             return

@@ -60,13 +60,16 @@ struct DemandLabTests {
             let estimated: Double = member.estimatedCPUPerMediaSecond ?? -1
             let expected: Double = estimate.cpuSecondsPerMediaSecond
             #expect(abs(estimated - expected) < 1e-9, "\(member.member): estimated \(estimated), the profile says \(expected)")
+            // And what it is made of: decode, and the frame hash when the profile measured its rate.
+            #expect(member.estimate?.decodeCPUPerMediaSecond == estimate.decodeCPUSecondsPerMediaSecond)
+            #expect(member.estimate?.hashCPUPerMediaSecond == estimate.hash.cpuSecondsPerMediaSecond)
         }
         for member in working {
             let measured = member.measuredCPUPerMediaSecond ?? 0
             #expect(measured > 0)
             print(String(
                 format: "demand from the input: %@ member %@ estimated %.4f (%@), measured %.4f CPU s per media s: ratio %.2f",
-                label, String(member.member.prefix(8)), estimate.cpuSecondsPerMediaSecond, "\(estimate.cpuBasis)", measured,
+                label, String(member.member.prefix(8)), estimate.cpuSecondsPerMediaSecond, "\(estimate)", measured,
                 measured / estimate.cpuSecondsPerMediaSecond))
         }
     }

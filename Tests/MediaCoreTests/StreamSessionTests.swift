@@ -10,7 +10,7 @@ import Testing
     func session(_ configuration: StreamConfiguration = .init(pacing: .batch), members: [MemberID]? = nil) -> StreamSession {
         var session = StreamSession(configuration: configuration)
         for member in members ?? [a, b] {
-            _ = session.handle(.memberAdded(member, share: 0.6, cpuPerMediaSecond: 0.8), at: .zero)
+            _ = session.handle(.memberAdded(member, share: 0.6, estimate: CPUEstimate(cpuPerMediaSecond: 0.8)), at: .zero)
         }
         return session
     }

@@ -76,7 +76,7 @@ struct StreamSimulation {
     mutating func run() {
         apply(session.handle(.inputStarted, at: now))
         for index in members.indices {
-            apply(session.handle(.memberAdded(members[index].id, share: members[index].share, cpuPerMediaSecond: 0.9), at: now))
+            apply(session.handle(.memberAdded(members[index].id, share: members[index].share, estimate: CPUEstimate(cpuPerMediaSecond: 0.9)), at: now))
         }
         schedule(.cut(0), after: 1)
         schedule(.tick, after: 0.1)
@@ -143,7 +143,7 @@ struct StreamSimulation {
             members[index].epoch += 1
             members[index].queue = []
             members[index].decoding = nil
-            apply(session.handle(.memberAdded(members[index].id, share: members[index].share, cpuPerMediaSecond: 0.9), at: now))
+            apply(session.handle(.memberAdded(members[index].id, share: members[index].share, estimate: CPUEstimate(cpuPerMediaSecond: 0.9)), at: now))
         case .abandon:
             apply(session.handle(.abandon(reason: "every member died"), at: now))
         }
@@ -235,7 +235,7 @@ struct StreamSimulation {
         // Shares 1:1:5, each member exactly as fast as its share, 700 units of equal cost.
         var session = StreamSession(configuration: StreamConfiguration(pacing: .batch, window: 32))
         let shares = [(Fixture.member(1), 0.1), (Fixture.member(2), 0.1), (Fixture.member(3), 0.5)]
-        for (member, share) in shares { _ = session.handle(.memberAdded(member, share: share, cpuPerMediaSecond: nil), at: .zero) }
+        for (member, share) in shares { _ = session.handle(.memberAdded(member, share: share, estimate: nil), at: .zero) }
         var done: [MemberID: Int] = [:]
         var finishing: [(at: Int64, member: MemberID, key: UnitKey)] = []
         var busyUntil: [MemberID: Int64] = [:]

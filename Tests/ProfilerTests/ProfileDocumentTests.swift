@@ -58,6 +58,23 @@ struct ProfileDocumentTests {
         #expect(svg.contains(ProfileChart.escape(profile.device.model)))
     }
 
+    @Test("the profile carries the frame-hash rate over every video clip's pictures, and its note says how")
+    func frameHashIsMeasured() throws {
+        let profile = try profile()
+        let hash = try #require(profile.frameHash)
+        let runs = Self.measured.results.compactMap(\.frameHash)
+        #expect(runs.count == 3, "one run per video preset")
+        #expect(Self.measured.results.filter { if case .audio = $0.preset { $0.frameHash != nil } else { false } }.isEmpty)
+        // 0.5 s clips: SD 12, HD 12 and FHD 15 pictures of 1.5 bytes per pixel.
+        #expect(hash.frames == 12 + 12 + 15)
+        #expect(hash.bytes == 12 * 460_800 + 12 * 1_382_400 + 15 * 3_110_400)
+        #expect(hash.bytesPerCPUSecond > 0)
+        #expect(profile.measurement.notes.contains { $0.hasPrefix("frameHash.bytesPerCPUSecond:") })
+        #expect(ProfileTable.render(profile).contains("frame hash (pack + MD5 of decoded pictures, 1 thread):"))
+        let reloaded = try CapabilityProfile.decode(profile.encoded())
+        #expect(reloaded.frameHash == hash)
+    }
+
     @Test("the table lists every preset")
     func tableListsPresets() throws {
         let table = ProfileTable.render(try profile())

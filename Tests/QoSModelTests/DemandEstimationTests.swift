@@ -23,7 +23,7 @@ import Testing
 
     @Test func anInputAtAPresetsSizeAndRate_costsWhatThePresetMeasured() throws {
         let estimate = try #require(Self.profile.estimateDemand(for: input(1280, 720, 24)))
-        #expect(estimate.cpuSecondsPerMediaSecond == Self.hd.cpu)
+        #expect(estimate.decodeCPUSecondsPerMediaSecond == Self.hd.cpu)
         #expect(estimate.memoryBytes == UInt64(Self.hd.memory))
         #expect(estimate.cpuBasis == .measured(.hd))
         #expect(estimate.memoryBasis == .measured(.hd))
@@ -34,8 +34,8 @@ import Testing
         let estimate = try #require(Self.profile.estimateDemand(for: input(960, 540, 30)))
         let t = (960.0 * 540 * 30 - Self.sd.rate) / (Self.hd.rate - Self.sd.rate)
         #expect(abs(t - 0.5546875) < 1e-12)
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - (Self.sd.cpu + t * (Self.hd.cpu - Self.sd.cpu))) < 1e-12)
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - 0.07545) < 0.00001)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - (Self.sd.cpu + t * (Self.hd.cpu - Self.sd.cpu))) < 1e-12)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - 0.07545) < 0.00001)
         #expect(estimate.cpuBasis == .interpolated(.sd, .hd))
         // Memory by pixels per frame: 518,400 is 0.34375 of the way from SD's 307,200 to HD's 921,600.
         #expect(estimate.memoryBytes == 12_202_496)
@@ -46,7 +46,7 @@ import Testing
         let estimate = try #require(Self.profile.estimateDemand(for: input(1280, 720, 30000, 1001)))
         let rate = 1280.0 * 720 * 30000 / 1001
         let t = (rate - Self.hd.rate) / (Self.fhd.rate - Self.hd.rate)
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - (Self.hd.cpu + t * (Self.fhd.cpu - Self.hd.cpu))) < 1e-12)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - (Self.hd.cpu + t * (Self.fhd.cpu - Self.hd.cpu))) < 1e-12)
         #expect(estimate.cpuBasis == .interpolated(.hd, .fhd))
         #expect(estimate.memoryBasis == .measured(.hd))
     }
@@ -56,7 +56,7 @@ import Testing
         let estimate = try #require(Self.profile.estimateDemand(for: input(3840, 2160, 30)))
         let line = Self.fhd.cpu + (4 * Self.fhd.rate - Self.fhd.rate) * (Self.fhd.cpu - Self.hd.cpu) / (Self.fhd.rate - Self.hd.rate)
         #expect(line < 4 * Self.fhd.cpu)
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - 4 * Self.fhd.cpu) < 1e-12)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - 4 * Self.fhd.cpu) < 1e-12)
         #expect(estimate.cpuBasis == .extrapolated(from: .fhd))
         #expect(estimate.memoryBytes >= 4 * UInt64(Self.fhd.memory))
     }
@@ -67,9 +67,9 @@ import Testing
         let estimate = try #require(Self.profile.estimateDemand(for: input(320, 240, 15)))
         let rate = 320.0 * 240 * 15
         let line = Self.sd.cpu + (rate - Self.sd.rate) * (Self.hd.cpu - Self.sd.cpu) / (Self.hd.rate - Self.sd.rate)
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - line) < 1e-12)
-        #expect(estimate.cpuSecondsPerMediaSecond > Self.sd.cpu * rate / Self.sd.rate)
-        #expect(estimate.cpuSecondsPerMediaSecond < Self.sd.cpu)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - line) < 1e-12)
+        #expect(estimate.decodeCPUSecondsPerMediaSecond > Self.sd.cpu * rate / Self.sd.rate)
+        #expect(estimate.decodeCPUSecondsPerMediaSecond < Self.sd.cpu)
         #expect(estimate.cpuBasis == .extrapolated(from: .sd))
     }
 
@@ -78,15 +78,15 @@ import Testing
         for height in stride(from: 90, through: 4320, by: 90) {
             let width = height * 16 / 9
             let estimate = try #require(Self.profile.estimateDemand(for: input(width, height, 25)))
-            #expect(estimate.cpuSecondsPerMediaSecond > previous, "\(width)x\(height)")
-            previous = estimate.cpuSecondsPerMediaSecond
+            #expect(estimate.decodeCPUSecondsPerMediaSecond > previous, "\(width)x\(height)")
+            previous = estimate.decodeCPUSecondsPerMediaSecond
         }
     }
 
     @Test func aProfileWithOneVideoPreset_scalesItInProportion() throws {
         let profile = makeProfile(cpu: [.video(.hd): 0.8, .audio(.high): 0.04])
         let estimate = try #require(profile.estimateDemand(for: input(640, 360, 24)))
-        #expect(abs(estimate.cpuSecondsPerMediaSecond - 0.8 / 4) < 1e-12)
+        #expect(abs(estimate.decodeCPUSecondsPerMediaSecond - 0.8 / 4) < 1e-12)
         #expect(estimate.cpuBasis == .extrapolated(from: .hd))
     }
 
@@ -107,7 +107,7 @@ import Testing
         let estimated = try #require(Self.profile.estimateDemand(for: qhd))
         let audio = try #require(Self.profile.measurement(of: .audio(.high)))
         let evaluation = Self.profile.evaluate(level, input: qhd, spare: spare)
-        let demand = estimated.cpuSecondsPerMediaSecond + audio.singleThread.cpuSecondsPerMediaSecond
+        let demand = estimated.decodeCPUSecondsPerMediaSecond + audio.singleThread.cpuSecondsPerMediaSecond
         #expect(abs(evaluation.demandPerStream.cpuCores - demand) < 1e-12)
         #expect(evaluation.demandPerStream.memoryBytes == estimated.memoryBytes + audio.memoryHighWaterBytes)
         #expect(abs(evaluation.share - 1 / (demand * 1.25)) < 1e-9)

@@ -49,7 +49,7 @@ enum ServiceMessageTarget {
             }
             Fuzz.check(input == nil || claim != nil, "an input without the claim before it")
             checkInput(input)
-        case .reserveAnswer(_, _, let available, let reason, let demand):
+        case .reserveAnswer(_, _, let available, let reason, let demand, let estimate):
             Fuzz.check(available.isFinite && available >= 0, "available out of range")
             Fuzz.check(reason.utf8.count <= ServiceMessage.maximumReasonBytes, "reason over its limit")
             if let demand {
@@ -57,6 +57,15 @@ enum ServiceMessageTarget {
                     demand.cpuCores.isFinite && demand.cpuCores >= 0 && demand.cpuCores <= ServiceMessage.maximumDemandCores,
                     "demand's cores out of range")
                 Fuzz.check(demand.memoryBytes <= ServiceMessage.maximumDemandBytes, "demand's memory out of range")
+            }
+            if let estimate {
+                Fuzz.check(demand != nil, "estimate parts without a demand")
+                Fuzz.check(estimate.cpuPerMediaSecond == demand?.cpuCores, "estimate's total is not the demand's cores")
+                for part in [estimate.decodeCPUPerMediaSecond, estimate.hashCPUPerMediaSecond].compactMap({ $0 }) {
+                    Fuzz.check(part.isFinite && part >= 0 && part <= ServiceMessage.maximumDemandCores, "estimate part out of range")
+                }
+                Fuzz.check(estimate.decodeCPUPerMediaSecond != nil, "estimate parts without decode")
+                Fuzz.check((estimate.basis ?? "").utf8.count <= ServiceMessage.maximumBasisBytes, "basis over its limit")
             }
         case .renew(_, _, let services):
             Fuzz.check(services.count <= ServiceMessage.maximumServices, "\(services.count) services")

@@ -65,10 +65,10 @@ public actor ServiceClient: ServiceTransport {
     ) async throws -> ReserveAnswer {
         let answer = try await send(
             .reserve(request: number(), sender: me, service: service, level: level, share: share, claim: claim, input: input), to: peer)
-        guard case .reserveAnswer(_, let accepted, let available, let reason, let demand) = answer else {
+        guard case .reserveAnswer(_, let accepted, let available, let reason, let demand, let estimate) = answer else {
             throw ServiceClientError(peer: peer, reason: "answered a reservation with \(answer.type)")
         }
-        return ReserveAnswer(accepted: accepted, reason: reason, available: available, demand: demand)
+        return ReserveAnswer(accepted: accepted, reason: reason, available: available, demand: demand, estimate: estimate)
     }
 
     public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaCore
 import MembershipCore
 import QoSModel
 import ServiceCore
@@ -46,6 +47,8 @@ public actor ServiceCoordinator: Service {
     /// What each member estimated one whole stream of the input costs it, from its reservation
     /// answer.
     private var estimates: [ServiceID: [MemberID: Demand]] = [:]
+    /// What each member said its CPU estimate is made of, from its reservation answer.
+    private var cpuEstimates: [ServiceID: [MemberID: CPUEstimate]] = [:]
     private var live: [MemberID: ServiceEndpoint] = [:]
     /// Peers declared dead, kept so a rejoin (a new incarnation) makes them queryable again.
     private var dormant: [MemberID: ServiceEndpoint] = [:]
@@ -207,6 +210,12 @@ public actor ServiceCoordinator: Service {
         estimates[id]?[member]
     }
 
+    /// What `member` estimated one whole stream of `id`'s input costs it in CPU, in parts when
+    /// its answer carried them (else the demand's total alone); nil without an estimate.
+    public func estimatedCPU(of id: ServiceID, at member: MemberID) -> CPUEstimate? {
+        cpuEstimates[id]?[member] ?? estimates[id]?[member].map { CPUEstimate(cpuPerMediaSecond: $0.cpuCores) }
+    }
+
     // MARK: - Membership
 
     /// A peer is alive and answers at `endpoint` (MUST be called for this node itself too).
@@ -344,6 +353,7 @@ public actor ServiceCoordinator: Service {
             logger.debug("reservation refused", metadata: ["service": "\(id)", "peer": "\(peer)", "reason": "\(answer.reason)"])
         } else if let demand = answer.demand {
             estimates[id, default: [:]][peer] = demand
+            cpuEstimates[id, default: [:]][peer] = answer.estimate
         }
         execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: answer.accepted, reason: answer.reason) })
     }

@@ -22,7 +22,10 @@ import ServiceCore
 /// After those, for `node request --input`: a query's and a reservation's input (the input's
 /// video, ``InputDescription``: codec UInt8 (1 H.264), width and height UInt16 each, frame rate
 /// numerator and denominator UInt32 each), and a reservation answer's demand per stream for that
-/// input (CPU cores as a Float64's bits, memory bytes UInt64). An input needs the field before it:
+/// input (CPU cores as a Float64's bits, memory bytes UInt64), then what that CPU figure is made
+/// of (``CPUEstimate``): decode cores (a Float64), a flag byte (0 the hash is not priced, 1
+/// followed by the hash's cores as a Float64) and the basis (a reason's form, at most
+/// `maximumBasisBytes`). An input needs the field before it:
 /// a query with an input writes its weight (1 when nil), a reservation its claim (weight 1 and
 /// its level when nil), so they decode back as that weight and that claim.
 public enum ServiceMessage: Hashable, Sendable {
@@ -41,8 +44,11 @@ public enum ServiceMessage: Hashable, Sendable {
         request: UInt32, sender: MemberID, service: ServiceID, level: QoSLevel, share: Double, claim: ReservationClaim? = nil,
         input: InputDescription? = nil)
     /// `demand`: what one whole stream of the reserved input is estimated to cost on the member
-    /// (present when the reservation named an input and was accepted).
-    case reserveAnswer(request: UInt32, accepted: Bool, available: Double, reason: String, demand: Demand? = nil)
+    /// (present when the reservation named an input and was accepted). `estimate`: its CPU
+    /// figure's parts, carried after a demand (its total is the demand's cores; one without
+    /// a decode part is not carried).
+    case reserveAnswer(
+        request: UInt32, accepted: Bool, available: Double, reason: String, demand: Demand? = nil, estimate: CPUEstimate? = nil)
     /// "Extend the leases of these services."
     case renew(request: UInt32, sender: MemberID, services: [ServiceID])
     /// The services of a renewal the member does not hold, and those it stepped down since.
@@ -71,6 +77,9 @@ public enum ServiceMessage: Hashable, Sendable {
     /// Longest service id, reason, in bytes.
     public static let maximumServiceIDBytes = 128
     public static let maximumReasonBytes = 512
+    /// Longest basis of a reservation answer's estimate, in bytes: the whole answer then stays
+    /// within its frame limit (1024) even beside the longest reason.
+    public static let maximumBasisBytes = 256
     /// Largest demand per stream a reservation answer carries: cores, and bytes (1 TiB).
     public static let maximumDemandCores = 1024.0
     public static let maximumDemandBytes: UInt64 = 1 << 40
@@ -81,7 +90,7 @@ public enum ServiceMessage: Hashable, Sendable {
 
     public var request: UInt32 {
         switch self {
-        case .query(let r, _, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _, _), .reserveAnswer(let r, _, _, _, _),
+        case .query(let r, _, _, _, _, _), .offer(let r, _, _, _), .reserve(let r, _, _, _, _, _, _), .reserveAnswer(let r, _, _, _, _, _),
             .renew(let r, _, _), .renewAnswer(let r, _, _), .release(let r, _, _), .releaseAnswer(let r),
             .unit(let r, _, _, _, _), .unitAnswer(let r, _), .unitCancel(let r, _, _, _), .unitCancelAnswer(let r, _):
             r
@@ -145,13 +154,23 @@ public enum ServiceMessage: Hashable, Sendable {
                 buffer.writeLadder(claim.ladder)
             }
             if let input { buffer.writeInput(input) }
-        case .reserveAnswer(_, let accepted, let available, let reason, let demand):
+        case .reserveAnswer(_, let accepted, let available, let reason, let demand, let estimate):
             buffer.writeInteger(UInt8(accepted ? 1 : 0))
             buffer.writeInteger(available.bitPattern)
             buffer.writeText(reason.prefixOfUTF8(maximumBytes: Self.maximumReasonBytes))
             if let demand {
                 buffer.writeInteger(demand.cpuCores.bitPattern)
                 buffer.writeInteger(demand.memoryBytes)
+                if let estimate, let decode = estimate.decodeCPUPerMediaSecond {
+                    buffer.writeInteger(decode.bitPattern)
+                    if let hash = estimate.hashCPUPerMediaSecond {
+                        buffer.writeInteger(UInt8(1))
+                        buffer.writeInteger(hash.bitPattern)
+                    } else {
+                        buffer.writeInteger(UInt8(0))
+                    }
+                    buffer.writeText((estimate.basis ?? "").prefixOfUTF8(maximumBytes: Self.maximumBasisBytes))
+                }
             }
         case .renew(_, let sender, let services):
             buffer.writeShortString(sender.rawValue)
@@ -268,13 +287,32 @@ public enum ServiceMessage: Hashable, Sendable {
             let available = Double(bitPattern: bits)
             guard available.isFinite, available >= 0 else { return nil }
             var demand: Demand?
+            var estimate: CPUEstimate?
             if body.readableBytes > 0 {
                 guard let bits = body.readInteger(as: UInt64.self), let memory = body.readInteger(as: UInt64.self) else { return nil }
                 let cores = Double(bitPattern: bits)
                 guard cores.isFinite, cores >= 0, cores <= maximumDemandCores, memory <= maximumDemandBytes else { return nil }
                 demand = Demand(cpuCores: cores, memoryBytes: memory)
+                if body.readableBytes > 0 {
+                    func readCores() -> Double? {
+                        guard let bits = body.readInteger(as: UInt64.self) else { return nil }
+                        let value = Double(bitPattern: bits)
+                        return value.isFinite && value >= 0 && value <= maximumDemandCores ? value : nil
+                    }
+                    guard let decode = readCores(), let flag = body.readInteger(as: UInt8.self), flag <= 1 else { return nil }
+                    var hash: Double?
+                    if flag == 1 {
+                        guard let read = readCores() else { return nil }
+                        hash = read
+                    }
+                    guard let basis = body.readText(limit: maximumBasisBytes) else { return nil }
+                    estimate = CPUEstimate(
+                        cpuPerMediaSecond: cores, decodeCPUPerMediaSecond: decode, hashCPUPerMediaSecond: hash,
+                        basis: basis.isEmpty ? nil : basis)
+                }
             }
-            return .reserveAnswer(request: request, accepted: accepted == 1, available: available, reason: reason, demand: demand)
+            return .reserveAnswer(
+                request: request, accepted: accepted == 1, available: available, reason: reason, demand: demand, estimate: estimate)
         case .serviceRenew, .serviceRenewAnswer:
             var sender: MemberID?
             if type == .serviceRenew {

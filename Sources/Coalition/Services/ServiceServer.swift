@@ -3,6 +3,7 @@ import MediaCore
 import MembershipCore
 import NIOCore
 import NIOPosix
+import QoSModel
 import ServiceCore
 import ServiceLifecycle
 import Synchronization
@@ -227,12 +228,19 @@ public struct ServiceServer: Service {
                         "input": "\(input?.description ?? "-")",
                     ])
                 let demand = input == nil ? nil : await host.demandPerStream(of: level, input: input)
+                let parts = input == nil ? nil : await host.estimatePerStream(of: level, input: input)
+                var estimate: CPUEstimate?
+                if let demand, let parts {
+                    estimate = CPUEstimate(
+                        cpuPerMediaSecond: demand.cpuCores, decodeCPUPerMediaSecond: parts.decodeCPUSecondsPerMediaSecond,
+                        hashCPUPerMediaSecond: parts.hashCPUSecondsPerMediaSecond, basis: parts.description)
+                }
                 // A lease with an input is a stream: its first unit follows within a second.
                 if input != nil, let units, let reservation = await host.lease(of: service, for: sender) {
                     let host = self.host
                     Task { await units.prepare(for: reservation, isHeld: { await host.lease(of: service, for: sender) != nil }) }
                 }
-                return .reserveAnswer(request: request, accepted: true, available: share, reason: "", demand: demand)
+                return .reserveAnswer(request: request, accepted: true, available: share, reason: "", demand: demand, estimate: estimate)
             case .rejected(let reason, let available):
                 return .reserveAnswer(request: request, accepted: false, available: available, reason: reason)
             }

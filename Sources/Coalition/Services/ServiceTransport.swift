@@ -1,3 +1,4 @@
+import MediaCore
 import MembershipCore
 import QoSModel
 import ServiceCore
@@ -29,12 +30,15 @@ public struct ReserveAnswer: Hashable, Sendable {
     /// What one whole stream of the reserved input is estimated to cost on the member (CPU
     /// seconds per media second, memory); nil when the reservation named no input.
     public var demand: Demand?
+    /// What the demand's CPU figure is made of (decode, hash, basis); nil when not carried.
+    public var estimate: CPUEstimate?
 
-    public init(accepted: Bool, reason: String = "", available: Double = 0, demand: Demand? = nil) {
+    public init(accepted: Bool, reason: String = "", available: Double = 0, demand: Demand? = nil, estimate: CPUEstimate? = nil) {
         self.accepted = accepted
         self.reason = reason
         self.available = available
         self.demand = demand
+        self.estimate = estimate
     }
 }
 

@@ -134,8 +134,8 @@ struct StreamHandler: ControlHandler {
     private func runnerMembers(_ id: ServiceID, _ members: [(endpoint: ServiceEndpoint, share: Double)]) async -> [StreamRunner.Member] {
         var result: [StreamRunner.Member] = []
         for member in members {
-            let estimate = await coordinator.estimatedDemand(of: id, at: member.endpoint.id)
-            result.append(StreamRunner.Member(endpoint: member.endpoint, share: member.share, cpuPerMediaSecond: estimate?.cpuCores))
+            let estimate = await coordinator.estimatedCPU(of: id, at: member.endpoint.id)
+            result.append(StreamRunner.Member(endpoint: member.endpoint, share: member.share, estimate: estimate))
         }
         return result
     }

@@ -58,13 +58,13 @@ public actor StreamRunner {
         public var endpoint: ServiceEndpoint
         /// Streams of the service's level it reserved.
         public var share: Double
-        /// CPU seconds per media second its profile predicts, when known.
-        public var cpuPerMediaSecond: Double?
+        /// What its profile predicts the stream costs it in CPU (and of what), when known.
+        public var estimate: CPUEstimate?
 
-        public init(endpoint: ServiceEndpoint, share: Double, cpuPerMediaSecond: Double? = nil) {
+        public init(endpoint: ServiceEndpoint, share: Double, estimate: CPUEstimate? = nil) {
             self.endpoint = endpoint
             self.share = share
-            self.cpuPerMediaSecond = cpuPerMediaSecond
+            self.estimate = estimate
         }
     }
 
@@ -189,7 +189,7 @@ public actor StreamRunner {
             if let known = members[id] {
                 if known.share != member.share { changed[id] = member.share }
             } else {
-                directives += session.handle(.memberAdded(id, share: member.share, cpuPerMediaSecond: member.cpuPerMediaSecond), at: now)
+                directives += session.handle(.memberAdded(id, share: member.share, estimate: member.estimate), at: now)
             }
         }
         leaving = members.filter { byID[$0.key] == nil }

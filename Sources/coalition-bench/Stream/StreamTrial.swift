@@ -57,6 +57,9 @@ struct StreamTrial {
                 say(String(format: "  member %@: share %.2f reserved, %.2f measured (stream s per busy s), %d units, throttled %@",
                            String(member.member.prefix(8)), member.reservedShare, member.throughput, member.unitsDone,
                            held?.throttledSeconds.map { String(format: "%.1f s", $0) } ?? "n/a"))
+                if let estimate = member.estimate {
+                    say("    CPU s per media s: " + estimate.against(measured: member.measuredCPUPerMediaSecond))
+                }
             }
         }
     }

@@ -102,6 +102,11 @@ enum FuzzSeeds {
         let sd = QoSLevel(video: .sd, audio: .high)
         let unit = MediaUnitEncoding.encode(MediaSeeds.videoUnit())
         let result = MediaUnitEncoding.encode(MediaSeeds.result())
+        let profile = try CapabilityProfile.decode(Data(contentsOf: repositoryRoot.appendingPathComponent("profiles/amd-epyc.vm.json")))
+        let hd24 = InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 24, frameRateDenominator: 1)!
+        guard let estimate = profile.streamEstimate(of: QoSLevel(video: .hd), input: hd24) else {
+            throw CocoaError(.coderInvalidValue)
+        }
         return [
             ("service-query", .query(request: 1, sender: sender, service: service, ladder: [hd, sd, QoSLevel(audio: .low)])),
             ("service-offer", .offer(request: 1, responder: peer, shares: [0.4, 1, 0], reasons: ["", "", "no spare CPU: 0.1 cores left"])),
@@ -137,6 +142,13 @@ enum FuzzSeeds {
             ("service-unit-cancel", .unitCancel(request: 12, sender: sender, service: service, unit: UnitKey(stream: 1, sequence: 41))),
             ("service-unit-cancel-answer", .unitCancelAnswer(request: 12, outcome: .stopped)),
             ("service-unit-cancelled", .unitAnswer(request: 5, outcome: .cancelled)),
+            // What the demand is made of (decode, hash, basis), as the committed profile estimates
+            // the stream benchmark's 720p24 input.
+            ("service-reserve-answer-estimate", .reserveAnswer(
+                request: 12, accepted: true, available: 0.5, reason: "", demand: estimate.demand,
+                estimate: CPUEstimate(
+                    cpuPerMediaSecond: estimate.demand.cpuCores, decodeCPUPerMediaSecond: estimate.decodeCPUSecondsPerMediaSecond,
+                    hashCPUPerMediaSecond: estimate.hashCPUSecondsPerMediaSecond, basis: estimate.description))),
         ]
     }
 
