@@ -148,6 +148,13 @@ extension MembershipInstance {
         }
         if peer.state == .suspect {
             transition(id, to: .alive, now: now, reason: "refuted by its \(message.body.name)", &out)
+        } else if message.incarnation > peer.incarnation {
+            // Alive all along in our view, yet at a new incarnation: it refuted a death others
+            // declared, or it restarted faster than we could see it die. Said, so the daemon can
+            // tell the two apart (a restart may announce other ports: RecordRefreshPolicy).
+            out.append(.event(MembershipEvent(
+                member: id, kind: .alive, incarnation: message.incarnation, at: now,
+                reason: "now at incarnation \(message.incarnation), was \(peer.incarnation)")))
         }
         return true
     }

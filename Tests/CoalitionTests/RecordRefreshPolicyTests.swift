@@ -3,6 +3,12 @@ import MembershipCore
 import TestSupport
 import Testing
 
+extension RecordRefreshPolicy.Decision {
+    var isRestart: Bool {
+        if case .restarted = self { true } else { false }
+    }
+}
+
 @Suite("When a member's record is resolved again")
 struct RecordRefreshPolicyTests {
     let start = ContinuousClock.now
@@ -51,7 +57,6 @@ struct RecordRefreshPolicyTests {
         // It refuted its death: one above the incarnation it was declared dead at.
         #expect(policy.observe(event(.rejoined, 1_001), at: start + .seconds(2), using: &random) == .none)
         #expect(policy.due(at: start + .seconds(60)).isEmpty)
-        #expect(policy.trackedCount == 0)
     }
 
     @Test func aRejoinAtAStartIncarnationIsARestartAndResolvedAtOnce() {
@@ -59,9 +64,15 @@ struct RecordRefreshPolicyTests {
         var random = SeededGenerator(seed: 1)
         let started: UInt64 = 1_796_000_000_000
         _ = policy.observe(event(.dead, started + 3), at: start, using: &random)
-        // Restarted 5 s later: its incarnation is its new start time in milliseconds.
-        #expect(policy.observe(event(.rejoined, started + 5_000), at: start + .seconds(5), using: &random) == .resolveNow)
-        #expect(policy.due(at: start + .seconds(60)).isEmpty, "the pending dead-member resolution is dropped")
+        // Restarted 5 s later: its incarnation is its new start time in milliseconds. Its record
+        // is resolved once, 3-5 s on (the new process publishes it after its first heartbeats);
+        // the dead-member resolution is dropped.
+        let decision = policy.observe(event(.rejoined, started + 5_000), at: start + .seconds(5), using: &random)
+        guard case .restarted(let at) = decision else { Issue.record("\(decision)"); return }
+        #expect(at >= start + .seconds(8) && at <= start + .seconds(10))
+        #expect(policy.due(at: start + .milliseconds(7_999)).isEmpty)
+        #expect(policy.due(at: start + .seconds(10)) == [peer])
+        #expect(policy.due(at: start + .seconds(60)).isEmpty)
     }
 
     @Test func aMemberThatLeftIsNotResolvedButItsRestartIs() {
@@ -69,7 +80,7 @@ struct RecordRefreshPolicyTests {
         var random = SeededGenerator(seed: 3)
         _ = policy.observe(event(.left, 40), at: start, using: &random)
         #expect(policy.due(at: start + .seconds(60)).isEmpty)
-        #expect(policy.observe(event(.rejoined, 40 + 1_001), at: start + .seconds(61), using: &random) == .resolveNow)
+        #expect(policy.observe(event(.rejoined, 40 + 1_001), at: start + .seconds(61), using: &random).isRestart)
     }
 
     @Test func aRejoinNeverSeenGoingIsTakenForARestartAndSuspicionsChangeNothing() {
@@ -77,8 +88,20 @@ struct RecordRefreshPolicyTests {
         var random = SeededGenerator(seed: 3)
         #expect(policy.observe(event(.suspect, 9), at: start, using: &random) == .none)
         #expect(policy.observe(event(.alive, 9), at: start, using: &random) == .none)
-        #expect(policy.observe(event(.rejoined, 10), at: start, using: &random) == .resolveNow)
-        #expect(policy.trackedCount == 0)
+        // Learned at 9, back at 10 without a death we saw: a refutation, no query.
+        #expect(policy.observe(event(.rejoined, 10), at: start, using: &random) == .none)
+        #expect(policy.observe(event(.rejoined, 7, of: MemberID.named("other")), at: start, using: &random).isRestart)
+    }
+
+    @Test func aMemberAliveAllAlongAtAJumpedIncarnationRestartedFasterThanItsDeathWasSeen() {
+        var policy = RecordRefreshPolicy()
+        var random = SeededGenerator(seed: 9)
+        let started: UInt64 = 1_796_000_000_000
+        #expect(policy.observe(event(.alive, started), at: start, using: &random) == .none)
+        // Killed and started again 1.5 s later, before any monitor declared it dead.
+        #expect(policy.observe(event(.alive, started + 1_500), at: start + .seconds(2), using: &random).isRestart)
+        // It then refutes a death someone else declared: one more, no query.
+        #expect(policy.observe(event(.alive, started + 1_501), at: start + .seconds(3), using: &random) == .none)
     }
 
     @Test func theTrackedMembersAreBoundedByForgettingTheOldest() {
@@ -91,9 +114,10 @@ struct RecordRefreshPolicyTests {
             _ = policy.observe(event(.dead, 100, of: member), at: start + .seconds(index), using: &random)
         }
         #expect(policy.trackedCount == 3)
-        // m1 and m2 were forgotten, so their rejoins count as restarts; m5's is a refutation.
-        #expect(policy.observe(event(.rejoined, 101, of: members[0]), at: start + .seconds(6), using: &random) == .resolveNow)
-        #expect(policy.observe(event(.rejoined, 101, of: members[4]), at: start + .seconds(6), using: &random) == .none)
-        #expect(Set(policy.due(at: start + .seconds(60))) == Set(members[2...3]))
+        #expect(Set(policy.due(at: start + .seconds(60))) == Set(members[2...4]))
+        // m1 and m2 were forgotten, so m1's rejoin counts as a restart; m5's is a refutation.
+        #expect(policy.observe(event(.rejoined, 101, of: members[0]), at: start + .seconds(61), using: &random).isRestart)
+        #expect(policy.observe(event(.rejoined, 101, of: members[4]), at: start + .seconds(61), using: &random) == .none)
+        #expect(policy.trackedCount == 3)
     }
 }

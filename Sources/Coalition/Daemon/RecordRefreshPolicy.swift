@@ -15,10 +15,11 @@ import MembershipCore
 ///   process; membership keeps probing its known address) costs no query at all, and the
 ///   hosts that do resolve are spread over the jitter, so the first answer, multicast, fills
 ///   the other hosts' Avahi caches.
-/// - **A rejoin** (back at a higher incarnation) means a restart only when the incarnation
-///   jumped: a live member refuting a death raises it by one, a restarted one starts at its
-///   start time in milliseconds. Only a restart can have changed the record (ports, profile),
-///   so only then is it resolved again, at once.
+/// - **A member back, or alive at a new incarnation** (a restart quicker than its death was
+///   seen), means a restart only when the incarnation jumped: a live member refuting a death
+///   raises it by one, a restarted one starts at its start time in milliseconds. Only a restart
+///   can have changed the record (ports, profile), so only then is it resolved again, 3-5 s
+///   later, once the new process has published it.
 public struct RecordRefreshPolicy: Sendable {
     /// Delays and bounds, with their defaults.
     public struct Configuration: Hashable, Sendable {
@@ -33,85 +34,107 @@ public struct RecordRefreshPolicy: Sendable {
         /// it restarted (a start incarnation is the start time in milliseconds, so a restart a
         /// second after the previous start is already 1000 above it). Default 1000.
         public var refutationAllowance: UInt64 = 1000
-        /// The most members remembered as dead or gone at once; beyond it the oldest is
-        /// forgotten (its rejoin is then taken for a restart). Default 1024, membership's own
-        /// table bound.
+        /// How long after a restart was seen its record is resolved again. Default 3 s: a
+        /// restarted node's heartbeats come before its record (Discovery starts last, and Avahi
+        /// probes a name for 750 ms before it announces it); resolved at once, the answer is the
+        /// old record, still in the cache.
+        public var restartDelay: Duration = .seconds(3)
+        /// The most random extra delay on top of ``restartDelay``. Default 2 s.
+        public var restartJitter: Duration = .seconds(2)
+        /// The most members remembered at once (their last incarnation, and whether a
+        /// resolution is due); beyond it the one heard of longest ago is forgotten (its rejoin
+        /// is then taken for a restart). Default 1024, membership's own table bound.
         public var maximumTracked: Int = 1024
 
         public init() {}
     }
 
-    /// What to do about an event now.
+    /// What an event changed.
     public enum Decision: Hashable, Sendable {
-        /// Nothing now (perhaps later: see ``due(at:)``).
+        /// No resolution for this event (a death's comes later: see ``due(at:)``).
         case none
-        /// Resolve the member's record again now: it restarted.
-        case resolveNow
+        /// The member restarted: its record is resolved again at this time, once the new
+        /// process has had time to publish it (``due(at:)`` hands it out then).
+        case restarted(resolveAt: ContinuousClock.Instant)
     }
 
-    /// A member dead or gone in our view.
-    private struct Absence: Sendable {
-        /// Its incarnation when it died or left.
+    /// What the policy remembers of a member.
+    private struct Entry: Sendable {
+        /// Its incarnation in the last event about it.
         var incarnation: UInt64
-        /// When its record is to be resolved again; nil once done, or for a member that left
-        /// (it withdrew its record, so Discovery sees it go and come back by itself).
+        /// When its record is to be resolved again (it is dead in our view); nil otherwise.
         var resolveDue: ContinuousClock.Instant?
-        /// When it went, for forgetting the oldest beyond the bound.
+        /// When it was last heard of in an event, for forgetting the oldest beyond the bound.
         var since: ContinuousClock.Instant
     }
 
     public let configuration: Configuration
-    private var absent: [MemberID: Absence] = [:]
+    private var members: [MemberID: Entry] = [:]
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
     }
 
-    /// How many members are remembered as dead or gone.
-    public var trackedCount: Int { absent.count }
+    /// How many members are remembered.
+    public var trackedCount: Int { members.count }
 
     /// MUST be called with every membership event, in order. `random` draws the jitter.
     public mutating func observe(
         _ event: MembershipEvent, at now: ContinuousClock.Instant, using random: inout some RandomNumberGenerator
     ) -> Decision {
+        let previous = members[event.member]
+        if previous == nil, members.count >= configuration.maximumTracked,
+            let oldest = members.min(by: { $0.value.since < $1.value.since })?.key
+        {
+            members[oldest] = nil
+        }
+        var entry = previous ?? Entry(incarnation: event.incarnation, resolveDue: nil, since: now)
+        entry.since = now
+        defer { members[event.member] = entry }
         switch event.kind {
-        case .dead, .left:
-            var due: ContinuousClock.Instant? = nil
-            if event.kind == .dead {
-                let jitter = configuration.deadJitter > .zero
-                    ? Duration.nanoseconds(Int64.random(in: 0...configuration.deadJitter.nanoseconds, using: &random))
-                    : .zero
-                due = now + configuration.deadDelay + jitter
-            }
-            if absent[event.member] == nil, absent.count >= configuration.maximumTracked,
-                let oldest = absent.min(by: { $0.value.since < $1.value.since })?.key
-            {
-                absent[oldest] = nil
-            }
-            absent[event.member] = Absence(incarnation: event.incarnation, resolveDue: due, since: now)
+        case .dead:
+            entry.incarnation = event.incarnation
+            entry.resolveDue = now + configuration.deadDelay + Self.jitter(up: configuration.deadJitter, using: &random)
+            return .none
+        case .left:
+            entry.incarnation = event.incarnation
+            entry.resolveDue = nil
             return .none
         case .rejoined, .alive:
-            guard let previous = absent.removeValue(forKey: event.member) else {
-                // A rejoin of a member we never saw go (forgotten beyond the bound): a restart
-                // cannot be ruled out.
-                return event.kind == .rejoined ? .resolveNow : .none
+            entry.resolveDue = nil
+            let restarted: Bool
+            if let previous {
+                entry.incarnation = max(previous.incarnation, event.incarnation)
+                let jump = event.incarnation >= previous.incarnation ? event.incarnation - previous.incarnation : 0
+                restarted = jump > configuration.refutationAllowance
+            } else {
+                // A member back that we never heard of (forgotten beyond the bound): a restart
+                // cannot be ruled out. One merely learned is resolved already.
+                restarted = event.kind == .rejoined
             }
-            let jump = event.incarnation >= previous.incarnation ? event.incarnation - previous.incarnation : 0
-            return jump > configuration.refutationAllowance ? .resolveNow : .none
+            guard restarted else { return .none }
+            let at = now + configuration.restartDelay + Self.jitter(up: configuration.restartJitter, using: &random)
+            entry.resolveDue = at
+            return .restarted(resolveAt: at)
         case .suspect:
             return .none
         }
     }
 
-    /// The members whose record is due to be resolved again at `now` (each once per death).
+    private static func jitter(up maximum: Duration, using random: inout some RandomNumberGenerator) -> Duration {
+        maximum > .zero ? .nanoseconds(Int64.random(in: 0...maximum.nanoseconds, using: &random)) : .zero
+    }
+
+    /// The members whose record is due to be resolved again at `now` (each once per death or
+    /// restart).
     public mutating func due(at now: ContinuousClock.Instant) -> [MemberID] {
-        var members: [MemberID] = []
-        for (member, absence) in absent {
-            guard let due = absence.resolveDue, due <= now else { continue }
-            absent[member]?.resolveDue = nil
-            members.append(member)
+        var due: [MemberID] = []
+        for (member, entry) in members {
+            guard let at = entry.resolveDue, at <= now else { continue }
+            members[member]?.resolveDue = nil
+            due.append(member)
         }
-        return members.sorted()
+        return due.sorted()
     }
 }
 

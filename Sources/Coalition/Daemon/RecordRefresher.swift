@@ -20,7 +20,8 @@ actor RecordRefresher: Service {
 
     /// MUST be called with every membership event, in order.
     func observe(_ event: MembershipEvent) {
-        if policy.observe(event, at: .now, using: &random) == .resolveNow { resolve(event.member) }
+        // A restart's resolution is handed out by `due(at:)` like a death's, a few seconds on.
+        _ = policy.observe(event, at: .now, using: &random)
     }
 
     func run() async throws {
