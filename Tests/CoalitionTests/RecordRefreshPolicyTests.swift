@@ -100,8 +100,10 @@ struct RecordRefreshPolicyTests {
         #expect(policy.observe(event(.alive, started), at: start, using: &random) == .none)
         // Killed and started again 1.5 s later, before any monitor declared it dead.
         #expect(policy.observe(event(.alive, started + 1_500), at: start + .seconds(2), using: &random).isRestart)
-        // It then refutes a death someone else declared: one more, no query.
+        // It then refutes a death someone else declared: one more, no query of its own, and the
+        // restart's resolution still stands.
         #expect(policy.observe(event(.alive, started + 1_501), at: start + .seconds(3), using: &random) == .none)
+        #expect(policy.due(at: start + .seconds(7)) == [peer])
     }
 
     @Test func theTrackedMembersAreBoundedByForgettingTheOldest() {

@@ -62,8 +62,10 @@ public struct RecordRefreshPolicy: Sendable {
     private struct Entry: Sendable {
         /// Its incarnation in the last event about it.
         var incarnation: UInt64
-        /// When its record is to be resolved again (it is dead in our view); nil otherwise.
+        /// When its record is to be resolved again (it stayed dead, or restarted); nil if not.
         var resolveDue: ContinuousClock.Instant?
+        /// Whether it is dead or gone in our view: its coming back cancels a death's resolution.
+        var isAbsent = false
         /// When it was last heard of in an event, for forgetting the oldest beyond the bound.
         var since: ContinuousClock.Instant
     }
@@ -88,20 +90,24 @@ public struct RecordRefreshPolicy: Sendable {
         {
             members[oldest] = nil
         }
-        var entry = previous ?? Entry(incarnation: event.incarnation, resolveDue: nil, since: now)
+        var entry = previous ?? Entry(incarnation: event.incarnation, since: now)
         entry.since = now
         defer { members[event.member] = entry }
         switch event.kind {
         case .dead:
             entry.incarnation = event.incarnation
+            entry.isAbsent = true
             entry.resolveDue = now + configuration.deadDelay + Self.jitter(up: configuration.deadJitter, using: &random)
             return .none
         case .left:
             entry.incarnation = event.incarnation
+            entry.isAbsent = true
             entry.resolveDue = nil
             return .none
         case .rejoined, .alive:
-            entry.resolveDue = nil
+            // Back: a death's pending resolution is moot (a restart's still stands).
+            if entry.isAbsent { entry.resolveDue = nil }
+            entry.isAbsent = false
             let restarted: Bool
             if let previous {
                 entry.incarnation = max(previous.incarnation, event.incarnation)
