@@ -13,7 +13,9 @@ public enum MemberState: String, Hashable, Sendable, Codable {
 /// A change in the membership, as the instance reports it.
 public struct MembershipEvent: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, Codable {
-        /// A member was learned (from Discovery or from its own messages), or a suspicion was refuted.
+        /// A member was learned (from Discovery or from its own messages), a suspicion was
+        /// refuted, or a member alive in our view shows a new incarnation (it refuted a death
+        /// others declared, or restarted faster than its death could be seen).
         case alive
         /// A member went silent beyond its timeout; probes are under way.
         case suspect

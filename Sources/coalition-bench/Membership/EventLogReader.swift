@@ -43,11 +43,12 @@ final class EventLogReader: Sendable {
             }
             log.partial = Data(pending[pending.index(after: lastNewline)...])
             pending = Data(pending[..<lastNewline])
+            let decoder = JSONDecoder()
             for line in pending.split(separator: UInt8(ascii: "\n")) {
                 // A change line may follow other output on the same line (the status printed
                 // before watching): each line is read from its first `{"id"` on.
                 guard let text = String(data: Data(line), encoding: .utf8), let start = text.range(of: "{\"id\"")?.lowerBound,
-                    let change = try? JSONDecoder().decode(MembershipChangeReport.self, from: Data(text[start...].utf8))
+                    let change = try? decoder.decode(MembershipChangeReport.self, from: Data(text[start...].utf8))
                 else { continue }
                 log.changes.append(change)
             }
