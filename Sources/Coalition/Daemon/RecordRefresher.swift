@@ -2,7 +2,8 @@ import MembershipCore
 import ServiceLifecycle
 
 /// The shell of ``RecordRefreshPolicy``: membership events in, Discovery re-resolutions out.
-/// Checks once a second (``checkInterval``) for dead members whose delay has passed.
+/// Checks once a second (``checkInterval``) for members whose resolution is due (they stayed
+/// dead, or restarted a few seconds ago).
 actor RecordRefresher: Service {
     /// How often due re-resolutions are looked for. The policy's delays are seconds long, so
     /// one second of granularity costs them nothing.
