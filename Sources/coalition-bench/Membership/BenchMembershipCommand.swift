@@ -115,6 +115,10 @@ struct BenchMembershipCommand: AsyncParsableCommand {
                 say("the hosts' logs are kept in \(keepLogs(of: lab))")
                 throw error
             }
+            // A cut seen late by someone is the tail to explain: keep what every host logged.
+            if let slowest = oursFigures.detections.max(), slowest > 1 {
+                say("a cut took \(String(format: "%.3f", slowest)) s to be seen by all: the hosts' logs are kept in \(keepLogs(of: lab))")
+            }
             ours.stop()
             var serfFigures: MembershipFigures?
             if let serf {
@@ -129,7 +133,8 @@ struct BenchMembershipCommand: AsyncParsableCommand {
     }
 
     /// Copies every host's daemon log and membership events out of the lab before it is taken
-    /// down, so a failed run can be read afterwards; returns the directory.
+    /// down, so a failed run, or one with a cut seen late, can be read afterwards; returns the
+    /// directory.
     private func keepLogs(of lab: Lab) -> String {
         let stamp = Int(Date().timeIntervalSince1970)
         let directory = "/tmp/coalition-artifacts/membership-\(lab.count)-\(stamp)"
