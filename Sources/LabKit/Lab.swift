@@ -132,14 +132,32 @@ public struct Lab: Sendable {
 }
 
 extension Lab {
-    /// The first capability profile committed in the package's `profiles/` (measured on a build
-    /// machine), for nodes that must lend without measuring first.
+    /// The capability profile committed in the package's `profiles/` (measured on a build
+    /// machine) for nodes that must lend without measuring first: the one measured on this
+    /// machine's CPU (its `device.cpu` is this machine's `model name`) when there is one, so
+    /// that the lab's quotas and the profile's costs agree; else the first by name.
     public static func committedProfile() throws -> String {
         let directory = packageRoot.appendingPathComponent("profiles")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
         guard let first = files.first else {
             throw LabError(arguments: ["(profiles)"], output: CommandOutput(status: -1, stdout: "", stderr: "no profile committed in \(directory.path)"))
         }
-        return directory.appendingPathComponent(first).path
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let thisCPU = profileMatching(cpuinfo: cpuinfo, among: files.map { name in
+            (name, (try? Data(contentsOf: directory.appendingPathComponent(name))) ?? Data())
+        })
+        return directory.appendingPathComponent(thisCPU ?? first).path
+    }
+
+    /// The first of `profiles` (file name, contents) whose `device.cpu` is the first
+    /// `model name` of `cpuinfo`; nil when none is (or the CPU has no model name).
+    static func profileMatching(cpuinfo: String, among profiles: [(name: String, contents: Data)]) -> String? {
+        let modelLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        guard let model = modelLine?.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces), !model.isEmpty
+        else { return nil }
+        return profiles.first { profile in
+            let json = try? JSONSerialization.jsonObject(with: profile.contents) as? [String: Any]
+            return (json?["device"] as? [String: Any])?["cpu"] as? String == model
+        }?.name
     }
 }

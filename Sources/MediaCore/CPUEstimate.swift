@@ -15,23 +15,33 @@ public struct CPUEstimate: Hashable, Sendable, Codable {
     public var hashCPUPerMediaSecond: Double?
     /// What the figures come from, in words: the presets, the hash rate, or that it is missing.
     public var basis: String?
+    /// The calibration the reservation asked the member to price the stream at (its measured
+    /// decode cost against the presets', ``DemandCalibration``): the decode part is the
+    /// presets' figure times it. Nil: the profile's figures, not yet measured on the stream.
+    public var calibration: Double?
 
-    public init(cpuPerMediaSecond: Double, decodeCPUPerMediaSecond: Double? = nil, hashCPUPerMediaSecond: Double? = nil, basis: String? = nil) {
+    public init(
+        cpuPerMediaSecond: Double, decodeCPUPerMediaSecond: Double? = nil, hashCPUPerMediaSecond: Double? = nil, basis: String? = nil,
+        calibration: Double? = nil
+    ) {
         self.cpuPerMediaSecond = cpuPerMediaSecond
         self.decodeCPUPerMediaSecond = decodeCPUPerMediaSecond
         self.hashCPUPerMediaSecond = hashCPUPerMediaSecond
         self.basis = basis
+        self.calibration = calibration
     }
 
     /// `estimated 0.171 (decode 0.105 + hash 0.066)`, `estimated 0.105 (decode 0.105, hash not
-    /// priced)`, or `estimated 0.105` when the parts are unknown.
+    /// priced)`, or `estimated 0.105` when the parts are unknown; a calibrated estimate says so:
+    /// `estimated 0.124 (decode 0.058 at 0.55x the presets' + hash 0.066)`.
     public var summary: String {
         var text = String(format: "estimated %.3f", cpuPerMediaSecond)
         guard let decode = decodeCPUPerMediaSecond else { return text }
+        let measured = calibration.map { String(format: " at %.2fx the presets'", $0) } ?? ""
         if let hash = hashCPUPerMediaSecond {
-            text += String(format: " (decode %.3f + hash %.3f)", decode, hash)
+            text += String(format: " (decode %.3f%@ + hash %.3f)", decode, measured, hash)
         } else {
-            text += String(format: " (decode %.3f, hash not priced)", decode)
+            text += String(format: " (decode %.3f%@, hash not priced)", decode, measured)
         }
         return text
     }

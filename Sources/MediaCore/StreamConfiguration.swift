@@ -27,11 +27,15 @@ public struct StreamConfiguration: Hashable, Sendable {
     public var suspension: Duration
     /// The longest suspension. Default 60 s.
     public var maximumSuspension: Duration
+    /// How the members' reservations learn what the stream costs them (``DemandCalibration``);
+    /// nil: never recalibrated, the profiles' estimates stand. Default `.init()`.
+    public var calibration: DemandCalibration.Configuration?
 
     public init(
         pacing: Pacing = .live, dispatch: ShareDispatcher.Configuration = .init(), window: Int = 16,
         stallFactor: Double = 3, stallFloor: Duration = .seconds(1), retryLimit: Int = 1,
-        suspension: Duration = .seconds(5), maximumSuspension: Duration = .seconds(60)
+        suspension: Duration = .seconds(5), maximumSuspension: Duration = .seconds(60),
+        calibration: DemandCalibration.Configuration? = .init()
     ) {
         precondition(window >= 1 && stallFactor >= 1 && stallFloor >= .zero && retryLimit >= 0)
         precondition(suspension >= .zero && maximumSuspension >= suspension)
@@ -43,6 +47,7 @@ public struct StreamConfiguration: Hashable, Sendable {
         self.retryLimit = retryLimit
         self.suspension = suspension
         self.maximumSuspension = maximumSuspension
+        self.calibration = calibration
     }
 
     /// How long a unit of `cost` stream-seconds may decode at a member of `share` streams

@@ -13,8 +13,8 @@ public enum StreamEvent: Hashable, Sendable {
     case result(UnitResult, from: MemberID)
     /// A member joined the sub-cluster with `share` streams of the service's level reserved
     /// (ServiceCore's `SubClusterMember.share`); `estimate` is what its profile predicts this
-    /// stream costs it in CPU (and of what), for the report. A member already present has its
-    /// share changed.
+    /// stream costs it in CPU (and of what), for the report and the calibration. A member
+    /// already present has its share (and estimate, when given) changed.
     case memberAdded(MemberID, share: Double, estimate: CPUEstimate?)
     /// Membership declared the member dead, or it left the sub-cluster: its copies are cancelled
     /// there (`.cancel`; the shell tells a member it can still reach) and whatever only it held
@@ -55,6 +55,10 @@ public enum StreamDirective: Hashable, Sendable {
     case resumeInput
     /// Something a person should know (logged, shown by `node request --watch`).
     case report(StreamProblem)
+    /// The members' reservations priced the stream away from what its units cost them: ask
+    /// them to reserve again at these calibrations (``DemandCalibration``). Their new estimates
+    /// come back as `memberAdded` of members already present.
+    case recalibrate(DemandCalibration.Decision)
     /// The stream is over: every unit cut was emitted (or the stream abandoned). Last directive.
     case finished(StreamReport)
 }

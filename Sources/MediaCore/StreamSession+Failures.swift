@@ -41,6 +41,11 @@ extension StreamSession {
         accounts[member]?.unitsDone += 1
         accounts[member]?.mediaSecondsDecoded += metadata.mediaDuration.realSeconds
         accounts[member]?.streamSecondsDecoded += metadata.cost
+        if configuration.calibration != nil, plan == .full {
+            // A unit decoded in full is worth its cost; one with frames skipped is cheaper.
+            calibration.observe(member, cpuSeconds: Double(result.cpuNanoseconds) / 1e9, streamSeconds: metadata.cost)
+            if let decision = calibration.decide(at: now) { directives.append(.recalibrate(decision)) }
+        }
         let expected = metadata.expectedFrames(under: plan)
         let frames = Self.framesInOrder(result.frames, within: metadata.emit)
         if frames.count < result.frames.count {

@@ -10,7 +10,10 @@ import MembershipCore
 ///   `dispatch.inFlightLimit` in flight per member;
 /// - an `OrderedEmitter`: frames out strictly in unit order per stream, each exactly once;
 /// - a `DeadlineLedger`: live deadlines (start + presentation time + latency) and frame counts;
-/// - per-member accounts (units, media seconds, CPU reported, busy time against the share).
+/// - per-member accounts (units, media seconds, CPU reported, busy time against the share);
+/// - a `DemandCalibration`: what the stream really costs each member against what its
+///   reservation priced; `.recalibrate` when the reservations should follow (unless
+///   `configuration.calibration` is nil).
 ///
 /// **Failure.** A member lost (`memberLost`) gives back every unit only it held: they go to
 /// the front of the queue and are sent to the others in the same call. A member whose unit
@@ -46,6 +49,8 @@ public struct StreamSession: Sendable {
     var dispatcher: ShareDispatcher
     var emitter = OrderedEmitter()
     public private(set) var ledger: DeadlineLedger
+    /// What the stream costs each member, measured on its units (``DemandCalibration``).
+    public internal(set) var calibration: DemandCalibration
     /// Cut, neither answered nor given up.
     var units: [UnitKey: UnitState] = [:]
     var counts = UnitCounts()
@@ -64,6 +69,7 @@ public struct StreamSession: Sendable {
         self.configuration = configuration
         self.dispatcher = ShareDispatcher(configuration: configuration.dispatch)
         self.ledger = DeadlineLedger(pacing: configuration.pacing)
+        self.calibration = DemandCalibration(configuration: configuration.calibration ?? .init())
     }
 
     /// Units cut and not yet emitted: queued, in flight, or complete behind a gap.
@@ -94,10 +100,14 @@ public struct StreamSession: Sendable {
         case .memberAdded(let member, let share, let estimate):
             dispatcher.addMember(member, share: share)
             accounts[member, default: MemberReport(member: member.rawValue, reservedShare: share)].reservedShare = share
-            if let estimate { accounts[member]!.estimate = estimate }
+            if let estimate {
+                accounts[member]!.estimate = estimate
+                calibration.setEstimate(estimate, of: member)
+            }
             waitingReported = false
             directives = []
         case .memberLost(let member):
+            calibration.forget(member)
             directives = onMemberLost(member, at: now)
         case .sharesChanged(let shares):
             for (member, share) in shares.sorted(by: { $0.key < $1.key }) where dispatcher.share(of: member) != nil {

@@ -21,6 +21,9 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
     public static let maximumDimension = 16_384
     /// Frame rates accepted, in frames per second.
     public static let frameRates: ClosedRange<Double> = 0.1...1_000
+    /// Calibrations accepted: a stream 20 times cheaper or dearer than the presets predict is
+    /// beyond what content and encoder settings explain.
+    public static let calibrations: ClosedRange<Double> = 0.05...20
 
     public var codec: Codec
     /// Picture size in pixels, 1 to `maximumDimension` each.
@@ -29,6 +32,13 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
     /// Frames per second as a fraction (e.g. 30000/1001), within `frameRates`.
     public var frameRateNumerator: Int
     public var frameRateDenominator: Int
+    /// What decoding this very stream costs against what the profiles' presets predict for its
+    /// size and rate, as the requester measured it on the units members decoded (e.g. 0.55:
+    /// the content decodes in 55% of the CPU the presets predict). A member multiplies its
+    /// estimate's decode part (video and audio) by it; the frame hash, priced by the bytes of
+    /// pictures, is not scaled. Nil (the default): not measured yet, the profile's estimate
+    /// stands. Within ``calibrations``; set it with ``calibrated(by:)``.
+    public private(set) var calibration: Double?
 
     /// Nil when a dimension or the frame rate is outside the accepted ranges.
     public init?(codec: Codec, width: Int, height: Int, frameRateNumerator: Int, frameRateDenominator: Int) {
@@ -42,6 +52,14 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
         self.height = height
         self.frameRateNumerator = frameRateNumerator
         self.frameRateDenominator = frameRateDenominator
+    }
+
+    /// The same input with its decode cost measured: `calibration` clamped into
+    /// ``calibrations``; nil (or not finite) takes the calibration away.
+    public func calibrated(by calibration: Double?) -> InputDescription {
+        var copy = self
+        copy.calibration = calibration.flatMap { $0.isFinite ? min(max($0, Self.calibrations.lowerBound), Self.calibrations.upperBound) : nil }
+        return copy
     }
 
     public var framesPerSecond: Double { Double(frameRateNumerator) / Double(frameRateDenominator) }
@@ -63,10 +81,11 @@ public struct InputDescription: Hashable, Sendable, Codable, CustomStringConvert
         VideoLevel.allCases.first { Double($0.frameSize.width * $0.frameSize.height) >= pixelsPerFrame } ?? .fhd
     }
 
-    /// `h264 960x540 at 30 fps`.
+    /// `h264 960x540 at 30 fps`, and `, decoding at 0.55x the presets' cost` when calibrated.
     public var description: String {
         let rate = frameRateDenominator == 1 ? "\(frameRateNumerator)" : String(format: "%.3f", framesPerSecond)
-        return "\(codec) \(width)x\(height) at \(rate) fps"
+        let measured = calibration.map { String(format: ", decoding at %.2fx the presets' cost", $0) } ?? ""
+        return "\(codec) \(width)x\(height) at \(rate) fps" + measured
     }
 }
 
@@ -225,16 +244,18 @@ extension CapabilityProfile {
     }
 
     /// One whole stream of `level` whose video is `input`, in parts: the video's estimate and any
-    /// audio as its preset measured. Nil when the level has no video or a part cannot be priced.
+    /// audio as its preset measured, with the input's calibration (when measured) on the decode
+    /// parts. Nil when the level has no video or a part cannot be priced.
     public func streamEstimate(of level: QoSLevel, input: InputDescription) -> StreamDemandEstimate? {
         guard level.video != nil, let video = estimateDemand(for: input) else { return nil }
-        guard let audio = level.audio else { return StreamDemandEstimate(video: video, audio: nil) }
+        guard let audio = level.audio else { return StreamDemandEstimate(video: video, audio: nil, calibration: input.calibration) }
         guard let measured = measurement(of: .audio(audio)) else { return nil }
         return StreamDemandEstimate(
             video: video,
             audio: .init(
                 preset: audio, cpuSecondsPerMediaSecond: measured.singleThread.cpuSecondsPerMediaSecond,
-                memoryBytes: measured.memoryHighWaterBytes))
+                memoryBytes: measured.memoryHighWaterBytes),
+            calibration: input.calibration)
     }
 
     static func pixelRate(of level: VideoLevel) -> Double { pixelsPerFrame(of: level) * Double(level.framesPerSecond) }
@@ -287,25 +308,42 @@ public struct StreamDemandEstimate: Hashable, Sendable, CustomStringConvertible 
 
     public var video: DemandEstimate
     public var audio: Audio?
+    /// The stream's measured decode cost against the presets' (``InputDescription/calibration``):
+    /// the decode parts, video and audio, are multiplied by it. Nil: the profile's figures stand.
+    public var calibration: Double?
 
-    /// The whole stream's demand: video decode + hash + audio.
-    public var demand: Demand {
-        video.demand + (audio.map { Demand(cpuCores: $0.cpuSecondsPerMediaSecond, memoryBytes: $0.memoryBytes) } ?? .zero)
+    public init(video: DemandEstimate, audio: Audio?, calibration: Double? = nil) {
+        self.video = video
+        self.audio = audio
+        self.calibration = calibration
     }
 
-    /// CPU seconds per media second of decoding, video and audio.
-    public var decodeCPUSecondsPerMediaSecond: Double {
+    /// The whole stream's demand: (video decode + audio) x calibration, + hash.
+    public var demand: Demand {
+        Demand(
+            cpuCores: decodeCPUSecondsPerMediaSecond + (hashCPUSecondsPerMediaSecond ?? 0),
+            memoryBytes: video.memoryBytes + (audio?.memoryBytes ?? 0))
+    }
+
+    /// CPU seconds per media second of decoding as the profile's presets predict it, video and
+    /// audio, before any calibration.
+    public var presetDecodeCPUSecondsPerMediaSecond: Double {
         video.decodeCPUSecondsPerMediaSecond + (audio?.cpuSecondsPerMediaSecond ?? 0)
     }
+
+    /// CPU seconds per media second of decoding, video and audio, calibrated when measured.
+    public var decodeCPUSecondsPerMediaSecond: Double { presetDecodeCPUSecondsPerMediaSecond * (calibration ?? 1) }
 
     /// CPU seconds per media second of hashing the decoded pictures; nil when the profile has no
     /// frame-hash rate.
     public var hashCPUSecondsPerMediaSecond: Double? { video.hash.cpuSecondsPerMediaSecond }
 
     /// What the figures are made of, e.g. `decode 0.1048 (measured at HD) + hash 0.0660 (...)`,
-    /// with `; audio high 0.0030` when the stream has audio.
+    /// with `; audio high 0.0030` when the stream has audio, and `; decode x0.55 as measured on
+    /// the stream` when calibrated.
     public var description: String {
         video.description
             + (audio.map { String(format: "; audio %@ decode %.4f (measured)", $0.preset.rawValue, $0.cpuSecondsPerMediaSecond) } ?? "")
+            + (calibration.map { String(format: "; decode x%.3f as measured on the stream", $0) } ?? "")
     }
 }

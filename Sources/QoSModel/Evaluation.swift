@@ -48,14 +48,21 @@ public struct EvaluationConfiguration: Sendable, Equatable {
     /// offers to carry a stream in real time only if it has 1.25x the stream's measured CPU cost
     /// spare. Absorbs measurement noise, scene complexity and the device's own bursts.
     public var headroom: Double
+    /// The headroom kept above a demand that was measured on the stream itself
+    /// (``InputDescription/calibration``), as a fraction of it. Default 0: a measured figure
+    /// already holds the scene complexity and measurement error the profile's headroom is for,
+    /// and a live stream is reserved above its demand anyway (10%, its catching-up slack).
+    public var calibratedHeadroom: Double
     /// Memory never lent, in bytes, for the device's own jobs. Default 64 MiB.
     public var memoryReserveBytes: UInt64
     /// Shares below this fraction of a stream are not offered (too small to be worth a member).
     /// Default 0.05.
     public var minimumShare: Double
 
-    public init(headroom: Double = 0.25, memoryReserveBytes: UInt64 = 64 << 20, minimumShare: Double = 0.05) {
+    public init(headroom: Double = 0.25, calibratedHeadroom: Double = 0, memoryReserveBytes: UInt64 = 64 << 20, minimumShare: Double = 0.05) {
         precondition(headroom >= 0 && headroom.isFinite, "headroom must be >= 0")
+        precondition(calibratedHeadroom >= 0 && calibratedHeadroom.isFinite, "calibratedHeadroom must be >= 0")
+        self.calibratedHeadroom = calibratedHeadroom
         precondition(minimumShare >= 0 && minimumShare < 1, "minimumShare must be in 0..<1")
         self.headroom = headroom
         self.memoryReserveBytes = memoryReserveBytes
@@ -125,7 +132,8 @@ extension CapabilityProfile {
     /// With an `input`, the level's video costs what ``estimateDemand(for:)`` estimates for it
     /// rather than what its preset measured.
     ///
-    /// Pure: same inputs, same answer. CPU share = free cores / (demand x (1 + headroom));
+    /// Pure: same inputs, same answer. CPU share = free cores / (demand x (1 + headroom)), the
+    /// headroom being `calibratedHeadroom` when the input's cost was measured on the stream;
     /// memory allows as many streams as whole decoders fit in free memory.
     public func evaluate(
         _ level: QoSLevel, input: InputDescription? = nil, spare: SpareCapacity, reserved: [Demand] = [],
@@ -147,7 +155,9 @@ extension CapabilityProfile {
         let usableMemory = spare.memoryAvailableBytes.subtractingClamped(configuration.memoryReserveBytes)
         let freeMemory = usableMemory.subtractingClamped(held.memoryBytes)
 
-        let cpuShare = freeCores / (demand.cpuCores * (1 + configuration.headroom))
+        // A demand measured on the stream keeps its own (smaller) headroom.
+        let headroom = input?.calibration == nil ? configuration.headroom : configuration.calibratedHeadroom
+        let cpuShare = freeCores / (demand.cpuCores * (1 + headroom))
         let wholeDecoders = demand.memoryBytes == 0 ? Double.infinity : Double(freeMemory / demand.memoryBytes)
         var share = min(cpuShare, wholeDecoders)
         let limit: Evaluation.Limit = wholeDecoders < cpuShare ? .memory : .cpu
@@ -159,12 +169,12 @@ extension CapabilityProfile {
             reason =
                 "\(freeMemory >> 20) MiB free after reservations and reserve; one \(level) decoder needs \(demand.memoryBytes >> 20) MiB"
         default:
-            let needed = demand.cpuCores * (1 + configuration.headroom)
+            let needed = demand.cpuCores * (1 + headroom)
             let stream = input.map { "\(level) stream of \($0)" } ?? "\(level) stream"
             reason =
-                "\(freeCores.formatted2) cores free after reservations; one \(stream) needs \(needed.formatted2) cores with \(Int((configuration.headroom * 100).rounded()))% headroom"
+                "\(freeCores.formatted2) cores free after reservations; one \(stream) needs \(needed.formatted2) cores with \(Int((headroom * 100).rounded()))% headroom"
         }
-        let reservation = Demand(cpuCores: demand.cpuCores * (1 + configuration.headroom), memoryBytes: demand.memoryBytes)
+        let reservation = Demand(cpuCores: demand.cpuCores * (1 + headroom), memoryBytes: demand.memoryBytes)
         return Evaluation(
             level: level, share: share, demandPerStream: demand, reservationPerStream: reservation, limitedBy: limit,
             reason: reason)

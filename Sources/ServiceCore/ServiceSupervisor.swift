@@ -27,6 +27,9 @@ public enum ServiceEvent: Hashable, Sendable {
     /// The recovery margin a rebuild reserved was given back: the members now hold these
     /// shares (the demand plus the ordinary margin).
     case trimmed(level: QoSLevel, members: [SubClusterMember])
+    /// Every member reserved its share again, priced at what the stream was measured to cost
+    /// it (``ServiceSupervisor/onRecalibration()``); those that refused kept what they held.
+    case recalibrated(level: QoSLevel, members: [SubClusterMember])
 }
 
 /// What the shell must do for a service next.
@@ -133,8 +136,16 @@ public struct ServiceSupervisor: Sendable {
     private var upgrade: UpgradeAttempt?
     private var retryScheduled = false
     private var trimScheduled = false
-    /// The shares being reserved now are the trim of a recovery margin.
-    private var trimming = false
+    /// Why the members are being asked to reserve again at the shares they hold (or, for a
+    /// trim, smaller): nil when they are not.
+    private enum Resize: Sendable {
+        /// The recovery margin is given back.
+        case trim
+        /// The stream's cost was measured: the same shares, priced anew.
+        case recalibration
+    }
+
+    private var resizing: Resize?
 
     public init(id: ServiceID, request: ServiceRequest, configuration: Configuration = .init()) {
         self.id = id
@@ -294,7 +305,7 @@ public struct ServiceSupervisor: Sendable {
     /// The last answer of a round of reservations is in.
     private mutating func allAnswered() -> [ServiceDirective] {
         if let attempt = upgrade { return finishUpgrade(attempt) }
-        if trimming { return finishTrim() }
+        if let resizing { return finishResize(resizing) }
         if isCovered { return completeFormation() }
         return newQuery()
     }
@@ -402,22 +413,39 @@ public struct ServiceSupervisor: Sendable {
         guard phase == .serving, pending.isEmpty, !awaitingOffers, upgrade == nil else { return scheduleTrim() }
         let scale = target / covered
         round += 1
-        trimming = true
+        resizing = .trim
         pending = held.mapValues { $0 * scale }
         return members.map { .reserve(round: round, peer: $0.peer, level: level, share: $0.share * scale) }
     }
 
-    /// Every answer of a trim is in: an accepted share replaced the larger one, a refused one
-    /// left the member with what it held. A member lost meanwhile leaves the sub-cluster short:
+    /// MAY be called when what the members' reservations cost them changed without their
+    /// shares changing (the requester measured the stream: the shell prices every reservation
+    /// from now on at the new figure): every member is asked to reserve its share again,
+    /// replacing what it holds; one that refuses keeps what it held. Returns nothing while the
+    /// service is not settled in serving (a round, an upgrade or a rebuild under way, which
+    /// reserves at the new figure anyway): the caller asks again later.
+    public mutating func onRecalibration() -> [ServiceDirective] {
+        guard phase == .serving, pending.isEmpty, !awaitingOffers, upgrade == nil, !held.isEmpty else { return [] }
+        round += 1
+        resizing = .recalibration
+        pending = held
+        return members.map { .reserve(round: round, peer: $0.peer, level: level, share: $0.share) }
+    }
+
+    /// Every answer of a trim or a recalibration is in: an accepted share replaced what the
+    /// member held, a refused one left the member with what it held. A member lost meanwhile leaves the sub-cluster short:
     /// it is rebuilt, with a recovery margin trimmed in its turn.
-    private mutating func finishTrim() -> [ServiceDirective] {
-        trimming = false
+    private mutating func finishResize(_ resize: Resize) -> [ServiceDirective] {
+        resizing = nil
         refused = []
         guard isCovered else {
             phase = .rebuilding
             return newQuery()
         }
-        return [.emit(.trimmed(level: level, members: members))]
+        switch resize {
+        case .trim: return [.emit(.trimmed(level: level, members: members))]
+        case .recalibration: return [.emit(.recalibrated(level: level, members: members))]
+        }
     }
 
     /// The user released the service: every reservation is released.

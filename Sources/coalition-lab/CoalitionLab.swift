@@ -11,7 +11,17 @@ struct CoalitionLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coalition-lab",
         abstract: "Questions the lab scripts ask of running nodes and of a stream's report.",
-        subcommands: [WaitPeers.self, MemberBoard.self, StreamSummary.self, SendDatagrams.self, SendStream.self])
+        subcommands: [WaitPeers.self, MemberBoard.self, StreamSummary.self, SendDatagrams.self, SendStream.self, CommittedProfile.self])
+}
+
+struct CommittedProfile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "committed-profile",
+        abstract: "Print the committed capability profile the lab lends with: the one measured on this machine's CPU, else the first.")
+
+    func run() throws {
+        print(try Lab.committedProfile())
+    }
 }
 
 /// The `node` the questions are asked through: beside this binary unless given.

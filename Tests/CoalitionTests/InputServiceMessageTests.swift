@@ -52,6 +52,20 @@ import Testing
         #expect(try decode(.serviceQuery, expected).body() == expected)
     }
 
+    @Test func aCalibratedInput_carriesItsCalibrationLast_onQueriesAndReservations() throws {
+        let measured = qhd.calibrated(by: 0.55)
+        let query = ServiceMessage.query(request: 1, sender: a, service: s, ladder: [hd], weight: 2, input: measured)
+        let reserve = ServiceMessage.reserve(
+            request: 2, sender: a, service: s, level: hd, share: 0.5, claim: ReservationClaim(weight: 3, ladder: [hd]), input: measured)
+        for message in [query, reserve] { #expect(try roundTrip(message) == message) }
+        var expected = ServiceMessage.query(request: 1, sender: a, service: s, ladder: [hd], weight: 2, input: qhd).body()
+        expected.writeInteger((0.55).bitPattern)
+        #expect(query.body() == expected)
+        // An uncalibrated input is written as before: no trailing bytes.
+        let plain = ServiceMessage.query(request: 1, sender: a, service: s, ladder: [hd], weight: 2, input: qhd).body()
+        #expect(plain.readableBytes == expected.readableBytes - 8)
+    }
+
     @Test func bodiesOfEarlierNodes_decodeWithoutInput_andReEncodeToThemselves() throws {
         for message: ServiceMessage in [
             .query(request: 1, sender: a, service: s, ladder: [hd]),
@@ -93,6 +107,15 @@ import Testing
         var short = withInput(1, 960, 540, 30, 1)
         short.moveWriterIndex(to: short.writerIndex - 1)
         #expect(throws: WireDropReason.malformedBody) { try decode(.serviceQuery, short) }
+
+        for calibration in [Double.nan, .infinity, 0, 0.01, 25, -1] {
+            var body = withInput(1, 960, 540, 30, 1)
+            body.writeInteger(calibration.bitPattern)
+            #expect(throws: WireDropReason.malformedBody) { try decode(.serviceQuery, body) }
+        }
+        var shortCalibration = withInput(1, 960, 540, 30, 1)
+        shortCalibration.writeInteger(UInt32(0))
+        #expect(throws: WireDropReason.malformedBody) { try decode(.serviceQuery, shortCalibration) }
 
         for (cores, memory) in [(Double.nan, UInt64(1)), (-1, 1), (.infinity, 1), (2000, 1), (0.1, UInt64(1) << 41)] {
             var body = ServiceMessage.reserveAnswer(request: 2, accepted: true, available: 1, reason: "").body()
@@ -138,5 +161,24 @@ import Testing
         }
         #expect(abs(reservation.demand.cpuCores - estimate.cpuSecondsPerMediaSecond * 1.25 * 0.5) < 1e-9)
         #expect(await host.demandPerStream(of: QoSLevel(video: .hd), input: qhd) == estimate.demand)
+    }
+
+    @Test func reservingAgainAtAMeasuredCalibration_replacesTheLease_withoutTheProfilesHeadroom() async throws {
+        let host = host()
+        let service = ServiceID("a/1"), requester = MemberID.named("a"), hd = QoSLevel(video: .hd)
+        let estimate = try #require(makeBoardProfile().estimateDemand(for: qhd))
+        _ = await host.reserve(service: service, requester: requester, level: hd, share: 0.5, input: qhd)
+        let measured = qhd.calibrated(by: 0.6)
+        let decision = await host.reserve(service: service, requester: requester, level: hd, share: 0.5, input: measured)
+        guard case .accepted = decision else {
+            Issue.record("not reserved again: \(decision)")
+            return
+        }
+        let lease = try #require(await host.lease(of: service, for: requester))
+        // The profile's board prices no hash: the decode alone, at 0.6x, with no headroom.
+        #expect(abs(lease.demand.cpuCores - estimate.decodeCPUSecondsPerMediaSecond * 0.6 * 0.5) < 1e-9)
+        let parts = try #require(await host.estimatePerStream(of: hd, input: measured))
+        #expect(parts.calibration == 0.6)
+        #expect(abs(parts.decodeCPUSecondsPerMediaSecond - estimate.decodeCPUSecondsPerMediaSecond * 0.6) < 1e-12)
     }
 }

@@ -145,6 +145,35 @@ import Testing
         #expect(lab.supervisors[service]!.phase == .serving && lab.trims.isEmpty)
     }
 
+    @Test func aRecalibration_reservesEveryMembersShareAgain_andARefusalKeepsWhatWasHeld() throws {
+        let level = QoSLevel(video: .hd)
+        var supervisor = ServiceSupervisor(id: ServiceID("s1"), request: hd)
+        #expect(supervisor.onRecalibration().isEmpty, "nothing held yet")
+        #expect(supervisor.start() == [.query(round: 1)])
+        let reserves = supervisor.onOffers(round: 1, [PeerOffer(peer: id("a"), shares: [0.6]), PeerOffer(peer: id("b"), shares: [0.6])])
+        #expect(reserves.count == 2)
+        #expect(supervisor.onRecalibration().isEmpty, "a round under way")
+        _ = supervisor.onReservation(round: 2, peer: id("a"), accepted: true)
+        let formed = supervisor.onReservation(round: 2, peer: id("b"), accepted: true)
+        guard case .emit(.formed) = formed.first else {
+            Issue.record("not formed: \(formed)")
+            return
+        }
+        let before = supervisor.members
+
+        let again = supervisor.onRecalibration()
+        #expect(Set(again) == Set(before.map { ServiceDirective.reserve(round: 3, peer: $0.peer, level: level, share: $0.share) }))
+        #expect(supervisor.onRecalibration().isEmpty, "one at a time")
+        #expect(supervisor.onReservation(round: 3, peer: id("a"), accepted: true).isEmpty)
+        let done = supervisor.onReservation(round: 3, peer: id("b"), accepted: false, reason: "no room at that price")
+        #expect(done == [.emit(.recalibrated(level: level, members: before))])
+        #expect(supervisor.members == before && supervisor.phase == .serving)
+
+        // While rebuilding, the rebuild reserves at the new price anyway.
+        _ = supervisor.onMemberLost(id("a"), reason: "declared dead")
+        #expect(supervisor.onRecalibration().isEmpty)
+    }
+
     @Test func aMemberLostDuringATrim_isRebuilt_withItsOwnRecoveryMargin() throws {
         var lab = ServiceHarness()
         for name in ["a", "b", "c", "d"] { lab.addMember(name, cores: 0.6) }

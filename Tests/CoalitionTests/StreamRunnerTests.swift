@@ -97,7 +97,7 @@ import TestSupport
         for await output in runner.outputs {
             switch output {
             case .emitted(let unit): emitted += unit.frames
-            case .problem, .inputFailed, .thumbnails: break
+            case .problem, .inputFailed, .thumbnails, .recalibrate: break
             case .finished(let final): report = final
             }
         }

@@ -310,3 +310,63 @@ import Testing
         #expect(report?.frames.lost == 48 && report?.frames.delivered == 24)
     }
 }
+
+/// The session measures what the stream costs each member and asks for new reservations when
+/// they priced it wrong.
+@Suite struct StreamSessionCalibrationTests {
+    let a = Fixture.member(1), b = Fixture.member(2)
+    /// Priced at 0.8 CPU s per media s of decode, no hash; the units cost 0.5 (Fixture's results).
+    let estimate = CPUEstimate(cpuPerMediaSecond: 0.8, decodeCPUPerMediaSecond: 0.8)
+
+    func recalibrations(_ directives: [StreamDirective]) -> [DemandCalibration.Decision] {
+        directives.compactMap { if case .recalibrate(let decision) = $0 { decision } else { nil } }
+    }
+
+    /// Decodes `count` units from `first` in batch, each at whichever member holds it; returns
+    /// the decisions seen.
+    func decode(_ session: inout StreamSession, from first: UInt32, count: UInt32, at seconds: Double) -> [DemandCalibration.Decision] {
+        var decisions: [DemandCalibration.Decision] = []
+        var units: [UnitKey: UnitMetadata] = [:]
+        for sequence in first..<(first + count) {
+            let unit = Fixture.unit(sequence)
+            units[unit.key] = unit
+            decisions += recalibrations(session.handle(.unitCut(unit), at: Fixture.at(seconds)))
+        }
+        while !units.isEmpty {
+            for member in session.members {
+                guard let key = session.inFlight(at: member).first, let unit = units.removeValue(forKey: key) else { continue }
+                decisions += recalibrations(session.handle(.result(Fixture.result(for: unit), from: member), at: Fixture.at(seconds)))
+            }
+        }
+        return decisions
+    }
+
+    @Test func unitsCheaperThanPriced_askForReservationsAtTheMeasuredCost_onceAnInterval() throws {
+        var session = StreamSession(configuration: .init(pacing: .batch))
+        for member in [a, b] { _ = session.handle(.memberAdded(member, share: 0.6, estimate: estimate), at: .zero) }
+        let first = decode(&session, from: 0, count: 8, at: 1)
+        #expect(first.count == 1)
+        let decision = try #require(first.first)
+        #expect(abs(decision.calibration(for: a) - 0.625) < 1e-12)
+        #expect(abs(decision.fallback - 0.625) < 1e-12)
+        #expect(decode(&session, from: 8, count: 4, at: 5).isEmpty, "within the 10 s interval")
+
+        // The members reserved again at 0.625: their new estimates say so, and nothing more is asked.
+        let calibrated = CPUEstimate(cpuPerMediaSecond: 0.5, decodeCPUPerMediaSecond: 0.5, calibration: 0.625)
+        for member in [a, b] { _ = session.handle(.memberAdded(member, share: 0.6, estimate: calibrated), at: Fixture.at(6)) }
+        #expect(decode(&session, from: 12, count: 8, at: 20).isEmpty)
+        #expect(session.report(at: Fixture.at(20)).members.allSatisfy { $0.estimate?.calibration == 0.625 })
+    }
+
+    @Test func unitsDeliveredBelowTheFullLevel_areNotMeasured_andNoCalibrationWhenSwitchedOff() {
+        var degraded = StreamSession(configuration: .init(pacing: .batch))
+        for member in [a, b] { _ = degraded.handle(.memberAdded(member, share: 0.6, estimate: estimate), at: .zero) }
+        _ = degraded.handle(.deliveryChanged(.referenceFramesOnly), at: .zero)
+        #expect(decode(&degraded, from: 0, count: 10, at: 1).isEmpty)
+        #expect(degraded.calibration.measuredCost(of: a) == nil)
+
+        var off = StreamSession(configuration: .init(pacing: .batch, calibration: nil))
+        for member in [a, b] { _ = off.handle(.memberAdded(member, share: 0.6, estimate: estimate), at: .zero) }
+        #expect(decode(&off, from: 0, count: 10, at: 1).isEmpty)
+    }
+}

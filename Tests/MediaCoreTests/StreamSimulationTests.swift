@@ -185,7 +185,9 @@ struct StreamSimulation {
                 schedule(.cut(nextCut), after: 0)
             case .finished(let report):
                 self.report = report
-            case .forget, .report:
+            case .forget, .report, .recalibrate:
+                // The simulation's members are priced by share alone: a recalibration changes
+                // no share.
                 break
             }
         }

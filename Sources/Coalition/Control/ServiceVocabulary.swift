@@ -16,11 +16,12 @@ extension ServiceEvent {
         case released
         case steppedDown = "stepped-down"
         case trimmed
+        case recalibrated
 
         public var description: String { rawValue }
 
         /// True for the kinds that end a formation attempt (served, or cannot be).
-        public var settles: Bool { self != .memberLost && self != .steppedDown && self != .trimmed }
+        public var settles: Bool { self != .memberLost && self != .steppedDown && self != .trimmed && self != .recalibrated }
     }
 
     /// This event's kind.
@@ -36,6 +37,7 @@ extension ServiceEvent {
         case .released: .released
         case .steppedDown: .steppedDown
         case .trimmed: .trimmed
+        case .recalibrated: .recalibrated
         }
     }
 }

@@ -47,8 +47,12 @@ public actor ServiceCoordinator: Service {
     /// What each member estimated one whole stream of the input costs it, from its reservation
     /// answer.
     private var estimates: [ServiceID: [MemberID: Demand]] = [:]
-    /// What each member said its CPU estimate is made of, from its reservation answer.
+    /// What each member said its CPU estimate is made of, from its reservation answer (with
+    /// the calibration the reservation asked for).
     private var cpuEstimates: [ServiceID: [MemberID: CPUEstimate]] = [:]
+    /// What each stream service's units were measured to cost, as calibrations of its input per
+    /// member (``recalibrate(_:_:)``): every query and reservation sent from then on carries them.
+    private var calibrations: [ServiceID: DemandCalibration.Decision] = [:]
     private var live: [MemberID: ServiceEndpoint] = [:]
     /// Peers declared dead, kept so a rejoin (a new incarnation) makes them queryable again.
     private var dormant: [MemberID: ServiceEndpoint] = [:]
@@ -216,6 +220,27 @@ public actor ServiceCoordinator: Service {
         cpuEstimates[id]?[member] ?? estimates[id]?[member].map { CPUEstimate(cpuPerMediaSecond: $0.cpuCores) }
     }
 
+    /// The stream of `id` measured what its units cost its members (`decision`): from now on
+    /// every query and reservation prices the input at those calibrations, and every member is
+    /// asked to reserve its share again at once. False when the service has no input, or is
+    /// not settled in serving (the caller asks again later; a rebuild under way reserves at
+    /// the new calibrations anyway).
+    @discardableResult
+    public func recalibrate(_ id: ServiceID, _ decision: DemandCalibration.Decision) -> Bool {
+        guard inputs[id] != nil, supervisors[id] != nil else { return false }
+        calibrations[id] = decision
+        let directives = mutate(id) { $0.onRecalibration() }
+        execute(id, directives)
+        return !directives.isEmpty
+    }
+
+    /// The input of `id` as `peer` is asked to price it: with its calibration once measured.
+    private func input(of id: ServiceID, for peer: MemberID) -> InputDescription? {
+        guard let input = inputs[id] else { return nil }
+        guard let decision = calibrations[id] else { return input }
+        return input.calibrated(by: decision.calibration(for: peer))
+    }
+
     // MARK: - Membership
 
     /// A peer is alive and answers at `endpoint` (MUST be called for this node itself too).
@@ -276,10 +301,11 @@ public actor ServiceCoordinator: Service {
                 let peers = livePeers
                 let ladder = supervisors[id]!.request.ladder
                 let weight = weights[id] ?? 1
-                let input = inputs[id]
+                let inputs = Dictionary(uniqueKeysWithValues: peers.map { ($0.id, input(of: id, for: $0.id)) })
                 submit { [transport, configuration] in
                     let offers = await withTaskGroup(of: PeerOffer?.self) { group in
                         for peer in peers {
+                            let input = inputs[peer.id] ?? nil
                             group.addTask {
                                 try? await withDeadline(configuration.queryDeadline, operation: "query") {
                                     try await transport.query(peer, service: id, ladder: ladder, weight: weight, input: input)
@@ -298,7 +324,7 @@ public actor ServiceCoordinator: Service {
                     continue
                 }
                 let claim = ReservationClaim(weight: weights[id] ?? 1, ladder: supervisors[id]!.request.ladder)
-                let input = inputs[id]
+                let input = input(of: id, for: peer)
                 submit { [transport, configuration] in
                     let answer: ReserveAnswer
                     do {
@@ -308,7 +334,7 @@ public actor ServiceCoordinator: Service {
                     } catch {
                         answer = ReserveAnswer(accepted: false, reason: "\(error)")
                     }
-                    await self.reservationAnswered(id, round: round, peer: peer, answer)
+                    await self.reservationAnswered(id, round: round, peer: peer, answer, calibration: input?.calibration)
                 }
             case .release(let peer):
                 guard let endpoint = live[peer] else { continue }
@@ -348,12 +374,15 @@ public actor ServiceCoordinator: Service {
         execute(id, mutate(id) { $0.onOffers(round: round, offers) })
     }
 
-    private func reservationAnswered(_ id: ServiceID, round: Int, peer: MemberID, _ answer: ReserveAnswer) {
+    /// `calibration`: what the reservation asked the member to price the input at.
+    private func reservationAnswered(_ id: ServiceID, round: Int, peer: MemberID, _ answer: ReserveAnswer, calibration: Double?) {
         if !answer.accepted {
             logger.debug("reservation refused", metadata: ["service": "\(id)", "peer": "\(peer)", "reason": "\(answer.reason)"])
         } else if let demand = answer.demand {
             estimates[id, default: [:]][peer] = demand
-            cpuEstimates[id, default: [:]][peer] = answer.estimate
+            var estimate = answer.estimate
+            estimate?.calibration = calibration
+            cpuEstimates[id, default: [:]][peer] = estimate
         }
         execute(id, mutate(id) { $0.onReservation(round: round, peer: peer, accepted: answer.accepted, reason: answer.reason) })
     }

@@ -21,7 +21,8 @@ import ServiceCore
 ///
 /// After those, for `node request --input`: a query's and a reservation's input (the input's
 /// video, ``InputDescription``: codec UInt8 (1 H.264), width and height UInt16 each, frame rate
-/// numerator and denominator UInt32 each), and a reservation answer's demand per stream for that
+/// numerator and denominator UInt32 each, then its calibration, a Float64, when the requester
+/// measured the stream's cost), and a reservation answer's demand per stream for that
 /// input (CPU cores as a Float64's bits, memory bytes UInt64), then what that CPU figure is made
 /// of (``CPUEstimate``): decode cores (a Float64), a flag byte (0 the hash is not priced, 1
 /// followed by the hash's cores as a Float64) and the basis (a reason's form, at most
@@ -452,17 +453,25 @@ extension ByteBuffer {
         writeInteger(UInt16(input.height))
         writeInteger(UInt32(input.frameRateNumerator))
         writeInteger(UInt32(input.frameRateDenominator))
+        if let calibration = input.calibration { writeInteger(calibration.bitPattern) }
     }
 
-    /// An input: a known codec, dimensions and a frame rate within `InputDescription`'s ranges.
+    /// An input: a known codec, dimensions and a frame rate within `InputDescription`'s ranges,
+    /// then, when bytes are left (an input is the last field of its message), its calibration:
+    /// a Float64 within `InputDescription.calibrations`.
     fileprivate mutating func readInput() -> InputDescription? {
         guard let code = readInteger(as: UInt8.self), let codec = InputDescription.Codec(rawValue: code),
             let width = readInteger(as: UInt16.self), let height = readInteger(as: UInt16.self),
-            let numerator = readInteger(as: UInt32.self), let denominator = readInteger(as: UInt32.self)
+            let numerator = readInteger(as: UInt32.self), let denominator = readInteger(as: UInt32.self),
+            let input = InputDescription(
+                codec: codec, width: Int(width), height: Int(height), frameRateNumerator: Int(numerator),
+                frameRateDenominator: Int(denominator))
         else { return nil }
-        return InputDescription(
-            codec: codec, width: Int(width), height: Int(height), frameRateNumerator: Int(numerator),
-            frameRateDenominator: Int(denominator))
+        guard readableBytes > 0 else { return input }
+        guard let bits = readInteger(as: UInt64.self) else { return nil }
+        let calibration = Double(bitPattern: bits)
+        guard calibration.isFinite, InputDescription.calibrations.contains(calibration) else { return nil }
+        return input.calibrated(by: calibration)
     }
 
     fileprivate mutating func writeLevel(_ level: QoSLevel) {

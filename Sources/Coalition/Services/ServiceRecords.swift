@@ -70,6 +70,9 @@ public struct ServiceEventRecord: Codable, Hashable, Sendable {
         case .trimmed(let level, let members):
             (kind, self.level, from, self.members, reason) = (.trimmed, level.description, nil, members.map(MemberShareRecord.init), nil)
             message = "recovery margin given back: \(list(members))"
+        case .recalibrated(let level, let members):
+            (kind, self.level, from, self.members, reason) = (.recalibrated, level.description, nil, members.map(MemberShareRecord.init), nil)
+            message = "reserved again at the stream's measured cost: \(list(members))"
         }
     }
 

@@ -110,7 +110,7 @@ struct StreamHandler: ControlHandler {
                 let thumbnails = thumbnailRequest(parameters, streams: streams)
                 group.addTask { await feed(runner, from: source, thumbnails: thumbnails) }
                 do {
-                    try await forward(runner.outputs, writers: &writers, thumbnailSeconds: parameters.thumbnailSeconds ?? 0, to: reply)
+                    try await forward(runner.outputs, of: id, writers: &writers, thumbnailSeconds: parameters.thumbnailSeconds ?? 0, to: reply)
                 } catch {
                     // The client left. The stream is given up first (which also frees a feed
                     // held back by the window) and the worker stopped, so every task ends.
@@ -142,11 +142,15 @@ struct StreamHandler: ControlHandler {
 
     /// Every output of the stream to the client, as answer lines, until the stream finishes.
     private func forward(
-        _ outputs: AsyncStream<StreamRunner.Output>, writers: inout [UInt8: FrameMD5.Writer], thumbnailSeconds: Double,
+        _ outputs: AsyncStream<StreamRunner.Output>, of id: ServiceID, writers: inout [UInt8: FrameMD5.Writer], thumbnailSeconds: Double,
         to reply: ControlReply<StreamUpdate>
     ) async throws {
         for await output in outputs {
             switch output {
+            case .recalibrate(let decision):
+                // Not settled now (a rebuild or a trim under way): the session decides again
+                // after its interval, and a rebuild prices at these calibrations already.
+                await coordinator.recalibrate(id, decision)
             case .thumbnails(let thumbnails):
                 var update = StreamUpdate(kind: .thumbnails)
                 update.thumbnails = thumbnails.map {
@@ -254,7 +258,7 @@ struct StreamHandler: ControlHandler {
                 if let cluster = await coordinator.subCluster(of: id) {
                     await runner.membersChanged(await runnerMembers(id, cluster.members))
                 }
-            case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown, .trimmed:
+            case .formed, .rebuilt, .restored, .degraded, .upgraded, .steppedDown, .trimmed, .recalibrated:
                 // A step-down for a heavier service is a degradation: below the preferred level
                 // the members decode reference frames only.
                 guard let cluster = await coordinator.subCluster(of: id) else { continue }

@@ -51,6 +51,9 @@ public actor StreamRunner {
         case finished(StreamReport)
         /// The input could not be read on; the units cut before are still delivered.
         case inputFailed(String)
+        /// The members should reserve again at these calibrations (what the stream measured
+        /// against what they priced): for the service's coordinator.
+        case recalibrate(DemandCalibration.Decision)
     }
 
     /// A member of the sub-cluster as the supervisor last formed it.
@@ -187,7 +190,12 @@ public actor StreamRunner {
         var changed: [MemberID: Double] = [:]
         for (id, member) in byID.sorted(by: { $0.key < $1.key }) {
             if let known = members[id] {
-                if known.share != member.share { changed[id] = member.share }
+                if known.estimate != member.estimate, member.estimate != nil {
+                    // Re-reserved at a new calibration: the session prices it anew.
+                    directives += session.handle(.memberAdded(id, share: member.share, estimate: member.estimate), at: now)
+                } else if known.share != member.share {
+                    changed[id] = member.share
+                }
             } else {
                 directives += session.handle(.memberAdded(id, share: member.share, estimate: member.estimate), at: now)
             }
@@ -231,6 +239,11 @@ public actor StreamRunner {
             case .report(let problem):
                 logger.notice("\(problem)", metadata: ["service": "\(service)"])
                 sink.yield(.problem(problem))
+            case .recalibrate(let decision):
+                logger.info(
+                    "the stream's measured cost calls for new reservations",
+                    metadata: ["service": "\(service)", "calibrations": "\(decision.calibrations)", "fallback": "\(decision.fallback)"])
+                sink.yield(.recalibrate(decision))
             case .finished(let report):
                 finished = true
                 units = [:]

@@ -6,6 +6,9 @@ struct MembershipFigures {
     var detections: [Double] = []
     /// Cuts not reported dead by every other host within 30 s.
     var undetected = 0
+    /// Trials (from 1) during which the bench's own timer ran late by more than
+    /// `StallWatch.reported`: the machine was too loaded to schedule anyone.
+    var stalledTrials: [Int] = []
     var falseDeaths: Int?
     var cpuShare = 0.0
     var rssAnonKiB = 0
@@ -29,6 +32,10 @@ struct MembershipFigures {
             lines.append("\(count) hosts, \(ours.detections.count + ours.undetected) cuts (undetected within 30 s: \(ours.undetected)\(serf.map { " vs \($0.undetected)" } ?? "")):")
             lines.append("  detection p50 s        \(cell(ours.percentile(0.5), serf?.percentile(0.5), "%.3f"))")
             lines.append("  detection p99 s        \(cell(ours.percentile(0.99), serf?.percentile(0.99), "%.3f"))")
+            if !ours.stalledTrials.isEmpty || !(serf?.stalledTrials.isEmpty ?? true) {
+                let theirs = serf.map { "; Serf's: \($0.stalledTrials.isEmpty ? "none" : $0.stalledTrials.map(String.init).joined(separator: ", "))" } ?? ""
+                lines.append("  machine stalled in trials \(ours.stalledTrials.isEmpty ? "none" : ours.stalledTrials.map(String.init).joined(separator: ", "))\(theirs)")
+            }
             if let deaths = ours.falseDeaths {
                 lines.append("  false deaths (\(lossSeconds) s at \(lossPercent)%)  \(deaths)\(serf?.falseDeaths.map { " vs \($0)\(serfLossSeconds == lossSeconds ? "" : " in \(serfLossSeconds) s")" } ?? "")")
             }

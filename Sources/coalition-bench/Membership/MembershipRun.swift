@@ -49,21 +49,26 @@ struct MembershipRun {
     /// until everyone sees everyone alive again.
     private func cut(trial: Int, _ system: some SystemUnderTest, into figures: inout MembershipFigures) async throws {
         let victim = 2 + trial % (lab.count - 1)
+        let stalls = await StallWatch.start()
         let cutAt = Date()
         try lab.cut(host: victim)
         // The times are those the hosts logged, not when they are read: a slow poll costs no
         // precision, and at 100 hosts a fast one (every log read and decoded 50 times a
         // second) loaded the machine it measures.
         let seen = try await Lab.wait(within: 30, every: 0.25, until: { system.allOthersReportDead(victim, since: cutAt) != nil })
+        let stall = await stalls.stop()
+        if stall > StallWatch.reported { figures.stalledTrials.append(trial + 1) }
+        let stalled = stall > StallWatch.reported
+            ? String(format: " (the bench's own %d ms timer ran up to %.3f s late meanwhile: the machine stalled)", Int(StallWatch.tick / .milliseconds(1)), stall) : ""
         guard seen, let detected = system.allOthersReportDead(victim, since: cutAt) else {
             try lab.heal(host: victim)
-            say("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))")
+            say("\(label): trial \(trial + 1): cut h\(victim) NOT reported dead by every other host within 30 s; missing: \(system.missingDeathReports(victim, since: cutAt))\(stalled)")
             figures.undetected += 1
             _ = try await Lab.wait(within: 90, every: 0.5, until: { await system.everyoneSeesEveryoneAlive() })
             return
         }
         figures.detections.append(detected.timeIntervalSince(cutAt))
-        say("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s")
+        say("\(label): trial \(trial + 1): cut h\(victim), dead everywhere after \(String(format: "%.3f", detected.timeIntervalSince(cutAt))) s\(stalled)")
         try lab.heal(host: victim)
         guard try await Lab.wait(within: 90, every: 0.5, until: { await system.everyoneSeesEveryoneAlive() }) else {
             throw BenchFailure("\(label): host \(victim) did not come back within 90 s of healing: \(await system.notSeenAlive())")

@@ -33,9 +33,10 @@ import Testing
     @Test func theEventKindsAndPhasesKeepTheirWireNames() {
         #expect(ServiceEvent.Kind.allCases.map(\.rawValue) == [
             "formed", "member-lost", "rebuilt", "degraded", "upgraded", "unserved", "restored", "released", "stepped-down", "trimmed",
+            "recalibrated",
         ])
         #expect(ServicePhase.Name.allCases.map(\.rawValue) == ["forming", "serving", "rebuilding", "unserved", "released"])
-        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost, .steppedDown, .trimmed])
+        #expect(ServiceEvent.Kind.allCases.filter { !$0.settles } == [.memberLost, .steppedDown, .trimmed, .recalibrated])
     }
 
     @Test func aRequestLineCarriesVersionOpAndTheTypedRequest() throws {

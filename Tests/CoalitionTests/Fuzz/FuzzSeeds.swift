@@ -130,6 +130,11 @@ enum FuzzSeeds {
             ("service-reserve-input", .reserve(
                 request: 11, sender: sender, service: service, level: hd, share: 0.5, claim: ReservationClaim(ladder: [hd]),
                 input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 30000, frameRateDenominator: 1001))),
+            // An input priced at what its units were measured to cost (a recalibration).
+            ("service-reserve-input-calibrated", .reserve(
+                request: 12, sender: sender, service: service, level: hd, share: 0.55, claim: ReservationClaim(ladder: [hd]),
+                input: InputDescription(codec: .h264, width: 1280, height: 720, frameRateNumerator: 24, frameRateDenominator: 1)!
+                    .calibrated(by: 0.571))),
             ("service-reserve-answer-demand", .reserveAnswer(
                 request: 11, accepted: true, available: 0.5, reason: "", demand: Demand(cpuCores: 0.0755, memoryBytes: 12_202_496))),
             ("service-renew-answer-step-downs", .renewAnswer(
