@@ -56,21 +56,29 @@ struct DemandLabTests {
         let working = report.members.filter { $0.unitsDone > 0 }
         #expect(!working.isEmpty)
         for member in report.members {
-            // Every member priced the input itself: the committed profile's estimate, not a preset's.
+            // Every member priced the input itself: the committed profile's estimate, not a
+            // preset's; once the requester measured the units (a recalibration), the profile's
+            // decode figure times the calibration it asked for.
+            let calibration = member.estimate?.calibration ?? 1
             let estimated: Double = member.estimatedCPUPerMediaSecond ?? -1
-            let expected: Double = estimate.cpuSecondsPerMediaSecond
+            let expected: Double = estimate.decodeCPUSecondsPerMediaSecond * calibration + (estimate.hash.cpuSecondsPerMediaSecond ?? 0)
             #expect(abs(estimated - expected) < 1e-9, "\(member.member): estimated \(estimated), the profile says \(expected)")
             // And what it is made of: decode, and the frame hash when the profile measured its rate.
-            #expect(member.estimate?.decodeCPUPerMediaSecond == estimate.decodeCPUSecondsPerMediaSecond)
+            #expect(abs((member.estimate?.decodeCPUPerMediaSecond ?? -1) - estimate.decodeCPUSecondsPerMediaSecond * calibration) < 1e-9)
             #expect(member.estimate?.hashCPUPerMediaSecond == estimate.hash.cpuSecondsPerMediaSecond)
+            if let measured = member.measuredCPUPerMediaSecond, member.estimate?.calibration != nil {
+                // Calibrated to what its units cost (over its recent units; the whole stream's
+                // figure may differ a little).
+                #expect(abs(estimated / measured - 1) < 0.25, "\(member.member): calibrated to \(estimated), measured \(measured)")
+            }
         }
         for member in working {
             let measured = member.measuredCPUPerMediaSecond ?? 0
             #expect(measured > 0)
             print(String(
-                format: "demand from the input: %@ member %@ estimated %.4f (%@), measured %.4f CPU s per media s: ratio %.2f",
+                format: "demand from the input: %@ member %@ estimated %.4f (%@), measured %.4f CPU s per media s: ratio %.2f; reserved at the end: %@",
                 label, String(member.member.prefix(8)), estimate.cpuSecondsPerMediaSecond, "\(estimate)", measured,
-                measured / estimate.cpuSecondsPerMediaSecond))
+                measured / estimate.cpuSecondsPerMediaSecond, member.estimate?.summary ?? "-"))
         }
     }
 
