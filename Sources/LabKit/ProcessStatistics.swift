@@ -36,30 +36,35 @@ public struct ProcessTimes: Sendable, Equatable {
     /// Its reaped children's CPU (user + system of each child the process waited for, with
     /// those children's own reaped children): a child's time is added when its parent reaps it.
     public var reapedChildrenSeconds: Double
+    /// True for a zombie (state `Z`): it has exited and its parent has not reaped it yet, so its
+    /// time is in neither the live processes' nor yet in its parent's reaped children's.
+    public var isZombie: Bool
 
-    public init(ownSeconds: Double, reapedChildrenSeconds: Double) {
+    public init(ownSeconds: Double, reapedChildrenSeconds: Double, isZombie: Bool = false) {
         self.ownSeconds = ownSeconds
         self.reapedChildrenSeconds = reapedChildrenSeconds
+        self.isZombie = isZombie
     }
 
     /// Reads a `/proc/PID/stat` line: `utime stime cutime cstime` are its fields 14-17, in
-    /// `ticksPerSecond`. Nil for a line that is not one, or for a zombie (state `Z`), which
-    /// holds no live process any more.
+    /// `ticksPerSecond`. Nil for a line that is not one.
     public init?(statLine: String, ticksPerSecond: Double) {
         // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
         guard ticksPerSecond > 0, let close = statLine.lastIndex(of: ")") else { return nil }
         let fields = statLine[statLine.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (the state); field N is fields[N - 3].
-        guard fields.count >= 15, fields[0] != "Z" else { return nil }
+        guard fields.count >= 15 else { return nil }
         let ticks = fields[11...14].compactMap { Double($0) }
         guard ticks.count == 4 else { return nil }
         ownSeconds = (ticks[0] + ticks[1]) / ticksPerSecond
         reapedChildrenSeconds = (ticks[2] + ticks[3]) / ticksPerSecond
+        isZombie = fields[0] == "Z"
     }
 }
 
 extension ProcessStatistics {
-    /// Its CPU time from `/proc/PID/stat`; nil for a process that is gone or a zombie.
+    /// Its CPU time from `/proc/PID/stat`; nil for a process that is gone (a zombie is not gone
+    /// until reaped: see ``ProcessTimes/isZombie``).
     public func times() -> ProcessTimes? {
         guard let line = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
         return ProcessTimes(statLine: line, ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))))

@@ -16,8 +16,8 @@ struct CPUSplitTests {
         var stream3 = CPUSplit.Host(cgroup: 4.0, daemons: ["b3-1": 0.6], decodeWorkers: 3.3, avahi: nil, dbus: 0.04)
         if let lifetimeOfB3 { stream3.daemonLifetimes["b3-1"] = lifetimeOfB3 }
         return CPUSplit(
-            baselineSeconds: 10, streamSeconds: 40, mediaSeconds: 30,
-            baseline: [1: baseline1, 2: baseline2, 3: baseline3], stream: [1: stream1, 2: stream2, 3: stream3])
+            baselineWindows: [CPUSplit.Window(seconds: 10, hosts: [1: baseline1, 2: baseline2, 3: baseline3])],
+            streamWindow: CPUSplit.Window(seconds: 40, hosts: [1: stream1, 2: stream2, 3: stream3]), mediaSeconds: 30)
     }
 
     private func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-9 }
@@ -73,10 +73,35 @@ struct CPUSplitTests {
     @Test("without a baseline window nothing counts as idle")
     func emptyBaseline() {
         var parts = split()
-        parts.baselineSeconds = 0
+        parts.baselineWindows = []
         #expect(parts.daemonsIdle == 0)
         #expect(close(parts.transport, 3.3))
         #expect(parts.restIdle == 0)
+    }
+
+    @Test("a baseline in two windows adds up to one over both: its rates are over their seconds together")
+    func twoBaselineWindows() {
+        let one = split()
+        var two = one
+        let first = CPUSplit.Host(cgroup: 0.1, daemons: ["b1-1": 0.05], avahi: 0.02, dbus: 0.01)
+        let second = CPUSplit.Host(cgroup: 0.15, daemons: ["b1-1": 0.15], avahi: 0.03, dbus: nil)
+        var rest = one.baselineWindows[0].hosts
+        rest[1] = nil
+        two.baselineWindows = [
+            CPUSplit.Window(seconds: 4, hosts: rest.mapValues { _ in CPUSplit.Host() }.merging([1: first]) { $1 }),
+            CPUSplit.Window(seconds: 6, hosts: rest.merging([1: second]) { $1 }),
+        ]
+        #expect(two.baselineSeconds == 10)
+        #expect(close(two.baseline[1]!.cgroup, 0.25))
+        #expect(close(two.baseline[1]!.daemons["b1-1"]!, 0.2))
+        #expect(close(two.baseline[1]!.avahi!, 0.05))
+        #expect(two.baseline[1]!.dbus == nil)
+        #expect(close(two.daemonsIdle, one.daemonsIdle))
+        #expect(close(two.restIdle, one.restIdle))
+        // Each window's own rates: the daemons at 0.05 / 4 and (0.15 + 0.3 + 0.1) / 6 cores.
+        #expect(close(two.baselineWindows[0].daemonCores, 0.0125))
+        #expect(close(two.baselineWindows[1].daemonCores, 0.55 / 6))
+        #expect(close(two.baselineWindows[1].avahiCores, (0.03 + 0.04) / 6))
     }
 
     @Test("a daemon's children are told apart by their command lines")

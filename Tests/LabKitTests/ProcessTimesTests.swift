@@ -16,8 +16,14 @@ import Testing
         #expect(times == ProcessTimes(ownSeconds: 0.1, reapedChildrenSeconds: 0.01))
     }
 
-    @Test func zombiesAndMalformedLinesAreNone() {
-        #expect(ProcessTimes(statLine: "77 (node) Z 1 77 77 0 -1 0 0 0 0 0 7 3 0 1 20 0 1 0 5 0 0 0", ticksPerSecond: 100) == nil)
+    @Test func zombiesKeepTheirTimes() throws {
+        let zombie = try #require(ProcessTimes(statLine: "77 (node) Z 1 77 77 0 -1 0 0 0 0 0 7 3 0 1 20 0 1 0 5 0 0 0", ticksPerSecond: 100))
+        #expect(zombie == ProcessTimes(ownSeconds: 0.1, reapedChildrenSeconds: 0.01, isZombie: true))
+        let running = try #require(ProcessTimes(statLine: "77 (node) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 1 20 0 1 0 5 0 0 0", ticksPerSecond: 100))
+        #expect(!running.isZombie)
+    }
+
+    @Test func malformedLinesAreNone() {
         #expect(ProcessTimes(statLine: "77 (node) S 1 77", ticksPerSecond: 100) == nil)
         #expect(ProcessTimes(statLine: "no parenthesis", ticksPerSecond: 100) == nil)
         #expect(ProcessTimes(statLine: "77 (node) S 1 77 77 0 -1 0 0 0 0 0 x 3 0 1 20", ticksPerSecond: 100) == nil)

@@ -32,6 +32,8 @@ extension CPUSplit {
         if !gone.isEmpty {
             lines.append("    (a daemon gone before the end counts to the last look at it, its idle rate until then: " + gone.sorted().joined(separator: ", ") + ")")
         }
+        let halves = baselineWindows.map { String(format: "%.1f s: the daemons %.4f, avahi-daemon %.5f, the cgroups %.4f", $0.seconds, $0.daemonCores, $0.avahiCores, $0.cgroupCores) }
+        lines.append("    idle baseline, cores in each part of it (a drift between them is the fleet still settling): " + halves.joined(separator: "; "))
         let goalRatio = reference > 0 ? perMediaSecond(goal) / reference : 0
         lines.append(String(format: "  goal figure, decode + demux + transport + the requester's CLI: %.4f CPU s per media s, %.3fx ffmpeg (goal <= 1.10x: %@)",
                             perMediaSecond(goal), goalRatio, goalRatio <= 1.10 ? "met" : "not met"))

@@ -42,16 +42,49 @@ struct CPUSplit: Equatable {
         var rest: Double { cgroup - measuredInCgroup }
     }
 
-    /// Wall seconds of the idle baseline.
-    var baselineSeconds: Double
-    /// Wall seconds of the stream's window.
-    var streamSeconds: Double
+    /// One window: its wall seconds and what each host (keyed by its index) used.
+    struct Window: Equatable {
+        var seconds: Double
+        var hosts: [Int: Host]
+
+        /// The daemons' own CPU per wall second, in cores, every host.
+        var daemonCores: Double { rate(hosts.values.reduce(0) { $0 + $1.daemons.values.reduce(0, +) }) }
+        /// avahi-daemon's per wall second, in cores, every host.
+        var avahiCores: Double { rate(hosts.values.reduce(0) { $0 + ($1.avahi ?? 0) }) }
+        /// The hosts' cgroups' per wall second, in cores.
+        var cgroupCores: Double { rate(hosts.values.reduce(0) { $0 + $1.cgroup }) }
+
+        private func rate(_ cpu: Double) -> Double { seconds > 0 ? cpu / seconds : 0 }
+    }
+
+    /// The idle baseline, in consecutive windows (the benchmark takes two halves, so that a
+    /// baseline still settling after the fleet's start shows as a drift between them).
+    var baselineWindows: [Window]
+    /// The stream's window.
+    var streamWindow: Window
     /// Media seconds the stream carried.
     var mediaSeconds: Double
-    /// Per host (keyed by its index): the idle baseline.
-    var baseline: [Int: Host]
+
+    /// Wall seconds of the idle baseline, its windows together.
+    var baselineSeconds: Double { baselineWindows.reduce(0) { $0 + $1.seconds } }
+    /// Wall seconds of the stream's window.
+    var streamSeconds: Double { streamWindow.seconds }
     /// Per host: the stream.
-    var stream: [Int: Host]
+    var stream: [Int: Host] { streamWindow.hosts }
+
+    /// Per host: the idle baseline, its windows added up (a pid known in one window and not
+    /// in another counts as unknown).
+    var baseline: [Int: Host] {
+        baselineWindows.dropFirst().reduce(baselineWindows.first?.hosts ?? [:]) { sum, window in
+            sum.merging(window.hosts) { a, b in
+                Host(
+                    cgroup: a.cgroup + b.cgroup, daemons: a.daemons.merging(b.daemons, uniquingKeysWith: +),
+                    demuxWorkers: a.demuxWorkers + b.demuxWorkers, decodeWorkers: a.decodeWorkers + b.decodeWorkers,
+                    otherChildren: a.otherChildren + b.otherChildren, requester: a.requester + b.requester,
+                    avahi: a.avahi.flatMap { x in b.avahi.map { x + $0 } }, dbus: a.dbus.flatMap { x in b.dbus.map { x + $0 } })
+            }
+        }
+    }
 
     /// A baseline figure's rate (per wall second) times the stream's `seconds`.
     private func idle(_ cpu: Double, over seconds: Double) -> Double {

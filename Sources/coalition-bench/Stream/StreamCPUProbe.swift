@@ -28,8 +28,9 @@ enum DaemonChildKind: Hashable {
 /// benchmark), then ``finish()``. A daemon's children's CPU is (reaped + live) at the end minus
 /// the same at the start, so a worker that exits inside the window counts in full once its
 /// daemon reaps it. A process gone before the end counts to the last look at it, and a daemon
-/// gone lives, for its idle rate, until then. Process times are `/proc/PID/stat`'s, at
-/// clock-tick resolution (10 ms); the cgroups' are to the nanosecond.
+/// gone lives, for its idle rate, until then. The fleet's processes' times are `/proc/PID/stat`'s,
+/// at clock-tick resolution (10 ms; they keep exited threads' time); avahi-daemon's, dbus-daemon's
+/// and the cgroups' are to the nanosecond.
 struct StreamCPUProbe {
     /// A daemon of the fleet.
     struct Daemon {
@@ -98,7 +99,11 @@ struct StreamCPUProbe {
             if let reading = Self.read(daemon: daemon.pid, kinds: &followed.kinds) { followed.latest = reading }
             followedDaemons[daemon.name] = followed
         }
-        if let requester, let times = ProcessStatistics(pid: requester.pid).times() {
+        // A zombie (exited, not yet reaped) holds its final times; a pid that runs something
+        // else is not the requester's any more.
+        if let requester, let times = ProcessStatistics(pid: requester.pid).times(),
+            times.isZombie || ProcessStatistics(pid: requester.pid).commandLine().contains("request")
+        {
             requesterLatest = max(requesterLatest, times.ownSeconds)
         }
         avahi = avahi.mapValues { ($0.pid, Self.advance($0.followed, pid: $0.pid)) }
@@ -135,17 +140,20 @@ struct StreamCPUProbe {
         return ((end - start) / .seconds(1), hosts)
     }
 
-    /// A daemon's own CPU and its children's (reaped, and live with theirs), noting the live
-    /// children's kinds; nil when it is gone.
+    /// A daemon's own CPU and its children's (reaped, and not yet reaped with theirs: zombies
+    /// too, whose time is not yet in the reaped), noting the children's kinds; nil when it is
+    /// gone (or a zombie).
     private static func read(daemon pid: pid_t, kinds: inout Set<DaemonChildKind>) -> Reading? {
         let process = ProcessStatistics(pid: pid)
         let at = ContinuousClock.now
-        guard let times = process.times() else { return nil }
+        // A pid that runs something else (reused after the daemon was killed) is not the daemon.
+        guard let times = process.times(), !times.isZombie, process.commandLine().contains("join") else { return nil }
         var live = 0.0
         for child in process.children() {
             let statistics = ProcessStatistics(pid: child)
             guard let childTimes = statistics.times() else { continue }
-            kinds.insert(DaemonChildKind(commandLine: statistics.commandLine()))
+            // A zombie's command line is empty: its kind was seen while it ran.
+            if !childTimes.isZombie { kinds.insert(DaemonChildKind(commandLine: statistics.commandLine())) }
             live += childTimes.ownSeconds + childTimes.reapedChildrenSeconds
         }
         return Reading(own: times.ownSeconds, children: times.reapedChildrenSeconds + live, at: at)
@@ -156,16 +164,25 @@ struct StreamCPUProbe {
         ProcessStatistics(pid: pid).commandLine().first.map { URL(fileURLWithPath: $0).lastPathComponent == program } ?? false
     }
 
-    /// Starts following a process that is not a daemon of the fleet (its own CPU only).
+    /// Starts following a process that is not a daemon of the fleet: its own CPU only, to the
+    /// nanosecond (avahi-daemon and dbus-daemon run one thread each, which ``ProcessStatistics/cpuSeconds()``
+    /// reads exactly, where a clock tick would be most of what they use in a window).
     private static func follow(_ pid: pid_t) -> Followed {
-        let reading = ProcessStatistics(pid: pid).times().map { Reading(own: $0.ownSeconds, children: 0, at: .now) }
+        let reading = single(pid)
         return Followed(start: reading, latest: reading)
     }
 
     private static func advance(_ followed: Followed, pid: pid_t) -> Followed {
         var followed = followed
-        if let times = ProcessStatistics(pid: pid).times() { followed.latest = Reading(own: times.ownSeconds, children: 0, at: .now) }
+        if let reading = single(pid) { followed.latest = reading }
         return followed
+    }
+
+    /// A process's own CPU from its live threads; nil when it is gone or a zombie.
+    private static func single(_ pid: pid_t) -> Reading? {
+        let process = ProcessStatistics(pid: pid)
+        guard let times = process.times(), !times.isZombie else { return nil }
+        return Reading(own: process.cpuSeconds(), children: 0, at: .now)
     }
 
     private static func ownDelta(_ followed: Followed) -> Double? {

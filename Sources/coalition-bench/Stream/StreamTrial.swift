@@ -83,15 +83,19 @@ struct StreamTrial {
         let daemons = fleet.nodes.map { StreamCPUProbe.Daemon(name: $0.name, host: $0.host, pid: $0.pid) }
         var work: [String: HeldServiceWorkRecord] = [:]
 
-        // The idle baseline: the same fleet and the same status polls, no stream.
-        var baselineProbe = StreamCPUProbe(lab: lab, daemons: daemons)
-        let baselineStart = Date()
-        while Date().timeIntervalSince(baselineStart) < baselineSeconds {
-            try await Task.sleep(for: .milliseconds(500))
-            _ = poll(fleet, work: &work)
-            baselineProbe.observe()
+        // The idle baseline: the same fleet and the same status polls, no stream, in two halves.
+        var baseline: [CPUSplit.Window] = []
+        for _ in 0..<2 {
+            var baselineProbe = StreamCPUProbe(lab: lab, daemons: daemons)
+            let baselineStart = Date()
+            while Date().timeIntervalSince(baselineStart) < baselineSeconds / 2 {
+                try await Task.sleep(for: .milliseconds(500))
+                _ = poll(fleet, work: &work)
+                baselineProbe.observe()
+            }
+            let half = baselineProbe.finish()
+            baseline.append(CPUSplit.Window(seconds: half.seconds, hosts: half.hosts))
         }
-        let baseline = baselineProbe.finish()
         work = [:]
 
         let out = "\(lab.directory)/out"
@@ -130,8 +134,8 @@ struct StreamTrial {
             report: report, exitStatus: process.terminationStatus, totalCPUSeconds: Self.cpuSeconds(of: lab), work: work,
             recoverySeconds: recovery, killedAt: killedAt,
             split: CPUSplit(
-                baselineSeconds: baseline.seconds, streamSeconds: streamed.seconds, mediaSeconds: mediaSeconds,
-                baseline: baseline.hosts, stream: streamed.hosts))
+                baselineWindows: baseline, streamWindow: CPUSplit.Window(seconds: streamed.seconds, hosts: streamed.hosts),
+                mediaSeconds: mediaSeconds))
     }
 
     /// Asks every member's daemon for its status, noting the work each holds; returns the hosts
