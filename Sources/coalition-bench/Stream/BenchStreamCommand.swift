@@ -18,8 +18,8 @@ struct BenchStreamCommand: AsyncParsableCommand {
             B-frames, a keyframe every --gop seconds, made with the ffmpeg CLI): the coalition; \
             the coalition with one member's daemon SIGKILLed --kill-at seconds in; and one board \
             under the same quota decoding alone (ffmpeg, at the media's pace). Each coalition run \
-            first measures an idle baseline (--baseline-seconds, the fleet up and everyone listed, \
-            no stream), then splits the stream's CPU, per media second and against ffmpeg: the \
+            first measures an idle baseline (--baseline-seconds in two halves, after \
+            --settle-seconds: the fleet up and everyone listed, no stream), then splits the stream's CPU, per media second and against ffmpeg: the \
             decode workers, the demux worker, the transport (the daemons above their idle rate), \
             the requester's `node request`, the daemons' idle cost (membership), avahi-daemon and \
             dbus-daemon, and the rest of the hosts' cgroups; then the goal figure (decode + demux + \
@@ -46,6 +46,9 @@ struct BenchStreamCommand: AsyncParsableCommand {
     @Option(help: "Seconds of the idle baseline before each coalition run's request (the fleet up, everyone listed, no stream).")
     var baselineSeconds: Double = 15
 
+    @Option(help: "Seconds the fleet runs once everyone is listed before the idle baseline starts (its start settling).")
+    var settleSeconds: Double = 10
+
     @Flag(inversion: .prefixedNo, help: "Run the coalition again with a member's daemon SIGKILLed --kill-at seconds in.")
     var killRun = true
 
@@ -61,6 +64,7 @@ struct BenchStreamCommand: AsyncParsableCommand {
         guard (10...600).contains(seconds) else { throw ValidationError("--seconds must be in 10...600") }
         guard !killRun || (killAt > 2 && killAt < Double(seconds) - 2) else { throw ValidationError("--kill-at must be inside the stream") }
         guard (5...600).contains(baselineSeconds) else { throw ValidationError("--baseline-seconds must be in 5...600") }
+        guard (0...600).contains(settleSeconds) else { throw ValidationError("--settle-seconds must be in 0...600") }
     }
 
     func run() async throws {
@@ -75,7 +79,8 @@ struct BenchStreamCommand: AsyncParsableCommand {
                    reference.cpuPerMediaSecond, 1 / reference.cpuPerMediaSecond))
 
         func trial(_ name: String) -> StreamTrial {
-            StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: name, mediaSeconds: Double(seconds), baselineSeconds: baselineSeconds)
+            StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: name, mediaSeconds: Double(seconds), baselineSeconds: baselineSeconds,
+                settleSeconds: settleSeconds)
         }
         let plain = try await trial("bench-stream").run(kill: nil)
         plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: reference, seconds: Double(seconds))

@@ -130,7 +130,7 @@ struct StreamCPUProbe {
                 hosts[daemon.host, default: CPUSplit.Host()].daemonLifetimes[daemon.name] = (last.at - start) / .seconds(1)
             }
             let children = last.children - first.children
-            switch followed.kinds.count == 1 ? followed.kinds.first! : .other {
+            switch followed.kinds.count == 1 ? followed.kinds.first ?? .other : .other {
             case .demux: hosts[daemon.host, default: CPUSplit.Host()].demuxWorkers += children
             case .decode: hosts[daemon.host, default: CPUSplit.Host()].decodeWorkers += children
             case .other: hosts[daemon.host, default: CPUSplit.Host()].otherChildren += children

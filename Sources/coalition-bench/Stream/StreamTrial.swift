@@ -16,6 +16,8 @@ struct StreamTrial {
     var mediaSeconds: Double
     /// Seconds of the idle baseline measured before the request (the fleet up, everyone listed).
     var baselineSeconds: Double
+    /// Seconds the fleet runs, listed and polled as in the baseline, before the baseline starts.
+    var settleSeconds: Double
 
     /// What a run measured.
     struct Outcome {
@@ -83,6 +85,13 @@ struct StreamTrial {
         let daemons = fleet.nodes.map { StreamCPUProbe.Daemon(name: $0.name, host: $0.host, pid: $0.pid) }
         var work: [String: HeldServiceWorkRecord] = [:]
 
+        // Settling first: the daemons and avahi-daemon still work off their start once everyone
+        // is listed (a first short run's baseline fell by a fifth between its halves).
+        let settleStart = Date()
+        while Date().timeIntervalSince(settleStart) < settleSeconds {
+            try await Task.sleep(for: .milliseconds(500))
+            _ = poll(fleet, work: &work)
+        }
         // The idle baseline: the same fleet and the same status polls, no stream, in two halves.
         var baseline: [CPUSplit.Window] = []
         for _ in 0..<2 {
