@@ -19,8 +19,8 @@ struct BenchStreamCommand: AsyncParsableCommand {
             the coalition with one member's daemon SIGKILLed --kill-at seconds in; and one board \
             under the same quota decoding alone (ffmpeg, at the media's pace). Each coalition run \
             first measures an idle baseline (--baseline-seconds in two halves, after \
-            --settle-seconds: the fleet up and everyone listed, no stream), then splits the stream's CPU, per media second and against ffmpeg: the \
-            decode workers, the demux worker, the transport (the daemons above their idle rate), \
+            --settle-seconds: the fleet up and everyone listed, no stream), then splits the \
+            stream's CPU, per media second and against ffmpeg: the decode workers, the demux worker, the transport (the daemons above their idle rate), \
             the requester's `node request`, the daemons' idle cost (membership), avahi-daemon and \
             dbus-daemon, and the rest of the hosts' cgroups; then the goal figure (decode + demux + \
             transport + the requester's CLI against ffmpeg, goal <= 1.10x). The figures of the README:
@@ -79,8 +79,9 @@ struct BenchStreamCommand: AsyncParsableCommand {
                    reference.cpuPerMediaSecond, 1 / reference.cpuPerMediaSecond))
 
         func trial(_ name: String) -> StreamTrial {
-            StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: name, mediaSeconds: Double(seconds), baselineSeconds: baselineSeconds,
-                settleSeconds: settleSeconds)
+            StreamTrial(
+                members: members, quota: quota, binary: binary, clip: clip, name: name, mediaSeconds: Double(seconds),
+                baselineSeconds: baselineSeconds, settleSeconds: settleSeconds)
         }
         let plain = try await trial("bench-stream").run(kill: nil)
         plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: reference, seconds: Double(seconds))
