@@ -1,3 +1,5 @@
+import Foundation
+
 /// One host of a running lab, as `lab info` describes it.
 public struct LabHost: Sendable {
     /// 1-based.
@@ -19,6 +21,12 @@ public struct LabHost: Sendable {
     public let bridgePort: String
     /// The namespace the bridge lives in (the same for every host).
     public let bridgeNamespace: String
+    /// The pid of the host's avahi-daemon when the lab came up, as the lab recorded it; nil when
+    /// it did not say. (`lab avahi-stop`/`avahi-start` change it; this stays the first one.)
+    public let avahiPID: pid_t?
+    /// The pid of the host's dbus-daemon (its private system bus), as the lab recorded it; nil
+    /// when it did not say.
+    public let dbusPID: pid_t?
 
     /// Reads the `key=value` lines of `lab info I`; nil when one of the fields is missing.
     init?(index: Int, info: String) {
@@ -33,5 +41,7 @@ public struct LabHost: Sendable {
         self.index = index
         (namespace, interface, address, bus) = (values[0], values[1], values[2], values[3])
         (directory, avahiLog, bridgePort, bridgeNamespace) = (values[4], values[5], values[6], values[7])
+        avahiPID = fields["avahi_pid"].flatMap { pid_t($0) }
+        dbusPID = fields["dbus_pid"].flatMap { pid_t($0) }
     }
 }

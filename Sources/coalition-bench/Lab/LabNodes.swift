@@ -14,6 +14,10 @@ struct LabNodes {
         var slot: Int
         var socket: String
         var address: String
+        /// Its daemon's pid (the lab keeps the pid through its exec into `node join`).
+        var pid: pid_t
+        /// Its name (`--name`), `b<host>-<slot>`.
+        var name: String { "b\(host)-\(slot)" }
     }
 
     let lab: Lab
@@ -30,9 +34,9 @@ struct LabNodes {
         for index in 0..<count {
             let host = 1 + index % lab.count, slot = 1 + index / lab.count
             let directory = lab.host(host).directory
-            let node = Node(host: host, slot: slot, socket: "\(directory)/node-\(slot).sock", address: lab.address(host: host))
-            try lab.spawn(host: host, logFile: "\(directory)/node-\(slot).log", [
-                binary, "join", "--name", "b\(host)-\(slot)", "--bind", node.address,
+            var node = Node(host: host, slot: slot, socket: "\(directory)/node-\(slot).sock", address: lab.address(host: host), pid: 0)
+            node.pid = try lab.spawn(host: host, logFile: "\(directory)/node-\(slot).log", [
+                binary, "join", "--name", node.name, "--bind", node.address,
                 "--heartbeat-port", "\(7000 + 2 * slot)", "--query-port", "\(7001 + 2 * slot)",
                 "--control-socket", node.socket, "--state-dir", "\(directory)/state-\(slot)", "--profile", profile,
                 "--emulate-idle-cores", "\(idleCores(node))", "--key-file", lab.keyFile, "--log-level", "warning",

@@ -12,12 +12,18 @@ import Profiler
 struct BenchStreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
-        abstract: "A live HD stream on boards under CPU quotas: frames on time, a member killed, one board alone, overhead against ffmpeg.",
+        abstract: "A live HD stream on boards under CPU quotas: frames on time, a member killed, one board alone, its CPU split against ffmpeg.",
         discussion: """
             Needs root and the lab (scripts/lab). Three runs on the same clip (720p24 H.264 with \
             B-frames, a keyframe every --gop seconds, made with the ffmpeg CLI): the coalition; \
             the coalition with one member's daemon SIGKILLed --kill-at seconds in; and one board \
-            under the same quota decoding alone (ffmpeg, at the media's pace). The figures of the README:
+            under the same quota decoding alone (ffmpeg, at the media's pace). Each coalition run \
+            first measures an idle baseline (--baseline-seconds in two halves, after \
+            --settle-seconds: the fleet up and everyone listed, no stream), then splits the \
+            stream's CPU, per media second and against ffmpeg: the decode workers, the demux worker, the transport (the daemons above their idle rate), \
+            the requester's `node request`, the daemons' idle cost (membership), avahi-daemon and \
+            dbus-daemon, and the rest of the hosts' cgroups; then the goal figure (decode + demux + \
+            transport + the requester's CLI against ffmpeg, goal <= 1.10x). The figures of the README:
               swift build -c release && sudo .build/release/coalition-bench stream
             """
     )
@@ -37,6 +43,18 @@ struct BenchStreamCommand: AsyncParsableCommand {
     @Option(help: "Seconds between keyframes of the clip (units are cut at keyframes).")
     var gop: Double = 0.5
 
+    @Option(help: "Seconds of the idle baseline before each coalition run's request (the fleet up, everyone listed, no stream).")
+    var baselineSeconds: Double = 15
+
+    @Option(help: "Seconds the fleet runs once everyone is listed before the idle baseline starts (its start settling).")
+    var settleSeconds: Double = 10
+
+    @Flag(inversion: .prefixedNo, help: "Run the coalition again with a member's daemon SIGKILLed --kill-at seconds in.")
+    var killRun = true
+
+    @Flag(inversion: .prefixedNo, help: "Run one board alone under the quota (ffmpeg).")
+    var aloneRun = true
+
     @Option(name: .customLong("node-binary"), help: ArgumentHelp("The `node` run on the lab hosts. Default: the one beside this binary.", valueName: "path"))
     var nodeBinary: String?
 
@@ -44,7 +62,9 @@ struct BenchStreamCommand: AsyncParsableCommand {
         guard (2...20).contains(members) else { throw ValidationError("--members must be in 2...20") }
         guard quota > 0.01 && quota <= 4 else { throw ValidationError("--quota must be in 0.01...4 cores") }
         guard (10...600).contains(seconds) else { throw ValidationError("--seconds must be in 10...600") }
-        guard killAt > 2 && killAt < Double(seconds) - 2 else { throw ValidationError("--kill-at must be inside the stream") }
+        guard !killRun || (killAt > 2 && killAt < Double(seconds) - 2) else { throw ValidationError("--kill-at must be inside the stream") }
+        guard (5...600).contains(baselineSeconds) else { throw ValidationError("--baseline-seconds must be in 5...600") }
+        guard (0...600).contains(settleSeconds) else { throw ValidationError("--settle-seconds must be in 0...600") }
     }
 
     func run() async throws {
@@ -58,17 +78,28 @@ struct BenchStreamCommand: AsyncParsableCommand {
         say(String(format: "ffmpeg -threads 1 decode + framemd5: %.3f CPU s per media s (the stream's measured demand); %.2f x real time on one core",
                    reference.cpuPerMediaSecond, 1 / reference.cpuPerMediaSecond))
 
-        let plain = try await StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: "bench-stream").run(kill: nil)
+        func trial(_ name: String) -> StreamTrial {
+            StreamTrial(
+                members: members, quota: quota, binary: binary, clip: clip, name: name, mediaSeconds: Double(seconds),
+                baselineSeconds: baselineSeconds, settleSeconds: settleSeconds)
+        }
+        let plain = try await trial("bench-stream").run(kill: nil)
         plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: reference, seconds: Double(seconds))
-        let killed = try await StreamTrial(members: members, quota: quota, binary: binary, clip: clip, name: "bench-stream-kill").run(kill: killAt)
-        killed.print(title: "coalition, a member SIGKILLed \(killAt) s in", reference: reference, seconds: Double(seconds))
+        var killed: StreamTrial.Outcome?
+        if killRun {
+            let outcome = try await trial("bench-stream-kill").run(kill: killAt)
+            outcome.print(title: "coalition, a member SIGKILLed \(killAt) s in", reference: reference, seconds: Double(seconds))
+            killed = outcome
+        }
+        guard aloneRun else { return }
 
         let alone = try BoardAlone.measure(quota: quota, clip: clip, ffmpeg: ffmpeg, binary: binary, mediaSeconds: Double(seconds), latency: 2)
         say(String(format: "one board alone at %.2f cores: decodes at %.2f x real time; live with 2 s latency, %d of %d frames late (%.1f%%)",
                    quota, alone.speed, alone.lateFrames, alone.frames, 100 * Double(alone.lateFrames) / Double(max(1, alone.frames))))
-        say(String(format: "  ffmpeg under the quota: %.3f CPU s per media s (%.2fx its unthrottled %.3f): the cost of running in throttled slices; members' decode beside it: %.2fx and %.2fx",
+        let beside = ([plain] + (killed.map { [$0] } ?? [])).map { String(format: "%.2fx", $0.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond) }
+        say(String(format: "  ffmpeg under the quota: %.3f CPU s per media s (%.2fx its unthrottled %.3f): the cost of running in throttled slices; members' decode beside it: %@",
                    alone.cpuPerMediaSecond, alone.cpuPerMediaSecond / reference.cpuPerMediaSecond, reference.cpuPerMediaSecond,
-                   plain.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond, killed.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond))
+                   beside.joined(separator: " and ")))
     }
 }
 

@@ -12,12 +12,20 @@ struct StreamTrial {
     var binary: String
     var clip: String
     var name: String
+    /// Media seconds of the clip.
+    var mediaSeconds: Double
+    /// Seconds of the idle baseline measured before the request (the fleet up, everyone listed).
+    var baselineSeconds: Double
+    /// Seconds the fleet runs, listed and polled as in the baseline, before the baseline starts.
+    var settleSeconds: Double
 
     /// What a run measured.
     struct Outcome {
         var report: StreamReport
         var exitStatus: Int32
-        /// CPU seconds of every process of every host (daemons, demux and decode workers).
+        /// CPU seconds of every process of every host's cgroup (daemons, demux and decode
+        /// workers, the requester's CLI) since the lab came up: the fleet's start and its wait
+        /// to be listed count too. The hosts' avahi-daemon and dbus-daemon do not.
         var totalCPUSeconds: Double
         /// Per member: the last work record its daemon showed for the stream's service.
         var work: [String: HeldServiceWorkRecord]
@@ -25,6 +33,8 @@ struct StreamTrial {
         /// when nothing was late).
         var recoverySeconds: Double?
         var killedAt: Double?
+        /// Where the CPU went in the stream's window, against the idle baseline.
+        var split: CPUSplit
 
         /// CPU seconds the members' decode workers reported per media second they decoded.
         var memberDecodeCPUPerMediaSecond: Double {
@@ -46,6 +56,7 @@ struct StreamTrial {
             say(String(format: "  decode CPU %.3f s per media s at the members (%.2fx ffmpeg unthrottled); everything, every host: %.3f s per media s (%.2fx ffmpeg)",
                        measured, measured / reference.cpuPerMediaSecond,
                        totalCPUSeconds / seconds, totalCPUSeconds / seconds / reference.cpuPerMediaSecond))
+            split.lines(reference: reference.cpuPerMediaSecond, decodeReported: report.members.reduce(0.0) { $0 + $1.cpuSeconds }).forEach(say)
             if let killedAt {
                 let spells = report.lateSpells.map { String(format: "%d frames from %.1f s", $0.frames, $0.firstLateDue) }
                 say(String(format: "  killed at %.1f s: back on schedule %@; late spells: %@", killedAt,
@@ -71,30 +82,54 @@ struct StreamTrial {
         let fleet = try LabNodes(in: lab, count: members + 1, binary: binary) { $0.host == 1 ? 0 : quota }
         let requester = fleet.nodes[0]
         if !(try await fleet.waitUntilEveryoneIsListed(by: requester, within: 30)) { say("not every board listed after 30 s") }
+        let daemons = fleet.nodes.map { StreamCPUProbe.Daemon(name: $0.name, host: $0.host, pid: $0.pid) }
+        var work: [String: HeldServiceWorkRecord] = [:]
+
+        // Settling first: the daemons and avahi-daemon still work off their start once everyone
+        // is listed (a first short run's baseline fell by a fifth between its halves).
+        let settleStart = Date()
+        while Date().timeIntervalSince(settleStart) < settleSeconds {
+            try await Task.sleep(for: .milliseconds(500))
+            _ = poll(fleet, work: &work)
+        }
+        // The idle baseline: the same fleet and the same status polls, no stream, in two halves.
+        var baseline: [CPUSplit.Window] = []
+        for _ in 0..<2 {
+            var baselineProbe = StreamCPUProbe(lab: lab, daemons: daemons)
+            let baselineStart = Date()
+            while Date().timeIntervalSince(baselineStart) < baselineSeconds / 2 {
+                try await Task.sleep(for: .milliseconds(500))
+                _ = poll(fleet, work: &work)
+                baselineProbe.observe()
+            }
+            let half = baselineProbe.finish()
+            baseline.append(CPUSplit.Window(seconds: half.seconds, hosts: half.hosts))
+        }
+        work = [:]
+
         let out = "\(lab.directory)/out"
         let process = lab.process(host: 1, [binary, "request", "--input", clip, "--output", out, "--unit-seconds", "0.5", "--control-socket", requester.socket])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        var probe = StreamCPUProbe(lab: lab, daemons: daemons)
         let start = Date()
         try process.run()
-        var work: [String: HeldServiceWorkRecord] = [:]
-        /// The hosts whose daemons decode the stream now (they hold work for it).
-        var decoding: [Int] = []
+        probe.follow(requester: process.processIdentifier, host: requester.host)
         var killedAt: Double?
+        /// Where the CPU went in the stream's window, against the idle baseline.
+        var split: CPUSplit
         while process.isRunning {
             try await Task.sleep(for: .milliseconds(500))
-            decoding = []
-            for node in fleet.nodes.dropFirst() {
-                guard let status = fleet.status(node), let held = status.services?.work?.services.first else { continue }
-                work[status.status.node.id] = held
-                decoding.append(node.host)
-            }
+            /// The hosts whose daemons decode the stream now (they hold work for it).
+            let decoding = poll(fleet, work: &work)
+            probe.observe()
             // A member is killed, not a board the formation left spare.
             if let kill, killedAt == nil, Date().timeIntervalSince(start) >= kill, let victim = decoding.first {
                 try lab.kill(host: victim)
                 killedAt = Date().timeIntervalSince(start)
             }
         }
+        let streamed = probe.finish()
         let report = try JSONDecoder().decode(StreamReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json")))
         let recovery = killedAt.flatMap { killed in
             // Spell times count from the stream's start, a fraction of a second after the
@@ -106,15 +141,25 @@ struct StreamTrial {
         }
         return Outcome(
             report: report, exitStatus: process.terminationStatus, totalCPUSeconds: Self.cpuSeconds(of: lab), work: work,
-            recoverySeconds: recovery, killedAt: killedAt)
+            recoverySeconds: recovery, killedAt: killedAt,
+            split: CPUSplit(
+                baselineWindows: baseline, streamWindow: CPUSplit.Window(seconds: streamed.seconds, hosts: streamed.hosts),
+                mediaSeconds: mediaSeconds))
     }
 
-    /// CPU seconds used by every host's processes, from the lab's per-host cpuacct cgroups.
-    static func cpuSeconds(of lab: Lab) -> Double {
-        let lines = ((try? String(contentsOfFile: "\(lab.directory)/cgroups", encoding: .utf8)) ?? "").split(separator: "\n")
-        return lines.filter { $0.contains("cpuacct") && $0.split(separator: "/").last?.hasPrefix("h") == true }.reduce(0.0) { sum, path in
-            let text = (try? String(contentsOfFile: "\(path)/cpuacct.usage", encoding: .utf8)) ?? "0"
-            return sum + (Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) / 1e9
+    /// Asks every member's daemon for its status, noting the work each holds; returns the hosts
+    /// whose daemons hold work for the stream (those decoding it now).
+    private func poll(_ fleet: LabNodes, work: inout [String: HeldServiceWorkRecord]) -> [Int] {
+        var decoding: [Int] = []
+        for node in fleet.nodes.dropFirst() {
+            guard let status = fleet.status(node), let held = status.services?.work?.services.first else { continue }
+            work[status.status.node.id] = held
+            decoding.append(node.host)
         }
+        return decoding
     }
+
+    /// CPU seconds used by every host's processes since the lab came up (the fleet's start and
+    /// its wait to be listed too), from the lab's per-host cgroups.
+    static func cpuSeconds(of lab: Lab) -> Double { lab.hostCPUSeconds().values.reduce(0, +) }
 }
