@@ -73,10 +73,22 @@ struct BenchStreamCommand: AsyncParsableCommand {
         let ffmpeg = Executables.find("ffmpeg") ?? "/usr/bin/ffmpeg"
         let clip = try StreamBenchClip.make(ffmpeg: ffmpeg, seconds: seconds, gop: gop)
 
-        // The anchor: the ffmpeg CLI doing the same work (decode and hash every frame), one thread.
-        let reference = try FFmpegReference.measure(ffmpeg: ffmpeg, clip: clip, mediaSeconds: Double(seconds))
+        // The anchor: the ffmpeg CLI doing the same work (decode and hash every frame), one
+        // thread, measured right before and right after each run: this shared VM's speed moves
+        // by a fifth within minutes, so an anchor taken once at the start does not hold for a
+        // run ten minutes later. Each run is set against the mean of its two.
+        var before = try FFmpegReference.measure(ffmpeg: ffmpeg, clip: clip, mediaSeconds: Double(seconds))
         say(String(format: "ffmpeg -threads 1 decode + framemd5: %.3f CPU s per media s (the stream's measured demand); %.2f x real time on one core",
-                   reference.cpuPerMediaSecond, 1 / reference.cpuPerMediaSecond))
+                   before.cpuPerMediaSecond, 1 / before.cpuPerMediaSecond))
+        func bracket() throws -> FFmpegReference {
+            let after = try FFmpegReference.measure(ffmpeg: ffmpeg, clip: clip, mediaSeconds: Double(seconds))
+            let mean = FFmpegReference(cpuPerMediaSecond: (before.cpuPerMediaSecond + after.cpuPerMediaSecond) / 2)
+            say(String(format: "  the anchor around this run: ffmpeg %.3f before, %.3f after (%+.1f%%): against %.3f",
+                       before.cpuPerMediaSecond, after.cpuPerMediaSecond, 100 * (after.cpuPerMediaSecond / before.cpuPerMediaSecond - 1),
+                       mean.cpuPerMediaSecond))
+            before = after
+            return mean
+        }
 
         func trial(_ name: String) -> StreamTrial {
             StreamTrial(
@@ -84,11 +96,11 @@ struct BenchStreamCommand: AsyncParsableCommand {
                 baselineSeconds: baselineSeconds, settleSeconds: settleSeconds)
         }
         let plain = try await trial("bench-stream").run(kill: nil)
-        plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: reference, seconds: Double(seconds))
+        plain.print(title: "coalition, \(members) boards at \(quota) cores", reference: try bracket(), seconds: Double(seconds))
         var killed: StreamTrial.Outcome?
         if killRun {
             let outcome = try await trial("bench-stream-kill").run(kill: killAt)
-            outcome.print(title: "coalition, a member SIGKILLed \(killAt) s in", reference: reference, seconds: Double(seconds))
+            outcome.print(title: "coalition, a member SIGKILLed \(killAt) s in", reference: try bracket(), seconds: Double(seconds))
             killed = outcome
         }
         guard aloneRun else { return }
@@ -96,6 +108,7 @@ struct BenchStreamCommand: AsyncParsableCommand {
         let alone = try BoardAlone.measure(quota: quota, clip: clip, ffmpeg: ffmpeg, binary: binary, mediaSeconds: Double(seconds), latency: 2)
         say(String(format: "one board alone at %.2f cores: decodes at %.2f x real time; live with 2 s latency, %d of %d frames late (%.1f%%)",
                    quota, alone.speed, alone.lateFrames, alone.frames, 100 * Double(alone.lateFrames) / Double(max(1, alone.frames))))
+        let reference = try bracket()
         let beside = ([plain] + (killed.map { [$0] } ?? [])).map { String(format: "%.2fx", $0.memberDecodeCPUPerMediaSecond / alone.cpuPerMediaSecond) }
         say(String(format: "  ffmpeg under the quota: %.3f CPU s per media s (%.2fx its unthrottled %.3f): the cost of running in throttled slices; members' decode beside it: %@",
                    alone.cpuPerMediaSecond, alone.cpuPerMediaSecond / reference.cpuPerMediaSecond, reference.cpuPerMediaSecond,

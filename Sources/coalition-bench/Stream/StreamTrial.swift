@@ -33,6 +33,8 @@ struct StreamTrial {
         /// when nothing was late).
         var recoverySeconds: Double?
         var killedAt: Double?
+        /// The node id of the member killed, which lends nothing after.
+        var killedMember: String?
         /// Where the CPU went in the stream's window, against the idle baseline.
         var split: CPUSplit
 
@@ -41,17 +43,21 @@ struct StreamTrial {
             report.members.reduce(0.0) { $0 + $1.cpuSeconds } / max(1e-9, report.members.reduce(0.0) { $0 + $1.mediaSecondsDecoded })
         }
 
-        /// The CPU the members lent the stream at the end, in cores: their service cgroups' limits.
-        var lentCores: Double { work.values.reduce(0.0) { $0 + ($1.cpuLimitCores ?? 0) } }
+        /// The CPU the members lent the stream at the end, in cores: their service cgroups'
+        /// limits (the killed member's daemon is gone, and its lease with it).
+        var lentCores: Double { work.filter { $0.key != killedMember }.values.reduce(0.0) { $0 + ($1.cpuLimitCores ?? 0) } }
+
+        /// Streams reserved at the end by the members alive then.
+        var reservedStreams: Double { report.members.filter { $0.member != killedMember }.reduce(0) { $0 + $1.reservedShare } }
 
         func print(title: String, reference: FFmpegReference, seconds: Double) {
             let f = report.frames
             let onTime = Double(f.onTime) / Double(max(1, f.expected))
-            let reserved = report.members.reduce(0) { $0 + $1.reservedShare }
+            let reserved = reservedStreams
             let measured = memberDecodeCPUPerMediaSecond
             say(String(format: "%@: %d of %d frames on time (%.2f%%), %d late, %d lost; exit %d; %d units, %d re-dispatched",
                        title, f.onTime, f.expected, 100 * onTime, f.late, f.lost, exitStatus, report.units.cut, report.units.redispatched))
-            say(String(format: "  reserved %.2f streams in all, lent %.3f cores (the members' cgroup limits; %.2fx the stream's measured demand %.3f)",
+            say(String(format: "  reserved %.2f streams in all at the end, lent %.3f cores (the live members' cgroup limits; %.2fx the stream's measured demand %.3f)",
                        reserved, lentCores, lentCores / reference.cpuPerMediaSecond, reference.cpuPerMediaSecond))
             say(String(format: "  decode CPU %.3f s per media s at the members (%.2fx ffmpeg unthrottled); everything, every host: %.3f s per media s (%.2fx ffmpeg)",
                        measured, measured / reference.cpuPerMediaSecond,
@@ -90,7 +96,7 @@ struct StreamTrial {
         let settleStart = Date()
         while Date().timeIntervalSince(settleStart) < settleSeconds {
             try await Task.sleep(for: .milliseconds(500))
-            _ = poll(fleet, work: &work)
+            poll(fleet, work: &work)
         }
         // The idle baseline: the same fleet and the same status polls, no stream, in two halves.
         var baseline: [CPUSplit.Window] = []
@@ -99,7 +105,7 @@ struct StreamTrial {
             let baselineStart = Date()
             while Date().timeIntervalSince(baselineStart) < baselineSeconds / 2 {
                 try await Task.sleep(for: .milliseconds(500))
-                _ = poll(fleet, work: &work)
+                poll(fleet, work: &work)
                 baselineProbe.observe()
             }
             let half = baselineProbe.finish()
@@ -116,8 +122,7 @@ struct StreamTrial {
         try process.run()
         probe.follow(requester: process.processIdentifier, host: requester.host)
         var killedAt: Double?
-        /// Where the CPU went in the stream's window, against the idle baseline.
-        var split: CPUSplit
+        var killedMember: String?
         while process.isRunning {
             try await Task.sleep(for: .milliseconds(500))
             /// The hosts whose daemons decode the stream now (they hold work for it).
@@ -125,8 +130,9 @@ struct StreamTrial {
             probe.observe()
             // A member is killed, not a board the formation left spare.
             if let kill, killedAt == nil, Date().timeIntervalSince(start) >= kill, let victim = decoding.first {
-                try lab.kill(host: victim)
+                try lab.kill(host: victim.host)
                 killedAt = Date().timeIntervalSince(start)
+                killedMember = victim.id
             }
         }
         let streamed = probe.finish()
@@ -141,20 +147,21 @@ struct StreamTrial {
         }
         return Outcome(
             report: report, exitStatus: process.terminationStatus, totalCPUSeconds: Self.cpuSeconds(of: lab), work: work,
-            recoverySeconds: recovery, killedAt: killedAt,
+            recoverySeconds: recovery, killedAt: killedAt, killedMember: killedMember,
             split: CPUSplit(
                 baselineWindows: baseline, streamWindow: CPUSplit.Window(seconds: streamed.seconds, hosts: streamed.hosts),
                 mediaSeconds: mediaSeconds))
     }
 
     /// Asks every member's daemon for its status, noting the work each holds; returns the hosts
-    /// whose daemons hold work for the stream (those decoding it now).
-    private func poll(_ fleet: LabNodes, work: inout [String: HeldServiceWorkRecord]) -> [Int] {
-        var decoding: [Int] = []
+    /// whose daemons hold work for the stream (those decoding it now) and their node ids.
+    @discardableResult
+    private func poll(_ fleet: LabNodes, work: inout [String: HeldServiceWorkRecord]) -> [(host: Int, id: String)] {
+        var decoding: [(host: Int, id: String)] = []
         for node in fleet.nodes.dropFirst() {
             guard let status = fleet.status(node), let held = status.services?.work?.services.first else { continue }
             work[status.status.node.id] = held
-            decoding.append(node.host)
+            decoding.append((node.host, status.status.node.id))
         }
         return decoding
     }
