@@ -97,7 +97,7 @@ import TestSupport
         for await output in runner.outputs {
             switch output {
             case .emitted(let unit): emitted += unit.frames
-            case .problem, .inputFailed, .thumbnails, .recalibrate: break
+            case .problem, .inputFailed, .thumbnails, .recalibrate, .memberServiceGone: break
             case .finished(let final): report = final
             }
         }
@@ -113,6 +113,86 @@ import TestSupport
         #expect(final.frames.lost == 0)
         #expect(final.members.count == 3)
         #expect(final.members.allSatisfy { $0.unitsDone > 0 }, "every member served before or after the loss")
+    }
+
+    /// A member whose unit never finishes, until its server goes away (its daemon died): it
+    /// signals when a unit reaches it.
+    struct StallingExecutor: UnitExecutor {
+        let started: AsyncStream<Void>.Continuation
+        func execute(unit: [UInt8], plan: DeliveryPlan, under reservation: Reservation) async -> UnitOutcome {
+            started.yield()
+            try? await Task.sleep(for: .seconds(60))
+            return .refused(.busy)
+        }
+    }
+
+    /// A member's server goes away under a unit (its daemon killed): the connection closes, the
+    /// runner says at once that the member's service is gone (for the coordinator, which
+    /// rebuilds without it before membership notices), and the unit is decoded by the other
+    /// member: every frame once, in order.
+    @Test func aMemberWhoseServiceGoesAwayUnderAUnit_isReportedGoneAtOnce_andItsUnitDecodedElsewhere() async throws {
+        let service = ServiceID("req/9")
+        let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
+        let (starts, started) = AsyncStream<Void>.makeStream()
+        var servers: [Task<Void, Never>] = []
+        var members: [StreamRunner.Member] = []
+        for index in 0..<2 {
+            let id = MemberID.named("g\(index)")
+            let host = ServiceHost(
+                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
+                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
+            let (ports, listening) = AsyncStream<Int>.makeStream()
+            let executor: any UnitExecutor = index == 0 ? PacketDigestExecutor() : StallingExecutor(started: started)
+            let server = ServiceServer(
+                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
+                host: host, units: executor, me: id, logger: Self.logger, onListening: { listening.yield($0) })
+            servers.append(Task { try? await server.run() })
+            var iterator = ports.makeAsyncIterator()
+            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
+            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 1).accepted)
+            members.append(StreamRunner.Member(endpoint: endpoint, share: 1))
+        }
+        let running = servers
+        defer { for server in running { server.cancel() } }
+
+        let runner = StreamRunner(
+            service: service, transport: client,
+            configuration: .init(session: StreamConfiguration(pacing: .batch, window: 6), unitTimeout: .seconds(30)), logger: Self.logger)
+        let ticking = Task { await runner.run() }
+        await runner.membersChanged(members)
+        let unitCount: UInt32 = 6
+        let feeding = Task {
+            for sequence in 0..<unitCount { try await runner.cut(MediaUnitEncoding.encode(Self.unit(sequence))) }
+            await runner.inputEnded()
+        }
+        // Once a unit is decoding at g1, its server goes away.
+        var startedIterator = starts.makeAsyncIterator()
+        _ = await startedIterator.next()
+        let cutAt = ContinuousClock.now
+        running[1].cancel()
+
+        var gone: [(MemberID, Duration)] = []
+        var emitted: [DecodedFrame] = []
+        var report: StreamReport?
+        for await output in runner.outputs {
+            switch output {
+            case .memberServiceGone(let member, _):
+                gone.append((member, ContinuousClock.now - cutAt))
+                // What the coordinator's rebuild does: the sub-cluster without it.
+                await runner.membersChanged([members[0]])
+            case .emitted(let unit): emitted += unit.frames
+            case .finished(let final): report = final
+            default: break
+            }
+        }
+        try await feeding.value
+        ticking.cancel()
+        await client.close()
+
+        #expect(gone.map(\.0) == [MemberID.named("g1")], "said once, for g1")
+        #expect(gone.allSatisfy { $0.1 < .seconds(5) }, "\(gone)")
+        #expect(emitted == (0..<unitCount).flatMap { Self.frames(of: Self.unit($0)) })
+        #expect(try #require(report).frames.lost == 0)
     }
 
     /// The requester cancels what it takes back: two members whose workers never finish (`sleep`

@@ -51,10 +51,10 @@ public actor ServiceClient: ServiceTransport {
             input: input)
         let answer = try await send(message, to: peer)
         guard case .offer(_, let responder, let shares, let reasons) = answer, shares.count == ladder.count else {
-            throw ServiceClientError(peer: peer, reason: "answered a query with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a query with \(answer.type)")
         }
         guard responder == peer.id else {
-            throw ServiceClientError(peer: peer, reason: "answered as \(responder)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered as \(responder)")
         }
         return PeerOffer(peer: peer.id, shares: shares, reasons: reasons)
     }
@@ -66,7 +66,7 @@ public actor ServiceClient: ServiceTransport {
         let answer = try await send(
             .reserve(request: number(), sender: me, service: service, level: level, share: share, claim: claim, input: input), to: peer)
         guard case .reserveAnswer(_, let accepted, let available, let reason, let demand, let estimate) = answer else {
-            throw ServiceClientError(peer: peer, reason: "answered a reservation with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a reservation with \(answer.type)")
         }
         return ReserveAnswer(accepted: accepted, reason: reason, available: available, demand: demand, estimate: estimate)
     }
@@ -74,7 +74,7 @@ public actor ServiceClient: ServiceTransport {
     public func renew(_ peer: ServiceEndpoint, services: [ServiceID]) async throws -> RenewAnswer {
         let answer = try await send(.renew(request: number(), sender: me, services: services), to: peer)
         guard case .renewAnswer(_, let unknown, let stepDowns) = answer else {
-            throw ServiceClientError(peer: peer, reason: "answered a renewal with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a renewal with \(answer.type)")
         }
         return RenewAnswer(unknown: unknown, stepDowns: stepDowns)
     }
@@ -82,7 +82,7 @@ public actor ServiceClient: ServiceTransport {
     public func release(_ peer: ServiceEndpoint, service: ServiceID) async throws {
         let answer = try await send(.release(request: number(), sender: me, service: service), to: peer)
         guard case .releaseAnswer = answer else {
-            throw ServiceClientError(peer: peer, reason: "answered a release with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a release with \(answer.type)")
         }
     }
 
@@ -94,7 +94,7 @@ public actor ServiceClient: ServiceTransport {
     ) async throws -> UnitOutcome {
         let answer = try await send(.unit(request: number(), sender: me, service: service, plan: plan, unit: unit), to: peer, timeout: timeout)
         guard case .unitAnswer(_, let outcome) = answer else {
-            throw ServiceClientError(peer: peer, reason: "answered a unit with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a unit with \(answer.type)")
         }
         return outcome
     }
@@ -104,7 +104,7 @@ public actor ServiceClient: ServiceTransport {
     public func cancel(unit: UnitKey, of service: ServiceID, on peer: ServiceEndpoint, timeout: Duration) async throws -> UnitCancelOutcome {
         let answer = try await send(.unitCancel(request: number(), sender: me, service: service, unit: unit), to: peer, timeout: timeout)
         guard case .unitCancelAnswer(_, let outcome) = answer else {
-            throw ServiceClientError(peer: peer, reason: "answered a unit cancel with \(answer.type)")
+            throw ServiceClientError(peer: peer, failure: .unexpectedAnswer, reason: "answered a unit cancel with \(answer.type)")
         }
         return outcome
     }
@@ -131,7 +131,8 @@ public actor ServiceClient: ServiceTransport {
             }
         } catch {
             connections.removeValue(forKey: peer)
-            throw ServiceClientError(peer: peer, reason: "cannot connect: \(error)")
+            throw ServiceClientError(
+                peer: peer, failure: ServiceClientError.isRefusal(error) ? .connectionRefused : .cannotConnect, reason: "cannot connect: \(error)")
         }
         let promise = channel.eventLoop.makePromise(of: ServiceMessage.self)
         channel.writeAndFlush(
@@ -141,7 +142,14 @@ public actor ServiceClient: ServiceTransport {
             return try await promise.futureResult.get()
         } catch {
             if !channel.isActive { connections.removeValue(forKey: peer) }
-            throw ServiceClientError(peer: peer, reason: "\(error)")
+            let failure: ServiceClientError.Failure =
+                switch error as? ServiceProtocolError {
+                case .connectionClosed?: .connectionClosed
+                case .timedOut?: .timedOut
+                case .dropped?: .protocolViolation
+                case nil: .connectionClosed
+                }
+            throw ServiceClientError(peer: peer, failure: failure, reason: "\(error)")
         }
     }
 
@@ -165,11 +173,43 @@ public actor ServiceClient: ServiceTransport {
     }
 }
 
-/// A failed request to a member, naming it and the reason.
+/// A failed request to a member, naming it, what kind of failure it was and the reason.
 public struct ServiceClientError: Error, CustomStringConvertible {
+    /// What went wrong, as far as the requester can tell.
+    public enum Failure: Sendable, Hashable {
+        /// The connection could not be made in time (the peer unreachable, or slow).
+        case cannotConnect
+        /// The peer's host refused the connection: nothing listens on its service port.
+        case connectionRefused
+        /// The connection closed before the answer: the peer's end went away (its process
+        /// died or closed it) or the link failed under an error.
+        case connectionClosed
+        /// No answer within the request's time.
+        case timedOut
+        /// The peer sent a frame we dropped; we disconnected.
+        case protocolViolation
+        /// The peer answered with another kind of message than the request's.
+        case unexpectedAnswer
+    }
+
     public var peer: ServiceEndpoint
+    public var failure: Failure
     public var reason: String
     public var description: String { "\(peer): \(reason)" }
+
+    /// Whether the peer's service is gone, not merely slow or far: its host refused the
+    /// connection, or closed it under a request. A process that died closes its sockets at once,
+    /// long before membership notices its silence.
+    public var peerServiceIsGone: Bool { failure == .connectionRefused || failure == .connectionClosed }
+
+    /// Whether a connect failed because the peer's host refused it (ECONNREFUSED).
+    static func isRefusal(_ error: any Error) -> Bool {
+        if let io = error as? IOError { return io.errnoCode == ECONNREFUSED }
+        if let connection = error as? NIOConnectionError {
+            return connection.connectionErrors.contains { isRefusal($0.error) }
+        }
+        return false
+    }
 }
 
 /// Encodes requests, remembers their promises by request number, and fulfils them with the

@@ -273,6 +273,14 @@ public actor ServiceCoordinator: Service {
 
     public var livePeers: [ServiceEndpoint] { live.values.sorted { $0.id < $1.id } }
 
+    /// A unit's exchange found `peer`'s service gone (its host refused or closed the
+    /// connection: its daemon died, and every lease it held with it). The service `id` is
+    /// rebuilt without it now, before membership declares it dead (0.7 s later, for a process
+    /// killed); the peer stays live for everything else, and is queried again like any other.
+    public func serviceGone(at peer: MemberID, in id: ServiceID, reason: String) {
+        lose(peer, in: id, reason: "its service connection failed under a unit: \(reason)")
+    }
+
     private func lose(_ peer: MemberID, in id: ServiceID, reason: String) {
         guard var supervisor = supervisors[id] else { return }
         let wasServing = supervisor.phase == .serving

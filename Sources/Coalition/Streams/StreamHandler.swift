@@ -147,6 +147,8 @@ struct StreamHandler: ControlHandler {
     ) async throws {
         for await output in outputs {
             switch output {
+            case .memberServiceGone(let member, let reason):
+                await coordinator.serviceGone(at: member, in: id, reason: reason)
             case .recalibrate(let decision):
                 // Not settled now (a rebuild or a trim under way): the session decides again
                 // after its interval, and a rebuild prices at these calibrations already.

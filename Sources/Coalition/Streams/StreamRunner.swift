@@ -54,6 +54,11 @@ public actor StreamRunner {
         /// The members should reserve again at these calibrations (what the stream measured
         /// against what they priced): for the service's coordinator.
         case recalibrate(DemandCalibration.Decision)
+        /// A member's service is gone (its host refused or closed the connection under a unit:
+        /// its daemon died, and its lease with it): for the service's coordinator, which
+        /// rebuilds without it at once rather than when membership declares it dead. Said once
+        /// per member while it is in the sub-cluster.
+        case memberServiceGone(MemberID, reason: String)
     }
 
     /// A member of the sub-cluster as the supervisor last formed it.
@@ -90,6 +95,9 @@ public actor StreamRunner {
     /// Members that just left the sub-cluster (alive, as far as known), while the session's
     /// answer to their leaving is performed: their copies are cancelled there.
     private var leaving: [MemberID: Member] = [:]
+    /// Members whose service was reported gone (`memberServiceGone`), until they leave the
+    /// sub-cluster.
+    private var reportedGone: Set<MemberID> = []
     private var inputPaused = false
     private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
     private var finished = false
@@ -202,6 +210,7 @@ public actor StreamRunner {
         }
         leaving = members.filter { byID[$0.key] == nil }
         members = byID
+        reportedGone = reportedGone.filter { byID[$0] != nil }
         if !changed.isEmpty { directives += session.handle(.sharesChanged(changed), at: now) }
         perform(directives)
         leaving = [:]
@@ -304,14 +313,23 @@ public actor StreamRunner {
                 }
             } catch {
                 logger.warning("a unit's exchange failed", metadata: ["service": "\(service)", "member": "\(member)", "unit": "\(key)", "error": "\(error)"])
+                if let failure = error as? ServiceClientError, failure.peerServiceIsGone {
+                    serviceGone(at: member, reason: failure.reason)
+                }
                 result = UnitResult(sequence: key.sequence, stream: key.stream, frames: [], failure: .workerDied, cpuNanoseconds: 0)
             }
             if let result {
-                await self.answered(result, key: key, from: member)
+                answered(result, key: key, from: member)
             } else {
-                await self.answeredCancelled(key, from: member)
+                answeredCancelled(key, from: member)
             }
         }
+    }
+
+    /// A unit's exchange found `member`'s service gone: said once, for the coordinator.
+    private func serviceGone(at member: MemberID, reason: String) {
+        guard !finished, members[member] != nil, reportedGone.insert(member).inserted else { return }
+        sink.yield(.memberServiceGone(member, reason: reason))
     }
 
     /// The member dropped or stopped its copy at our cancel: the session let it go already. A
