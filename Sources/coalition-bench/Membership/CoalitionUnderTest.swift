@@ -74,6 +74,16 @@ struct CoalitionUnderTest: SystemUnderTest {
         return true
     }
 
+    func hostsWithDegradedHealth() async -> [Int] {
+        var degraded: [Int] = []
+        for host in 1...lab.count {
+            guard let membership = try? await ControlClient(path: socket(host)).call(MembershipCall.self) else { continue }
+            // One is enough to wait for: asking all 100 every half second would load what it waits on.
+            if membership.healthScore > 0 { return [host] }
+        }
+        return degraded
+    }
+
     /// Per host that does not list every other alive: the peers it lists otherwise (last two id
     /// digits and state), and how many it lists at all; at most 10 hosts.
     func notSeenAlive() async -> String {

@@ -9,6 +9,9 @@ struct MembershipFigures {
     /// Trials (from 1) during which the bench's own timer ran late by more than
     /// `StallWatch.reported`: the machine was too loaded to schedule anyone.
     var stalledTrials: [Int] = []
+    /// Seconds waited before a cut until every host's local health was back to 0 (only waits
+    /// above 0.2 s).
+    var healthWaits: [Double] = []
     var falseDeaths: Int?
     var cpuShare = 0.0
     var rssAnonKiB = 0
@@ -32,6 +35,11 @@ struct MembershipFigures {
             lines.append("\(count) hosts, \(ours.detections.count + ours.undetected) cuts (undetected within 30 s: \(ours.undetected)\(serf.map { " vs \($0.undetected)" } ?? "")):")
             lines.append("  detection p50 s        \(cell(ours.percentile(0.5), serf?.percentile(0.5), "%.3f"))")
             lines.append("  detection p99 s        \(cell(ours.percentile(0.99), serf?.percentile(0.99), "%.3f"))")
+            if !ours.healthWaits.isEmpty {
+                lines.append(String(
+                    format: "  waited for local health before %d of the cuts (the heal before starved the daemons): up to %.1f s, %.1f s on average",
+                    ours.healthWaits.count, ours.healthWaits.max()!, ours.healthWaits.reduce(0, +) / Double(ours.healthWaits.count)))
+            }
             if !ours.stalledTrials.isEmpty || !(serf?.stalledTrials.isEmpty ?? true) {
                 let theirs = serf.map { "; Serf's: \($0.stalledTrials.isEmpty ? "none" : $0.stalledTrials.map(String.init).joined(separator: ", "))" } ?? ""
                 lines.append("  machine stalled in trials \(ours.stalledTrials.isEmpty ? "none" : ours.stalledTrials.map(String.init).joined(separator: ", "))\(theirs)")

@@ -49,6 +49,20 @@ struct MembershipRun {
     /// until everyone sees everyone alive again.
     private func cut(trial: Int, _ system: some SystemUnderTest, into figures: inout MembershipFigures) async throws {
         let victim = 2 + trial % (lab.count - 1)
+        // A cut is timed on a settled coalition: every member healthy. On this one machine the
+        // previous heal (every avahi-daemon re-learning the healed host's records) starves all
+        // the daemons for about a second; their ticks run late, and each then accuses nobody
+        // for a few seconds (local health, as Lifeguard prescribes). A cut made then measures
+        // that deliberate blindness, not detection; boards of their own do not share the burst.
+        let settling = Date()
+        var degraded = await system.hostsWithDegradedHealth()
+        while !degraded.isEmpty, Date().timeIntervalSince(settling) < 30 {
+            try await Task.sleep(for: .milliseconds(500))
+            degraded = await system.hostsWithDegradedHealth()
+        }
+        let waited = Date().timeIntervalSince(settling)
+        if waited > 0.2 { figures.healthWaits.append(waited) }
+        if let host = degraded.first { say("\(label): trial \(trial + 1): h\(host) still of degraded health after 30 s; cutting anyway") }
         let stalls = await StallWatch.start()
         let cutAt = Date()
         try lab.cut(host: victim)
