@@ -55,19 +55,6 @@ public struct MembershipConfiguration: Hashable, Sendable {
     /// On-time ticks needed to lower the local-health score by one. Default 10 (1 s at 100 ms).
     public var healthRecoveryTicks: Int = 10
 
-    /// When every one of our subjects (two or more) has been silent this long at once, the
-    /// silence is ours, not theirs: our own link or host is cut off, and we accuse none of them
-    /// (each would otherwise be declared dead to every peer the moment our link returns, a false
-    /// death of every subject). Default 300 ms: three heartbeats of each missed together, which
-    /// 5% random loss makes about once in 10^11 ticks with three subjects. Members that really
-    /// die all at once are still detected by their other monitors, and by us after
-    /// `isolationHold`.
-    public var isolationSilence: Duration = .milliseconds(300)
-
-    /// How long, at most, we hold back while every subject is silent; after it we accuse as
-    /// usual (a lasting partition must still declare the other side dead). Default 5 s.
-    public var isolationHold: Duration = .seconds(5)
-
     /// How long a newly watched member has to send its first heartbeat before it may be
     /// suspected (views of the ring converge through Discovery within this). Default 1 s.
     public var watchGracePeriod: Duration = .seconds(1)

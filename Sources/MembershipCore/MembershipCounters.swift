@@ -15,9 +15,6 @@ public struct MembershipCounters: Hashable, Sendable {
     public var deathsLearned = 0
     /// Times we refuted a declaration of our own death (raising our incarnation).
     public var refutations = 0
-    /// Times every subject went silent at once and we held back our accusations, taking the
-    /// silence for our own isolation (``MembershipConfiguration/isolationSilence``).
-    public var isolationsHeld = 0
     /// From the last message heard of a member to our declaring it dead, in seconds: the
     /// failure-detection time as this member saw it.
     public var detection = DurationHistogram(bounds: DurationHistogram.subsecond)

@@ -16,13 +16,12 @@ extension MembershipInstance {
             interval: configuration.heartbeatInterval)
         if late { credit(lateness) }
         refreshRing(now: now)
-        endIsolationIfHeard()
         sendHeartbeats(now: now, &out)
         // Repeats of earlier broadcasts first: a death declared below is sent now and repeated
         // from the next tick on, never twice in one tick (with a key the second copy would be
         // the same frame, refused as a replay, and the repeat lost).
         repeatBroadcasts(&out)
-        let mayAccuse = !late && health.mayAccuse && !holdsBackAsIsolated(now: now)
+        let mayAccuse = !late && health.mayAccuse
         if mayAccuse { suspectSilentSubjects(now: now, using: &random, &out) }
         for id in suspects.sorted() {
             confirmOrProbe(id, now: now, mayAccuse: mayAccuse, using: &random, &out)
@@ -30,34 +29,6 @@ extension MembershipInstance {
         probeDeadMembers(now: now, &out)
         if !relays.isEmpty { relays = relays.filter { $0.value.expires > now } }
         return out
-    }
-
-    /// Whether every subject (two or more) has been silent for `isolationSilence` at once: then
-    /// the silence is most likely ours (our link or host cut off), and for up to
-    /// `isolationHold` we accuse nobody, suspects included. With one subject we cannot tell. The
-    /// episode ends when anyone at all is heard again (``endIsolationIfHeard()``); one that
-    /// outlasts the hold is a lasting partition, and we accuse as usual until it ends (subjects
-    /// that replace the dead ones get no hold of their own).
-    private mutating func holdsBackAsIsolated(now: MembershipInstant) -> Bool {
-        if let since = isolatedSince { return now - since < configuration.isolationHold }
-        let watched = subjects.compactMap { peers[$0] }.filter(\.isLive)
-        let allSilent = watched.count >= 2 && watched.allSatisfy { peer in
-            guard let heard = peer.lastHeard else { return false }
-            return now - heard > configuration.isolationSilence
-        }
-        guard allSilent else { return false }
-        isolatedSince = now
-        counters.isolationsHeld += 1
-        return true
-    }
-
-    /// Someone was heard again since our isolation began: the episode ends, and the deaths we
-    /// declared while we heard nobody (a partition that outlasted the hold) are not repeated to
-    /// the peers we can reach again: they most likely were our own silence.
-    private mutating func endIsolationIfHeard() {
-        guard let since = isolatedSince, peers.values.contains(where: { ($0.lastHeard ?? since) > since }) else { return }
-        isolatedSince = nil
-        broadcasts.removeAll { if case .dead = $0.body { true } else { false } }
     }
 
     /// Our silence was our own: push every watch deadline back by it.

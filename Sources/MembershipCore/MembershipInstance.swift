@@ -40,9 +40,6 @@ public struct MembershipInstance: Sendable {
     var monitors: [MemberID] = []
     var subjects: [MemberID] = []
     var ringIsStale = true
-    /// Since when every subject has been silent together (our isolation, as far as we can
-    /// tell); nil while one of them is heard.
-    var isolatedSince: MembershipInstant?
     /// Peers that probed us though the ring does not make them our monitors, with the expiry.
     var requestedMonitors: [MemberID: MembershipInstant] = [:]
     /// Probes we send on behalf of a suspecting monitor, by our nonce.

@@ -47,11 +47,6 @@ public enum CoalitionMetrics {
         families.append(counter("coalition_suspicions_refuted_total", "Suspicions cleared because the member answered.", counters.suspicionsRefuted))
         families.append(counter("coalition_refutations_total", "Declarations of this node's own death it refuted.", counters.refutations))
         families.append(
-            counter(
-                "coalition_isolations_held_total",
-                "Times every member this node watches fell silent at once and it accused none of them, taking the silence for its own isolation.",
-                counters.isolationsHeld))
-        families.append(
             MetricFamily(
                 name: "coalition_deaths_declared_total",
                 help: "Members declared dead: by this node (by=\"self\") or accepted from another member's declaration (by=\"peer\").",

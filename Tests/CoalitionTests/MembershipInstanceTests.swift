@@ -97,39 +97,6 @@ struct MembershipInstanceTests {
         #expect(Self.events(out).map(\.kind) == [.alive])
     }
 
-    @Test func whenEverySubjectFallsSilentAtOnce_theSilenceIsOurs_andNobodyIsAccusedUntilTheHoldEnds() {
-        var (instance, start) = Self.instance(peers: 6)
-        let subjects = instance.snapshot(now: start).subjects
-        #expect(subjects.count == 3)
-        var out = Self.tick(&instance, from: start, to: start + .seconds(2), beating: subjects)
-        // Our link is cut: every subject goes silent at the same moment.
-        out = Self.tick(&instance, from: start + .seconds(2), to: start + .seconds(2) + MembershipConfiguration.lan.isolationHold - Self.interval)
-        #expect(Self.events(out).filter { $0.kind == .suspect || $0.kind == .dead }.isEmpty, "\(Self.events(out))")
-        #expect(instance.counters.isolationsHeld == 1)
-        // Still silent after the hold: a lasting partition, accused as usual.
-        out = Self.tick(&instance, from: start + .seconds(2) + MembershipConfiguration.lan.isolationHold - Self.interval, to: start + .seconds(9))
-        #expect(Set(Self.events(out).filter { $0.kind == .dead }.map(\.member)) == Set(subjects))
-    }
-
-    @Test func whenOneSubjectFallsSilent_andTheOthersAreHeard_itIsAccusedAsUsual() {
-        var (instance, start) = Self.instance(peers: 6)
-        let subjects = instance.snapshot(now: start).subjects
-        _ = Self.tick(&instance, from: start, to: start + .seconds(2), beating: subjects)
-        // Two of three silent is still not all: they are suspected and declared dead.
-        let out = Self.tick(&instance, from: start + .seconds(2), to: start + .seconds(3), beating: [subjects[2]])
-        #expect(Set(Self.events(out).filter { $0.kind == .dead }.map(\.member)) == Set(subjects.prefix(2)))
-        #expect(instance.counters.isolationsHeld == 0)
-    }
-
-    @Test func withASingleSubject_itsSilenceCannotBeTold_fromOurs_andItIsAccused() {
-        var (instance, start) = Self.instance(peers: 1)
-        let subjects = instance.snapshot(now: start).subjects
-        #expect(subjects.count == 1)
-        _ = Self.tick(&instance, from: start, to: start + .seconds(2), beating: subjects)
-        let out = Self.tick(&instance, from: start + .seconds(2), to: start + .seconds(3))
-        #expect(Self.events(out).filter { $0.kind == .dead }.map(\.member) == subjects)
-    }
-
     @Test func aLateTickAccusesNobody() {
         var (instance, start) = Self.instance(peers: 6)
         let subjects = instance.snapshot(now: start).subjects
