@@ -167,7 +167,7 @@ let package = Package(
         // Integration tests that run real processes in the lab (network namespaces; needs root).
         // The lab driver (scripts/lab: hosts as network namespaces, faults, processes) for the lab
         // tests and the benchmarks: one way to run a program, one PATH lookup.
-        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess", "MediaCore"]),
+        .target(name: "LabKit", dependencies: ["Coalition", "ChildProcess", "MediaCore", "ResourceControl"]),
         // The lab's questions for scripts (scripts/demo), over LabKit: no python in the scripts.
         .executableTarget(
             name: "coalition-lab",

@@ -1,4 +1,5 @@
 import Foundation
+import ResourceControl
 
 /// The CPU the lab's hosts used, from their cgroups.
 extension Lab {
@@ -15,16 +16,7 @@ extension Lab {
             guard let last = path.split(separator: "/").last, last.hasPrefix("h"), let host = Int(last.dropFirst()),
                 seconds[host] == nil
             else { continue }
-            if let text = try? String(contentsOfFile: "\(path)/cpuacct.usage", encoding: .utf8),
-                let nanoseconds = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                seconds[host] = nanoseconds / 1e9
-            } else if let text = try? String(contentsOfFile: "\(path)/cpu.stat", encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("usage_usec ") }),
-                let microseconds = Double(line.dropFirst("usage_usec ".count))
-            {
-                seconds[host] = microseconds / 1e6
-            }
+            if let used = CgroupUsage.cpuTime(inDirectory: path) { seconds[host] = used / .seconds(1) }
         }
         return seconds
     }

@@ -71,3 +71,17 @@ public struct CgroupLimits: Sendable, Equatable {
         self.memoryBytes = memoryBytes
     }
 }
+
+extension CgroupUsage {
+    /// The CPU time the processes of any cgroup used, from one of its directories, as
+    /// ``cpuTime`` reads it: v1 cpuacct's `cpuacct.usage` when the directory has it, else v2's
+    /// `cpu.stat` `usage_usec`. Nil when neither is there or readable (for cgroups this package
+    /// did not make, such as the lab's per-host ones).
+    public static func cpuTime(inDirectory directory: String) -> Duration? {
+        if let text = try? CgroupFiles.readIfPresent(directory + "/cpuacct.usage"), let nanoseconds = CgroupFormats.number(text) {
+            return .nanoseconds(nanoseconds)
+        }
+        guard let text = try? CgroupFiles.readIfPresent(directory + "/cpu.stat") else { return nil }
+        return CgroupFormats.cpuStatV2(text)?.usage
+    }
+}

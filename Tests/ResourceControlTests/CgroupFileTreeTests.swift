@@ -276,4 +276,19 @@ import Testing
         try FileManager.default.removeItem(atPath: tree.root + directory + "/memory.peak")
         #expect(try cgroup.usage().memoryPeakBytes == nil)
     }
+
+    @Test func anyCgroupsCPUTime_isReadFromCpuacctOnV1OrCpuStatOnV2() throws {
+        let tree = Tree()
+        defer { tree.remove() }
+        try tree.write([
+            "/v1/cpuacct/h1/cpuacct.usage": "1500000000\n",
+            "/v1/cpu/h1/cpu.stat": "nr_periods 10\nnr_throttled 2\nthrottled_time 5000\n",
+            "/v2/h1/cpu.stat": "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n",
+        ])
+        #expect(CgroupUsage.cpuTime(inDirectory: tree.root + "/v1/cpuacct/h1") == .milliseconds(1500))
+        #expect(CgroupUsage.cpuTime(inDirectory: tree.root + "/v2/h1") == .milliseconds(2500))
+        // v1's cpu hierarchy counts throttling, not time used; a missing directory has neither.
+        #expect(CgroupUsage.cpuTime(inDirectory: tree.root + "/v1/cpu/h1") == nil)
+        #expect(CgroupUsage.cpuTime(inDirectory: tree.root + "/none") == nil)
+    }
 }
