@@ -48,25 +48,38 @@ import TestSupport
             emit: PresentationRange(start: first, end: first + 24), preRoll: 0, packets: packets)
     }
 
+    /// A member on 127.0.0.1, as the daemon runs one: a `ServiceHost` on the test board and a
+    /// keyed `ServiceServer` whose units go to `units`, holding a lease of `reserved` streams of SD
+    /// for `service` (reserved through `client`). Returns the server's task (cancel it to stop
+    /// the member) and where it answers.
+    static func startMember(
+        _ name: String, units: any UnitExecutor, cancels: UnitCancelCounter = UnitCancelCounter(), service: ServiceID,
+        reserved: Double, through client: ServiceClient
+    ) async throws -> (server: Task<Void, Never>, endpoint: ServiceEndpoint) {
+        let id = MemberID.named(name)
+        let host = ServiceHost(
+            profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
+            now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
+        let (ports, listening) = AsyncStream<Int>.makeStream()
+        let server = ServiceServer(
+            configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
+            host: host, units: units, me: id, cancels: cancels, logger: Self.logger, onListening: { listening.yield($0) })
+        let task = Task<Void, Never> { _ = try? await server.run() }
+        var iterator = ports.makeAsyncIterator()
+        let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
+        try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: reserved).accepted)
+        return (task, endpoint)
+    }
+
     @Test func everyFrameComesOutOnceAndInOrder_whenAMemberGoesAwayMidStream() async throws {
         let service = ServiceID("req/7")
         let client = ServiceClient(me: MemberID.named("req"), configuration: .init(keyring: WireKeyring(.testKey)))
         var servers: [Task<Void, Never>] = []
         var members: [StreamRunner.Member] = []
         for index in 0..<3 {
-            let id = MemberID.named("m\(index)")
-            let host = ServiceHost(
-                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
-                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
-            let (ports, listening) = AsyncStream<Int>.makeStream()
-            let server = ServiceServer(
-                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
-                host: host, units: PacketDigestExecutor(), me: id, logger: Self.logger, onListening: { listening.yield($0) })
-            servers.append(Task { try? await server.run() })
-            var iterator = ports.makeAsyncIterator()
-            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
-            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 1).accepted)
-            members.append(StreamRunner.Member(endpoint: endpoint, share: [1.0, 1.0, 2.0][index]))
+            let member = try await Self.startMember("m\(index)", units: PacketDigestExecutor(), service: service, reserved: 1, through: client)
+            servers.append(member.server)
+            members.append(StreamRunner.Member(endpoint: member.endpoint, share: [1.0, 1.0, 2.0][index]))
         }
         let started = servers
         defer { for server in started { server.cancel() } }
@@ -137,20 +150,10 @@ import TestSupport
         var servers: [Task<Void, Never>] = []
         var members: [StreamRunner.Member] = []
         for index in 0..<2 {
-            let id = MemberID.named("g\(index)")
-            let host = ServiceHost(
-                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
-                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
-            let (ports, listening) = AsyncStream<Int>.makeStream()
             let executor: any UnitExecutor = index == 0 ? PacketDigestExecutor() : StallingExecutor(started: started)
-            let server = ServiceServer(
-                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
-                host: host, units: executor, me: id, logger: Self.logger, onListening: { listening.yield($0) })
-            servers.append(Task { try? await server.run() })
-            var iterator = ports.makeAsyncIterator()
-            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
-            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 1).accepted)
-            members.append(StreamRunner.Member(endpoint: endpoint, share: 1))
+            let member = try await Self.startMember("g\(index)", units: executor, service: service, reserved: 1, through: client)
+            servers.append(member.server)
+            members.append(StreamRunner.Member(endpoint: member.endpoint, share: 1))
         }
         let running = servers
         defer { for server in running { server.cancel() } }
@@ -208,21 +211,11 @@ import TestSupport
         var pools: [DecodeWorkerPool] = []
         var counters: [UnitCancelCounter] = []
         for index in 0..<2 {
-            let id = MemberID.named("c\(index)")
-            let host = ServiceHost(
-                profile: makeBoardProfile(), spare: { QoSModel.SpareCapacity(cores: 4, memoryAvailableBytes: 900 << 20) },
-                now: { MembershipInstant(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds)) })
             let pool = DecodeWorkerPool(configuration: .init(executable: "/bin/sleep", arguments: ["600"], unitTimeout: .seconds(300)), logger: Self.logger)
             let counter = UnitCancelCounter()
-            let (ports, listening) = AsyncStream<Int>.makeStream()
-            let server = ServiceServer(
-                configuration: .init(host: "127.0.0.1", port: 0, keyring: WireKeyring(.testKey)),
-                host: host, units: pool, me: id, cancels: counter, logger: Self.logger, onListening: { listening.yield($0) })
-            servers.append(Task { try? await server.run() })
-            var iterator = ports.makeAsyncIterator()
-            let endpoint = ServiceEndpoint(id: id, host: "127.0.0.1", port: UInt16(try #require(await iterator.next())))
-            try #require(try await client.reserve(endpoint, service: service, level: QoSLevel(video: .sd), share: 0.25).accepted)
-            members.append(StreamRunner.Member(endpoint: endpoint, share: 1))
+            let member = try await Self.startMember("c\(index)", units: pool, cancels: counter, service: service, reserved: 0.25, through: client)
+            servers.append(member.server)
+            members.append(StreamRunner.Member(endpoint: member.endpoint, share: 1))
             pools.append(pool)
             counters.append(counter)
         }
