@@ -55,14 +55,14 @@ struct MembershipRun {
         // for a few seconds (local health, as Lifeguard prescribes). A cut made then measures
         // that deliberate blindness, not detection; boards of their own do not share the burst.
         let settling = Date()
-        var degraded = await system.hostsWithDegradedHealth()
-        while !degraded.isEmpty, Date().timeIntervalSince(settling) < 30 {
+        var degraded = await system.hostWithDegradedHealth()
+        while degraded != nil, Date().timeIntervalSince(settling) < 30 {
             try await Task.sleep(for: .milliseconds(500))
-            degraded = await system.hostsWithDegradedHealth()
+            degraded = await system.hostWithDegradedHealth()
         }
         let waited = Date().timeIntervalSince(settling)
         if waited > 0.2 { figures.healthWaits.append(waited) }
-        if let host = degraded.first { say("\(label): trial \(trial + 1): h\(host) still of degraded health after 30 s; cutting anyway") }
+        if let host = degraded { say("\(label): trial \(trial + 1): h\(host) still of degraded health after 30 s; cutting anyway") }
         let stalls = await StallWatch.start()
         let cutAt = Date()
         try lab.cut(host: victim)

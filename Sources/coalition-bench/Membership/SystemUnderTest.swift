@@ -18,13 +18,13 @@ protocol SystemUnderTest {
     /// Who does not list whom as alive, and in which state, for a failure's message.
     func notSeenAlive() async -> String
     /// A host (the first found) whose member judges nobody now because its own timers ran late
-    /// (Lifeguard's local health above 0: it accuses nobody until it recovers); empty when every
+    /// (Lifeguard's local health above 0: it accuses nobody until it recovers); nil when every
     /// host is healthy, or the system does not say.
-    func hostsWithDegradedHealth() async -> [Int]
+    func hostWithDegradedHealth() async -> Int?
 }
 
 extension SystemUnderTest {
     func notSeenAlive() async -> String { "" }
     /// Serf does not say (its awareness score is internal).
-    func hostsWithDegradedHealth() async -> [Int] { [] }
+    func hostWithDegradedHealth() async -> Int? { nil }
 }
