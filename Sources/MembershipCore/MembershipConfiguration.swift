@@ -44,12 +44,14 @@ public struct MembershipConfiguration: Hashable, Sendable {
     public var indirectProbeCount: Int = 3
 
     /// A tick later than scheduled by more than this means our own process is starved (CPU,
-    /// swap, SIGSTOP): we then accuse nobody. Default 50 ms.
+    /// swap, SIGSTOP): its lateness is credited to every deadline, and nobody is accused until
+    /// two ticks in a row were punctual. Default 50 ms.
     public var lateTickTolerance: Duration = .milliseconds(50)
 
-    /// The largest local-health score (memberlist's "awareness"). While it is above zero we
-    /// accuse nobody and every timeout is multiplied by `1 + score`. Default 4: a
-    /// starvation spike blinds us for at most about 4 s (one point per `healthRecoveryTicks`).
+    /// The largest local-health score, a diagnostic of our own punctuality shown by `node
+    /// status` (memberlist's "awareness", which there scales every timeout; here the late ticks'
+    /// measured lateness is credited instead, see `LocalHealth`). A late tick adds 1 plus the
+    /// whole intervals it was late by. Default 4.
     public var maximumHealthScore: Int = 4
 
     /// On-time ticks needed to lower the local-health score by one. Default 10 (1 s at 100 ms).

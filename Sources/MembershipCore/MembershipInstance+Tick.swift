@@ -4,7 +4,8 @@ extension MembershipInstance {
     /// broadcasts and asks dead members whether they are back.
     ///
     /// A tick later than its schedule by more than `lateTickTolerance` means we were starved:
-    /// the lateness is credited to every watched member and nobody is accused.
+    /// the lateness is credited to every watched member, and nobody is accused until two ticks
+    /// in a row were punctual (``LocalHealth``).
     public mutating func onTick(
         now: MembershipInstant, using random: inout some RandomNumberGenerator
     ) -> [MembershipDirective] {
@@ -21,7 +22,7 @@ extension MembershipInstance {
         // from the next tick on, never twice in one tick (with a key the second copy would be
         // the same frame, refused as a replay, and the repeat lost).
         repeatBroadcasts(&out)
-        let mayAccuse = !late && health.mayAccuse
+        let mayAccuse = health.mayAccuse
         if mayAccuse { suspectSilentSubjects(now: now, using: &random, &out) }
         for id in suspects.sorted() {
             confirmOrProbe(id, now: now, mayAccuse: mayAccuse, using: &random, &out)
@@ -105,8 +106,7 @@ extension MembershipInstance {
         using random: inout some RandomNumberGenerator, _ out: inout [MembershipDirective]
     ) {
         guard let peer = peers[id], peer.state == .suspect else { return }
-        let confirmation = configuration.confirmationTimeout * health.timeoutMultiplier
-        if mayAccuse, now - peer.stateSince >= confirmation {
+        if mayAccuse, now - peer.stateSince >= configuration.confirmationTimeout {
             counters.deathsDeclared += 1
             counters.detection.observe(now - (peer.lastHeard ?? peer.stateSince))
             transition(

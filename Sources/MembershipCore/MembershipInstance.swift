@@ -226,7 +226,7 @@ public struct MembershipInstance: Sendable {
         peer.interArrival.suspicionTimeout(
             deviations: configuration.suspicionDeviations,
             floor: configuration.suspicionTimeoutFloor,
-            ceiling: configuration.suspicionTimeoutCeiling) * health.timeoutMultiplier
+            ceiling: configuration.suspicionTimeoutCeiling)
     }
 
     mutating func message(_ body: MembershipMessage.Body) -> MembershipMessage {

@@ -4,7 +4,8 @@ import QoSModel
 public struct MembershipSnapshot: Hashable, Sendable {
     public var member: MemberID
     public var incarnation: UInt64
-    /// Our local-health score (0 = healthy; above 0 we accuse nobody).
+    /// Our local-health score: 0 when our ticks have run on time lately; each late tick raises it
+    /// (see `LocalHealth`). A diagnostic: the detector credits late ticks' lateness instead.
     public var healthScore: Int
     /// The members we send heartbeats to.
     public var monitors: [MemberID]

@@ -85,7 +85,7 @@ enum Rendering {
 
     /// The membership summary line: our incarnation, our health, the socket's traffic and drops.
     static func membershipSummary(_ report: MembershipReport) -> String {
-        let health = report.healthScore == 0 ? "ok" : "late ticks (score \(report.healthScore)), accusing nobody"
+        let health = report.healthScore == 0 ? "ok" : "late ticks lately (score \(report.healthScore))"
         let drops = report.drops.isEmpty
             ? "" : ", dropped " + report.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return "membership: incarnation \(report.incarnation), health \(health), "

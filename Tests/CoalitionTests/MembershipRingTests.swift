@@ -34,12 +34,24 @@ struct MembershipRingTests {
 
     @Test func lateTicksRaiseTheHealthScoreAndPunctualOnesLowerIt() {
         var health = LocalHealth(maximum: 8, recoveryTicks: 2)
+        let punctual = { (health: inout LocalHealth) in
+            _ = health.recordTick(lateness: .milliseconds(10), tolerance: .milliseconds(50), interval: .milliseconds(100))
+        }
+        punctual(&health)
+        punctual(&health)
         #expect(health.mayAccuse)
         let late = health.recordTick(lateness: .milliseconds(250), tolerance: .milliseconds(50), interval: .milliseconds(100))
         #expect(late)
         #expect(health.score == 3)
-        #expect(health.timeoutMultiplier == 4)
-        for _ in 0..<6 { _ = health.recordTick(lateness: .zero, tolerance: .milliseconds(50), interval: .milliseconds(100)) }
+        #expect(!health.mayAccuse)
+        // The first punctual tick after a late one only reads; the second may judge again,
+        // whatever the score.
+        punctual(&health)
+        #expect(!health.mayAccuse)
+        punctual(&health)
+        #expect(health.mayAccuse)
+        #expect(health.score == 2)
+        for _ in 0..<4 { punctual(&health) }
         #expect(health.score == 0)
         #expect(health.mayAccuse)
     }

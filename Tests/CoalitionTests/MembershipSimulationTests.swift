@@ -202,6 +202,44 @@ struct MembershipSimulationTests {
         }
     }
 
+    /// The 100-host lab's CPU bursts (after each heal, up to 53 of the 100 daemons waiting for
+    /// one of two cores): every process waits up to 200 ms for a CPU at each tick, its peers'
+    /// heartbeats and answers held in its socket meanwhile.
+    static let labBurst: ClosedRange<Int64> = 0...200
+
+    @Test("a machine-wide CPU burst makes nobody dead", arguments: [UInt64(61), 62, 63])
+    func aMachineWideBurstMakesNobodyDead(seed: UInt64) {
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(3))
+        let burstAt = sim.now
+        sim.burst = Self.labBurst
+        sim.run(for: .seconds(5))
+        sim.burst = nil
+        sim.run(for: .seconds(3))
+        let deaths = sim.events(.dead, since: burstAt)
+        #expect(deaths.isEmpty, "seed \(seed): \(deaths.count) deaths, first \(deaths.first.map { "n\($0.observer) saw \($0.event.member) dead: \($0.event.reason)" } ?? "")")
+        #expect(sim.nodes.contains { $0.snapshot(now: burstAt + .seconds(5)).healthScore > 0 }, "seed \(seed): the burst made no tick late")
+    }
+
+    @Test("a member cut right after a machine-wide CPU burst is seen dead by every other within 1 s", arguments: [UInt64(71), 72, 73])
+    func aCutRightAfterABurstIsSeenWithinTheTarget(seed: UInt64) {
+        // Lifeguard's local health (accuse nobody while the score of late ticks is above 0, or
+        // scale every timeout by it) made this 4-6 s in the 100-host lab: every daemon's score
+        // rose in the burst after a heal, and the next cut waited for it to fall.
+        var sim = MembershipSimulator(nodes: 50, seed: seed)
+        sim.run(for: .seconds(3))
+        sim.burst = Self.labBurst
+        sim.run(for: .seconds(2))
+        sim.burst = nil
+        let cutAt = sim.now
+        sim.cut = [7]
+        sim.run(for: .seconds(3))
+        for observer in sim.liveNodes(excluding: [7]) {
+            let event = sim.firstEvent(.dead, about: 7, seenBy: observer, since: cutAt)
+            #expect(event.map { $0.at - cutAt <= Self.target } == true, "seed \(seed): n\(observer) saw n7 dead at \(String(describing: event.map { $0.at - cutAt }))")
+        }
+    }
+
     @Test("a partition heals into one coalition again")
     func aPartitionHealsIntoOneCoalition() {
         let seed: UInt64 = 51

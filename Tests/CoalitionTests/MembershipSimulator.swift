@@ -15,6 +15,8 @@ struct MembershipSimulator {
 
     private enum Action {
         case tick(node: Int)
+        /// A tick due at `scheduled` that runs late because its process was paused (a burst).
+        case lateTick(node: Int, scheduled: MembershipInstant)
         case deliver(MembershipMessage, from: Int, to: Int)
         /// Raw bytes from an address outside the coalition, read through the real codec.
         case datagram([UInt8], from: PeerAddress, to: Int)
@@ -57,6 +59,14 @@ struct MembershipSimulator {
     var partition: [Int: Int]? = nil
     /// Starved nodes: each of their ticks (and the messages waiting for it) comes this much late.
     var starvation: [Int: ClosedRange<Int64>] = [:]  // milliseconds
+    /// A machine-wide CPU burst, as on a lab machine running 100 boards' daemons on 2 cores:
+    /// at every tick, every node's process waits a random number of milliseconds in this range
+    /// for a CPU before it runs; datagrams that arrive meanwhile wait in its socket and are read
+    /// before the tick, as the membership thread does. Ticks stay on their schedule (the next
+    /// boundary at least a quarter interval away), so a paused tick is a late one.
+    var burst: ClosedRange<Int64>? = nil  // milliseconds
+    /// Until when each paused node's process waits for a CPU.
+    private var pausedUntil: [Int: MembershipInstant] = [:]
 
     init(nodes count: Int, seed: UInt64, configuration: MembershipConfiguration = .lan) {
         self.seed = seed
@@ -90,17 +100,39 @@ struct MembershipSimulator {
             switch next.action {
             case .tick(let node):
                 guard !crashed.contains(node) else { continue }
+                if let burst, case let pause = Int64.random(in: burst, using: &random), pause > 0 {
+                    let resumes = now + .milliseconds(pause)
+                    pausedUntil[node] = resumes
+                    // After what arrived meanwhile (scheduled at `resumes` from now on).
+                    schedule(.lateTick(node: node, scheduled: now), at: resumes + .nanoseconds(1))
+                    continue
+                }
                 var directives = nodes[node].onTick(now: now, using: &random)
                 let extra = starvation[node].map { Int64.random(in: $0, using: &random) } ?? 0
                 let due = now + configuration.heartbeatInterval + .milliseconds(extra)
                 schedule(.tick(node: node), at: due)
                 perform(&directives, at: node)
+            case .lateTick(let node, let scheduled):
+                guard !crashed.contains(node) else { continue }
+                var directives = nodes[node].onTick(now: now, using: &random)
+                var due = scheduled + configuration.heartbeatInterval
+                while due - now < configuration.heartbeatInterval / 4 { due = due + configuration.heartbeatInterval }
+                schedule(.tick(node: node), at: due)
+                perform(&directives, at: node)
             case .deliver(let message, let from, let to):
                 guard !crashed.contains(to) else { continue }
+                if let resumes = pausedUntil[to], resumes > now {
+                    schedule(next.action, at: resumes)
+                    continue
+                }
                 var directives = nodes[to].onMessage(message, from: Self.address(from), now: now)
                 perform(&directives, at: to)
             case .datagram(let bytes, let source, let to):
                 guard !crashed.contains(to) else { continue }
+                if let resumes = pausedUntil[to], resumes > now {
+                    schedule(next.action, at: resumes)
+                    continue
+                }
                 switch decoders[to].decode(ByteBuffer(bytes: bytes), nowMilliseconds: 0) {
                 case .success(let message):
                     var directives = nodes[to].onMessage(message, from: source, now: now)

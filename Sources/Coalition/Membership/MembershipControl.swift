@@ -23,7 +23,8 @@ public struct MembershipReport: Codable, Sendable, Equatable {
 
     public var id: String
     public var incarnation: UInt64
-    /// 0 = healthy; above 0 our own ticks ran late and we accuse nobody.
+    /// 0 = our ticks ran on time lately; above 0 some ran late (their lateness was credited to
+    /// every deadline, so nobody was suspected for it).
     public var healthScore: Int
     /// Who receives our heartbeats, and whom we watch.
     public var monitors: [String]

@@ -80,6 +80,9 @@ struct BenchMembershipCommand: AsyncParsableCommand {
         valueName: "path"))
     var nodeBinary: String?
 
+    @Flag(name: .customLong("settled-cuts"), help: "Before each cut, wait (up to 30 s) until no host's ticks ran late lately (local health 0): cuts on a settled machine, not in the burst after the previous heal.")
+    var settledCuts = false
+
     @Flag(name: .customLong("idle-only"), help: "Measure only the idle window (no cuts, no loss), for traffic comparisons.")
     var idleOnly = false
 

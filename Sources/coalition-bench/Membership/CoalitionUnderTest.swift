@@ -113,6 +113,21 @@ struct CoalitionUnderTest: SystemUnderTest {
         (1...lab.count).reduce(0) { $0 + deaths($1, since: since).count }
     }
 
+    func bystanderDeaths(around victim: Int, since: Date) -> BystanderDeaths? {
+        let declaredByTheCutHost = Set(deaths(victim, since: since).map(\.id))
+        var figures = BystanderDeaths()
+        var members: Set<String> = []
+        for host in 1...lab.count where host != victim {
+            for death in deaths(host, since: since) where death.id != id(victim) {
+                figures.reports += 1
+                members.insert(death.id)
+                if declaredByTheCutHost.contains(death.id) { figures.reportsOfTheCutHostsDeclarations += 1 }
+            }
+        }
+        figures.members = members.count
+        return figures
+    }
+
     func missingDeathReports(_ victim: Int, since: Date) -> String {
         (1...lab.count).filter { host in
             host != victim && !deaths(host, since: since).contains { $0.id == id(victim) }

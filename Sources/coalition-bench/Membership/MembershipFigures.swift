@@ -13,6 +13,9 @@ struct MembershipFigures {
     /// above 0.2 s).
     var healthWaits: [Double] = []
     var falseDeaths: Int?
+    /// Per trial with any: deaths of other members than the cut one, from its cut until
+    /// everyone saw everyone alive again.
+    var bystanderDeaths: [BystanderDeaths] = []
     var cpuShare = 0.0
     var rssAnonKiB = 0
     var bytesPerSecondOut = 0.0
@@ -39,6 +42,11 @@ struct MembershipFigures {
                 lines.append(String(
                     format: "  waited for local health before %d of the cuts (the heal before starved the daemons): up to %.1f s, %.1f s on average",
                     ours.healthWaits.count, ours.healthWaits.max()!, ours.healthWaits.reduce(0, +) / Double(ours.healthWaits.count)))
+            }
+            if !ours.bystanderDeaths.isEmpty {
+                let reports = ours.bystanderDeaths.map(\.reports).reduce(0, +)
+                let theirs = ours.bystanderDeaths.map(\.reportsOfTheCutHostsDeclarations).reduce(0, +)
+                lines.append("  bystanders reported dead around \(ours.bystanderDeaths.count) of the cuts: \(reports) reports, \(theirs) of them about members the cut host had declared dead while cut off")
             }
             if !ours.stalledTrials.isEmpty || !(serf?.stalledTrials.isEmpty ?? true) {
                 let theirs = serf.map { "; Serf's: \($0.stalledTrials.isEmpty ? "none" : $0.stalledTrials.map(String.init).joined(separator: ", "))" } ?? ""

@@ -62,6 +62,21 @@ struct SerfUnderTest: SystemUnderTest {
         (1...lab.count).reduce(0) { $0 + failures($1).filter { $0.date >= since }.count }
     }
 
+    func bystanderDeaths(around victim: Int, since: Date) -> BystanderDeaths? {
+        let declaredByTheCutHost = Set(failures(victim).filter { $0.date >= since }.map(\.node))
+        var figures = BystanderDeaths()
+        var members: Set<String> = []
+        for host in 1...lab.count where host != victim {
+            for failure in failures(host) where failure.date >= since && failure.node != "h\(victim)" {
+                figures.reports += 1
+                members.insert(failure.node)
+                if declaredByTheCutHost.contains(failure.node) { figures.reportsOfTheCutHostsDeclarations += 1 }
+            }
+        }
+        figures.members = members.count
+        return figures
+    }
+
     func missingDeathReports(_ victim: Int, since: Date) -> String {
         (1...lab.count).filter { host in
             host != victim && !failures(host).contains { $0.node == "h\(victim)" && $0.date >= since }
